@@ -1,0 +1,45 @@
+# mine2magnet: the two set-up commands are `make run` and `make test`.
+VENV     ?= .venv
+PYTHON   ?= python3
+PY       := $(VENV)/bin/python
+M2M      := $(VENV)/bin/m2m
+INSTANCE ?= instances/demo_mine_to_magnet
+RUNTIME  := $(VENV)/.installed-runtime
+DEV      := $(VENV)/.installed-dev
+
+.PHONY: run test test-slow bench docs clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME)
+
+## make run: create .venv, install, solve the default instance, write results/
+run: $(RUNTIME)
+	$(M2M) solve $(INSTANCE)
+
+## make test: install the dev extras and run the whole suite
+test: $(DEV)
+	$(PY) -m pytest -q -n 2
+
+## make test-slow: the large OR-Library instances (capa/capb/capc)
+test-slow: $(DEV)
+	$(PY) -m pytest -q -m slow
+
+## make bench: build/hand-over/solve timings of the solver paths
+bench: $(DEV)
+	$(PY) benchmarks/solver_paths.py
+
+## make docs: regenerate the instance-format reference from the schema
+docs: $(RUNTIME)
+	$(PY) -m optimizer.docs > docs/instance-format.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis results/*/

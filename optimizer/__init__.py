@@ -1,0 +1,43 @@
+"""mine2magnet: plan the rare-earth permanent-magnet supply chain, mine to magnet, under security constraints.
+
+The pipeline, one module per stage::
+
+    load (+ validate)  ->  model (build Pyomo)  ->  solver (HiGHS)  ->  extract (tables)  ->  write / report
+
+For notebooks::
+
+    from optimizer import load_instance, solve
+    run = solve("instances/demo_mine_to_magnet", scenario=["no_china_magnets"])
+    run.tables["flows"]          # pandas DataFrames, the same as the CLI writes
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from typing import Iterable
+
+from .errors import Finding, InputError
+from .instance import Instance
+from .load import load_instance
+from .solver import SolveOptions, Status
+
+
+def solve(
+    instance: "str | Instance",
+    scenario: Iterable[str] = (),
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+):
+    """Load (unless given an Instance), build, solve and extract: returns a ``pipeline.Run``."""
+    from .pipeline import run
+
+    opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    if isinstance(instance, Instance):
+        return run(instance.folder, instance.scenario, opts, instance=instance)
+    return run(instance, list(scenario), opts)
+
+
+__all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "load_instance", "solve", "__version__"]

@@ -1,0 +1,152 @@
+"""The ``m2m`` command line: a thin layer over the pipeline.
+
+Exit codes (a public contract):
+  0  solved: optimal, or a feasible incumbent at a limit (summary.json says which); check passed
+  1  no solution (infeasible, unbounded, limit without incumbent); check found violations
+  2  bad input or usage (every finding printed as file:row:column: message); nothing written
+  3  internal error (a bug: please report it with the output of --debug)
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+from rich.console import Console
+
+from .errors import Finding, InputError, finding
+
+EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False)
+
+
+def _scenarios(values: tuple[str, ...]) -> list[str]:
+    """``--scenario a,b --scenario c`` -> [a, b, c] (applied in that order)."""
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+def polite(func: Callable) -> Callable:
+    """One line per problem and the right exit code; a traceback only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args, debug: bool = False, **kwargs):
+        try:
+            code = func(*args, **kwargs)
+        except InputError as exc:
+            if debug:
+                raise
+            for f in exc.findings:
+                err_console.print(str(f), markup=False)
+            err_console.print(f"{len(exc.findings)} problem(s) found; nothing was written.", markup=False)
+            sys.exit(EXIT_INPUT)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                raise
+            err_console.print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", markup=False)
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(code or EXIT_OK)
+
+    return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(wrapper)
+
+
+scenario_option = click.option(
+    "--scenario", "-s", "scenario", multiple=True,
+    help="Scenario(s) to apply, in order: --scenario a,b or repeated.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mine2magnet", prog_name="m2m")
+def main() -> None:
+    """mine2magnet: plan the rare-earth magnet supply chain, mine to magnet, under security constraints."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@scenario_option
+@polite
+def validate(instance: Path, scenario: tuple[str, ...]) -> int:
+    """Check an instance (and each of its scenarios) without solving; report every problem."""
+    from .load import load_instance
+
+    names = _scenarios(scenario)
+    base = load_instance(instance, names)
+    combos = [names] if names else [[]] + [[s] for s in base.scenario_names]
+    findings: list[Finding] = []
+    for combo in combos[1:] if not names else []:
+        try:
+            load_instance(instance, combo)
+        except InputError as exc:
+            findings.extend(finding(f.file, f.row, f.column, f"[scenario {combo[0]}] {f.message}") for f in exc.findings)
+    if findings:
+        raise InputError(findings)
+    out_console.print(
+        f"ok: {base.name}: {len(base.facilities)} facilities, {len(base.lanes)} lanes, {len(base.demands)} demand rows, "
+        f"{len(base.policies)} policies, periods {base.periods[0]}-{base.periods[-1]}"
+        + (f"; scenarios checked: {', '.join(base.scenario_names)}" if base.scenario_names and not names else "")
+    )
+    for w in base.warnings:
+        out_console.print(f"warning: {w}", markup=False)
+    return EXIT_OK
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@scenario_option
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Results folder (default results/<instance>[-<scenario>]).")
+@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit (seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop (e.g. 1e-4).")
+@click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
+@click.option("--algorithm", type=click.Choice(["auto", "simplex", "ipx", "pdlp"]), default="auto", show_default=True,
+              help="LP algorithm (auto: dual simplex below 100k columns, IPX above).")
+@click.option("--iis", is_flag=True, help="If infeasible, also ask HiGHS for an irreducible infeasible subsystem.")
+@click.option("--update-expected", is_flag=True, help="Rewrite this scenario's entry in the instance's expected.json.")
+@click.option("--log", is_flag=True, help="Show the HiGHS log.")
+@click.option("--quiet", "-q", is_flag=True, help="No console summary.")
+@polite
+def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limit: float | None, mip_gap: float | None,
+          threads: int | None, algorithm: str, iis: bool, update_expected: bool, log: bool, quiet: bool) -> int:
+    """Solve an instance and write its results folder."""
+    from . import expected
+    from .pipeline import run
+    from .report import print_summary
+    from .solver import SolveOptions
+    from .write import default_out, write_results
+
+    opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
+    r = run(instance, _scenarios(scenario), opts)
+    target = out if out is not None else default_out(r.instance.name, r.instance.scenario)
+    write_results(r, target)
+    if not quiet:
+        print_summary(r, target, out_console)
+    if update_expected:
+        path = expected.update(r.instance.folder, r)
+        out_console.print(f"updated {path} [{expected.key(r.instance.scenario)}]", markup=False)
+    return EXIT_OK if r.solution.status.has_solution else EXIT_NO_SOLUTION
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--instance", type=click.Path(path_type=Path), help="Instance folder (default: the one named in summary.json).")
+@click.option("--tol", type=float, default=1e-6, show_default=True, help="Tolerance, relative to the size of each row.")
+@polite
+def check(results: Path, instance: Path | None, tol: float) -> int:
+    """Re-check a results folder against its instance, without Pyomo: every constraint and the objective."""
+    from .check import check_results
+
+    report = check_results(results, instance=instance, tol=tol)
+    for line in report.violations:
+        out_console.print(line, markup=False)
+    out_console.print(report.headline(), markup=False)
+    return EXIT_OK if report.ok else EXIT_NO_SOLUTION
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

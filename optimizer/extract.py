@@ -1,0 +1,283 @@
+"""Stage 4: turn a solved model into tidy pandas tables and the summary.
+
+Every table here is part of the results contract documented in ``docs/results.md``: columns
+are only ever added, never renamed.  Values below ``TOL`` are treated as zero and flows that
+are zero are not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from .instance import by_period
+from .model import COST_TERMS, Built
+from .schema import MaxShare, Offtake
+from .solver import Solution
+
+TOL = 1e-7
+
+#: Columns of each results table (the contract).
+COLUMNS: dict[str, list[str]] = {
+    "flows": ["origin", "destination", "product", "period", "provenance", "quantity"],
+    "activity": ["facility", "period", "provenance", "activity", "capacity", "open", "built", "stage", "country"],
+    "unmet": ["customer", "product", "period", "provenance", "demand", "delivered", "unmet", "penalty"],
+    "surplus": ["facility", "product", "period", "provenance", "quantity", "value_per_t", "value"],
+    "shares": ["policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding"],
+    "offtakes": ["policy", "customer", "product", "period", "provenance", "required", "delivered", "short"],
+    "duals": ["constraint", "index", "value", "unit", "meaning"],
+    "costs": ["term", "period", "cost", "discount_factor", "discounted"],
+    "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex"],
+}
+
+#: Families whose duals are always listed (the rest only where non-zero).
+ALWAYS_LISTED = ("demand_balance", "max_share", "offtake", "export_cap", "max_open", "max_supplier_share")
+
+
+@dataclass
+class Results:
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _v(var: Any) -> float:
+    x = var.value
+    return 0.0 if x is None or abs(x) < TOL else float(x)
+
+
+def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=COLUMNS[name])
+    return df
+
+
+def flows_table(b: Built) -> pd.DataFrame:
+    rows = [
+        {"origin": o, "destination": d, "product": p, "period": t, "provenance": g, "quantity": q}
+        for (o, d, p, g, t), var in b.model.flow.items()
+        if (q := _v(var)) > 0
+    ]
+    return _frame("flows", rows).sort_values(["period", "origin", "destination", "product", "provenance"], ignore_index=True)
+
+
+def effective_capacity(b: Built) -> dict[tuple[str, int], float | None]:
+    """Capacity available to each facility and year after opening and expansions (None: unlimited)."""
+    inst, m = b.inst, b.model
+    size = {e.facility: e.size for e in inst.expansions}
+    out: dict[tuple[str, int], float | None] = {}
+    for f, fac in inst.facilities.items():
+        built_steps = 0.0
+        for t in inst.active_periods(f):
+            if (f, t) in m.steps:
+                built_steps += _v(m.steps[f, t])
+            base = inst.base_capacity(f, t)
+            if base is None:
+                out[f, t] = None
+                continue
+            is_open = _v(m.open[f, t]) if (f, t) in m.open else 1.0
+            out[f, t] = base * is_open + size.get(f, 0.0) * built_steps
+    return out
+
+
+def opened(b: Built) -> dict[tuple[str, int], bool]:
+    """(candidate, year) -> True in the year the candidate opens."""
+    inst, m = b.inst, b.model
+    out = {}
+    for f, fac in inst.facilities.items():
+        if fac.status == "candidate":
+            was = 0
+            for t in inst.active_periods(f):
+                now = round(_v(m.open[f, t]))
+                out[f, t] = bool(now and not was)
+                was = now
+    return out
+
+
+def activity_table(b: Built) -> pd.DataFrame:
+    """Activity by facility, year and tag, with the capacity available and what was built."""
+    inst, m = b.inst, b.model
+    cap = effective_capacity(b)
+    opens = opened(b)
+    size = {e.facility: e.size for e in inst.expansions}
+    rows = []
+    for f, fac in inst.facilities.items():
+        for t in inst.active_periods(f):
+            is_open = round(_v(m.open[f, t])) if (f, t) in m.open else 1
+            built = (inst.base_capacity(f, t) or 0.0) if opens.get((f, t)) else 0.0
+            if (f, t) in m.steps:
+                built += _v(m.steps[f, t]) * size[f]
+            c = cap[f, t]
+            for g in inst.output_tags(f):
+                rows.append({
+                    "facility": f, "period": t, "provenance": g, "activity": _v(m.activity[f, g, t]),
+                    "capacity": float("nan") if c is None else c, "open": int(is_open), "built": built,
+                    "stage": fac.stage, "country": fac.country,
+                })
+    return _frame("activity", rows)
+
+
+def unmet_table(b: Built) -> pd.DataFrame:
+    m = b.model
+    rows = []
+    for d in b.inst.demands:
+        k = (d.customer, d.product, d.period)
+        delivered = sum(_v(m.flow[o, d.customer, d.product, g, d.period])
+                        for (o, g, _v_) in _inflows(b, k))
+        unmet = _v(m.unmet[k]) if k in m.unmet else 0.0
+        rows.append({
+            "customer": d.customer, "product": d.product, "period": d.period, "provenance": d.provenance,
+            "demand": d.quantity, "delivered": delivered, "unmet": unmet,
+            "penalty": float("nan") if d.penalty is None else d.penalty,
+        })
+    return _frame("unmet", rows)
+
+
+def _inflows(b: Built, k: tuple[str, str, int]) -> list[tuple[str, str, Any]]:
+    index = getattr(b, "_inflow_index", None)
+    if index is None:
+        index = {}
+        for (o, d, p, g, t), var in b.model.flow.items():
+            index.setdefault((d, p, t), []).append((o, g, var))
+        b._inflow_index = index  # type: ignore[attr-defined]
+    return index.get(k, [])
+
+
+def surplus_table(b: Built) -> pd.DataFrame:
+    rows = []
+    for (f, p, g, t), var in b.model.surplus.items():
+        q = _v(var)
+        if q > 0:
+            value = b.inst.products[p].surplus_value
+            rows.append({"facility": f, "product": p, "period": t, "provenance": g,
+                         "quantity": q, "value_per_t": value, "value": q * value})
+    return _frame("surplus", rows)
+
+
+def shares_table(b: Built) -> pd.DataFrame:
+    """Shares under each max_share policy, then the provenance group's share of every stage."""
+    inst = b.inst
+    rows = []
+    for (name, t), info in sorted(b.share_rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        pol: MaxShare = info["policy"]
+        num, den = pyo.value(info["num"]), pyo.value(info["den"])
+        share = num / den if den > TOL else 0.0
+        rows.append({
+            "policy": name, "stage": pol.stage or ("customers:" + ";".join(pol.customers or [])), "period": t,
+            "basis": pol.basis, "group": pol.group or ";".join(pol.countries or []) if pol.basis == "location" else inst.provenance_group,
+            "numerator": num, "denominator": den, "share": share, "cap": info["cap"],
+            "binding": bool(share >= info["cap"] - 1e-6 and den > TOL),
+        })
+    act = activity_table(b)
+    if not act.empty:
+        covered = act["country"].isin(inst.covered_countries)
+        act = act.assign(covered_activity=act["activity"].where(covered, 0.0))
+        stage = act.groupby(["stage", "period"], sort=True)[["covered_activity", "activity"]].sum()
+        for (s, t), r in stage.iterrows():
+            total = r["activity"]
+            rows.append({
+                "policy": "", "stage": s, "period": int(t), "basis": "location", "group": inst.provenance_group,
+                "numerator": r["covered_activity"], "denominator": total,
+                "share": r["covered_activity"] / total if total > TOL else 0.0, "cap": float("nan"), "binding": False,
+            })
+    return _frame("shares", rows)
+
+
+def offtakes_table(b: Built) -> pd.DataFrame:
+    inst = b.inst
+    rows = []
+    for pol in inst.policies:
+        if not isinstance(pol, Offtake):
+            continue
+        for t in inst.policy_periods(pol):
+            q = by_period(pol.quantity, t)
+            if q is None:
+                continue
+            delivered = sum(
+                _v(var) for o, g, var in _inflows(b, (pol.customer, pol.product, t))
+                if (pol.provenance != "clean" or g == "clean")
+                and (pol.countries is None or inst.facilities[o].country in pol.countries)
+            )
+            rows.append({"policy": pol.name, "customer": pol.customer, "product": pol.product, "period": t,
+                         "provenance": pol.provenance, "required": q, "delivered": delivered,
+                         "short": max(0.0, q - delivered)})
+    return _frame("offtakes", rows)
+
+
+def costs_table(b: Built) -> pd.DataFrame:
+    rows = []
+    for term in COST_TERMS:
+        for t in b.inst.periods:
+            expr = b.costs.get(term, {}).get(t)
+            if expr is None:
+                continue
+            cost = float(pyo.value(expr)) + 0.0  # no negative zeros in the tables
+            d = b.discount(t)
+            rows.append({"term": term, "period": t, "cost": cost, "discount_factor": d, "discounted": cost * d})
+    return _frame("costs", rows)
+
+
+def investments_table(b: Built) -> pd.DataFrame:
+    """What was built: candidates opened and expansion steps, with their capex (USD)."""
+    inst, m = b.inst, b.model
+    rows = [
+        {"facility": f, "period": t, "kind": "open", "steps": 1.0,
+         "capacity_added": inst.base_capacity(f, t) or 0.0, "capex": 0.0}
+        for (f, t), is_new in opened(b).items() if is_new
+    ]
+    for e in inst.expansions:
+        for t in inst.periods:
+            if (e.facility, t) in m.steps and (s := _v(m.steps[e.facility, t])) > 0:
+                rows.append({"facility": e.facility, "period": t, "kind": "expansion", "steps": s,
+                             "capacity_added": s * e.size, "capex": s * e.capex})
+    return _frame("investments", rows).sort_values(["period", "facility"], ignore_index=True)
+
+
+def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
+    rows = []
+    if not sol.duals:
+        return _frame("duals", rows)
+    for family, spec in b.families.items():
+        comp = getattr(b.model, family, None)
+        if comp is None:
+            continue
+        for idx, con in comp.items():
+            raw = sol.duals.get(con)
+            if raw is None:
+                continue
+            k = idx if isinstance(idx, tuple) else (idx,)
+            value = raw * spec.scale(k, b)
+            value = 0.0 if abs(value) < 1e-9 else value
+            if value == 0.0 and family not in ALWAYS_LISTED:
+                continue
+            rows.append({"constraint": family, "index": "|".join(map(str, k)), "value": value,
+                         "unit": spec.unit, "meaning": spec.meaning(k)})
+    return _frame("duals", rows)
+
+
+def extract(b: Built, sol: Solution) -> Results:
+    """All result tables for a solved model (empty tables when there is no solution)."""
+    if not sol.status.has_solution:
+        return Results({name: _frame(name, []) for name in COLUMNS}, {})
+    tables = {
+        "flows": flows_table(b),
+        "activity": activity_table(b),
+        "unmet": unmet_table(b),
+        "surplus": surplus_table(b),
+        "shares": shares_table(b),
+        "offtakes": offtakes_table(b),
+        "duals": duals_table(b, sol),
+        "costs": costs_table(b),
+        "investments": investments_table(b),
+    }
+    return Results(tables, {})
+
+
+def cost_breakdown(costs: pd.DataFrame) -> dict[str, float]:
+    """Discounted total per cost term (USD); the terms sum to the objective."""
+    out = costs.groupby("term", sort=False)["discounted"].sum() if not costs.empty else {}
+    return {term: float(out[term]) if term in out else 0.0 for term in COST_TERMS
+            if term != "violation" or term in out}
+

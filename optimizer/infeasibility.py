@@ -1,0 +1,71 @@
+"""Explain an infeasible instance in business terms.
+
+The model is rebuilt with a named, non-negative slack on every relaxable family (hard demands,
+offtakes, shares, capacities, lane capacities, export caps, facility counts) and solved for the
+least total violation.  Each slack that must be positive is one line of ``infeasibility.csv``,
+ranked by size: what has to give, by how much, in the family's own unit.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .instance import Instance
+from .model import build_model
+from .solver import SolveOptions, Status, solve
+
+COLUMNS = ["rank", "constraint", "index", "period", "violation", "unit", "explanation"]
+TOL = 1e-6
+
+
+def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str, str]:
+    """(unit, sentence) for a violation of ``amount`` on row ``k`` of ``family``."""
+    q = f"{amount:,.6g}"
+    if family == "demand":
+        customer, product, t = k
+        return "t/yr", f"demand {customer} {t}: short {q} t of {product}"
+    if family == "offtake":
+        name, t = k
+        pol = inst.policy(name)
+        return "t/yr", f"offtake {name} ({pol.customer}) {t}: short {q} t of {pol.product}"  # type: ignore[attr-defined]
+    if family == "max_share":
+        name, t = k
+        return "t/yr", f"share cap {name} {t}: {q} t/yr more than the cap allows"
+    if family == "capacity":
+        f, t = k
+        return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
+    if family == "lane_capacity":
+        o, d, p, t = k
+        return "t/yr", f"lane {o} -> {d} ({p}) {t}: {q} t over its capacity"
+    if family == "export_cap":
+        name, t = k
+        return "t/yr", f"export cap {name} {t}: {q} t more exports than allowed"
+    if family == "max_open":
+        name, t = k
+        return "facilities", f"facility limit {name} {t}: {q} more facilities open than allowed"
+    if family == "max_supplier_share":
+        name, f, t = k
+        return "units of activity/yr", f"supplier share {name} {t}: {f} above its share by {q}"
+    return "", f"{family} {k}: violated by {q}"
+
+
+def explain(inst: Instance, opts: SolveOptions = SolveOptions()) -> tuple[Status, pd.DataFrame]:
+    """Solve the relaxed model; return its status and the ranked violations."""
+    built = build_model(inst, relax=True)
+    sol = solve(built, SolveOptions(time_limit=opts.time_limit, mip_gap=opts.mip_gap, threads=opts.threads,
+                                    algorithm=opts.algorithm, duals=False))
+    rows = []
+    if sol.status.has_solution:
+        for family in built.slacks:
+            var = getattr(built.model, f"{family}_violation")
+            for idx, v in var.items():
+                amount = v.value or 0.0
+                if amount > TOL:
+                    k = idx if isinstance(idx, tuple) else (idx,)
+                    unit, text = _explain(inst, family, k, amount)
+                    rows.append({"constraint": family, "index": "|".join(map(str, k)), "period": k[-1],
+                                 "violation": amount, "unit": unit, "explanation": text})
+    df = pd.DataFrame(rows, columns=COLUMNS[1:])
+    df = df.sort_values(["violation", "constraint", "index"], ascending=[False, True, True], ignore_index=True)
+    df.insert(0, "rank", range(1, len(df) + 1))
+    return sol.status, df

@@ -1,0 +1,179 @@
+"""The validated instance: plain data plus the lookups every later stage needs.
+
+An :class:`Instance` is produced only by :func:`optimizer.load.load_instance`, after every
+check has passed; model building, result checking and reporting read it and never change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Finding
+from .schema import (
+    TABLES,
+    CountryRow,
+    DemandRow,
+    ExpansionRow,
+    FacilityRow,
+    LaneRow,
+    Offtake,
+    MaxShare,
+    PolicyBase,
+    ProductRow,
+    RecipeRow,
+)
+
+CLEAN, TOUCHED, ANY = "clean", "touched", "any"
+
+
+def by_period(value: float | dict[int, float], period: int) -> float | None:
+    """Value of a by-period policy parameter in ``period`` (None: not set for that year)."""
+    if isinstance(value, dict):
+        return value.get(period)
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    name: str
+    description: str
+    folder: Path
+    periods: tuple[int, ...]
+    discount_rate: float
+    provenance_group: str
+    countries: dict[str, CountryRow]
+    products: dict[str, ProductRow]
+    facilities: dict[str, FacilityRow]
+    recipes: tuple[RecipeRow, ...]
+    lanes: tuple[LaneRow, ...]
+    demands: tuple[DemandRow, ...]
+    capacity: dict[tuple[str, int], float]
+    expansions: tuple[ExpansionRow, ...]
+    policies: tuple[PolicyBase, ...]
+    scenario: tuple[str, ...] = ()
+    scenario_names: tuple[str, ...] = ()
+    input_digest: str = ""
+    warnings: tuple[Finding, ...] = field(default=())
+
+    # ---- time -------------------------------------------------------------------------------
+    def discount(self, period: int) -> float:
+        """Discount factor d_t = (1 + r)^-(t - t0)."""
+        return (1.0 + self.discount_rate) ** -(period - self.periods[0])
+
+    def policy_periods(self, policy: PolicyBase) -> list[int]:
+        return [t for t in self.periods if policy.periods is None or t in policy.periods]
+
+    # ---- geography ----------------------------------------------------------------------------
+    def group_countries(self, group: str) -> frozenset[str]:
+        return frozenset(c for c, row in self.countries.items() if group in row.group_set)
+
+    @cached_property
+    def covered_countries(self) -> frozenset[str]:
+        return self.group_countries(self.provenance_group)
+
+    @cached_property
+    def customers(self) -> dict[str, str]:
+        """Customer code -> country."""
+        return {d.customer: d.country for d in self.demands}
+
+    def country_of(self, node: str) -> str:
+        fac = self.facilities.get(node)
+        return fac.country if fac is not None else self.customers[node]
+
+    def is_covered(self, facility: str) -> bool:
+        return self.facilities[facility].country in self.covered_countries
+
+    # ---- recipes ----------------------------------------------------------------------------
+    @cached_property
+    def inputs(self) -> dict[str, dict[str, float]]:
+        """facility -> {product: t consumed per unit of activity}."""
+        out: dict[str, dict[str, float]] = {f: {} for f in self.facilities}
+        for r in self.recipes:
+            if r.direction == "in":
+                out[r.facility][r.product] = r.ratio
+        return out
+
+    @cached_property
+    def outputs(self) -> dict[str, dict[str, float]]:
+        """facility -> {product: t made per unit of activity}."""
+        out: dict[str, dict[str, float]] = {f: {} for f in self.facilities}
+        for r in self.recipes:
+            if r.direction == "out":
+                out[r.facility][r.product] = r.ratio
+        return out
+
+    def is_source(self, facility: str) -> bool:
+        return not self.inputs[facility]
+
+    def active_periods(self, facility: str) -> list[int]:
+        f = self.facilities[facility]
+        return [
+            t
+            for t in self.periods
+            if (f.first_year is None or t >= f.first_year) and (f.last_year is None or t <= f.last_year)
+        ]
+
+    def base_capacity(self, facility: str, period: int) -> float | None:
+        """Capacity before expansions (units of activity/yr); None = unlimited."""
+        return self.capacity.get((facility, period), self.facilities[facility].capacity)
+
+    # ---- provenance -------------------------------------------------------------------------
+    @cached_property
+    def tracks_provenance(self) -> bool:
+        """True when a customer or policy cares whether material is clean."""
+        if any(d.provenance == CLEAN for d in self.demands):
+            return True
+        for p in self.policies:
+            if isinstance(p, MaxShare) and p.basis == "provenance":
+                return True
+            if isinstance(p, Offtake) and p.provenance == CLEAN:
+                return True
+        return False
+
+    def output_tags(self, facility: str) -> tuple[str, ...]:
+        """Provenance tags a facility's activity can carry.
+
+        Covered facilities make only touched output; sources elsewhere make only clean output
+        (they have no inputs to taint them); other facilities run a clean and a touched mode.
+        """
+        if not self.tracks_provenance:
+            return (ANY,)
+        if self.is_covered(facility):
+            return (TOUCHED,)
+        if self.is_source(facility):
+            return (CLEAN,)
+        return (CLEAN, TOUCHED)
+
+    @cached_property
+    def clean_customer_products(self) -> frozenset[tuple[str, str]]:
+        return frozenset((d.customer, d.product) for d in self.demands if d.provenance == CLEAN)
+
+    # ---- tables -----------------------------------------------------------------------------
+    def table(self, name: str) -> pd.DataFrame:
+        """A table as a DataFrame with the schema's columns (for reports and checks)."""
+        rows = {
+            "countries": self.countries.values(),
+            "products": self.products.values(),
+            "facilities": self.facilities.values(),
+            "recipes": self.recipes,
+            "lanes": self.lanes,
+            "demands": self.demands,
+            "expansions": self.expansions,
+        }.get(name)
+        spec = TABLES[name]
+        columns = list(spec.row.model_fields)
+        if name == "capacity":
+            data = [{"facility": f, "period": t, "capacity": c} for (f, t), c in self.capacity.items()]
+        else:
+            data = [r.model_dump() for r in rows]  # type: ignore[union-attr]
+        return pd.DataFrame(data, columns=columns)
+
+    def policy(self, name: str) -> PolicyBase:
+        for p in self.policies:
+            if p.name == name:
+                return p
+        raise KeyError(name)

@@ -1,0 +1,657 @@
+r"""Stage 2: build the Pyomo model from a validated instance.
+
+The model is a linear program (a MILP when candidate facilities or integer expansions exist).
+Every index set is built from the data: a flow variable exists only for a lane that exists, in
+a period when its origin operates, with a provenance tag both ends accept.  Each constraint
+family is one small function whose docstring states its formula and units; costs register
+themselves per term and period, so the objective and the reported cost breakdown are the same
+expressions.
+
+Notation (all per period t, a year):
+
+* ``x[f,g,t]``  activity of facility f in provenance mode g (units of activity/yr)
+* ``F[o,d,p,g,t]``  flow on lane (o, d, p) with tag g (t/yr)
+* ``S[f,p,g,t]``  surplus of product p left at f (t/yr)
+* ``D[f,p,t]``  clean input downgraded to touched at f (t/yr)
+* ``U[k,p,t]``  unmet demand (t/yr)
+* ``y[f,t]``  1 if candidate facility f is open (binary)
+* ``z[e,t]``  expansion steps of e built in t (continuous or integer)
+* ``r^in[f,p]``, ``r^out[f,p]``  recipe ratios (t per unit of activity)
+* ``d_t = (1+r)^-(t - t0)``  discount factor
+
+Tags g: ``any`` when no customer or policy cares about provenance; otherwise ``clean`` and
+``touched``.  Facilities in the provenance group run only touched; sources elsewhere only clean.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+from .instance import ANY, CLEAN, TOUCHED, Instance, by_period
+from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PriceFloor
+
+#: Cost terms in the order they are reported.
+COST_TERMS = (
+    "production",
+    "transport",
+    "tariff",
+    "fixed",
+    "capex",
+    "unmet_penalty",
+    "surplus",
+    "price_floor",
+    "violation",
+)
+
+Terms = list[tuple[float, object]]
+
+
+def lin(terms: Terms, constant: float = 0.0) -> LinearExpression:
+    """A linear expression from (coefficient, variable) pairs, built without operator overhead."""
+    args: list = [constant] if constant else []
+    args.extend(MonomialTermExpression((c, v)) for c, v in terms if c)
+    return LinearExpression(args)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Building creates many small objects; the cyclic collector only slows that down."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class DualSpec:
+    """How a constraint family's dual reads in planner units.
+
+    ``scale(index, built)`` turns HiGHS's d(objective)/d(rhs) (discounted USD per unit of rhs)
+    into the reported value; ``meaning(index)`` says what that value is.
+    """
+
+    unit: str
+    meaning: Callable[[tuple], str]
+    scale: Callable[[tuple, "Built"], float]
+
+
+@dataclass
+class Built:
+    """The Pyomo model plus the sparse index lists and cost expressions it was built from."""
+
+    model: pyo.ConcreteModel
+    inst: Instance
+    relaxed: bool
+    costs: dict[str, dict[int, object]] = field(default_factory=dict)
+    families: dict[str, DualSpec] = field(default_factory=dict)
+    share_rows: dict[tuple[str, int], dict] = field(default_factory=dict)
+    slacks: dict[str, str] = field(default_factory=dict)
+    build_seconds: float = 0.0
+
+    def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
+        if terms or constant:
+            self.costs.setdefault(term, {})[period] = lin(terms, constant)
+
+    def discount(self, period: int) -> float:
+        return self.inst.discount(period)
+
+
+# ============================================================================================
+# index sets
+# ============================================================================================
+
+
+@dataclass
+class Index:
+    act: list[tuple[str, str, int]] = field(default_factory=list)
+    flow: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    surplus: list[tuple[str, str, str, int]] = field(default_factory=list)
+    downgrade: list[tuple[str, str, int]] = field(default_factory=list)
+    unmet: list[tuple[str, str, int]] = field(default_factory=list)
+    open: list[tuple[str, int]] = field(default_factory=list)
+    steps: list[tuple[str, int]] = field(default_factory=list)
+
+
+def build_index(inst: Instance) -> Index:
+    """Sparse index lists: only what the data makes possible."""
+    ix = Index()
+    active = {f: set(inst.active_periods(f)) for f in inst.facilities}
+    demand_rows = {(d.customer, d.product, d.period): d for d in inst.demands}
+
+    for f, fac in inst.facilities.items():
+        for t in inst.periods:
+            if t in active[f]:
+                ix.act.extend((f, g, t) for g in inst.output_tags(f))
+                if fac.status == "candidate":
+                    ix.open.append((f, t))
+
+    for lane in inst.lanes:
+        o, d, p = lane.origin, lane.destination, lane.product
+        for t in inst.periods:
+            if t not in active[o]:
+                continue
+            tags = inst.output_tags(o)
+            if d in inst.facilities:
+                if t not in active[d]:
+                    continue
+            else:
+                row = demand_rows.get((d, p, t))
+                if row is None:
+                    continue
+                if row.provenance == CLEAN:
+                    tags = tuple(g for g in tags if g == CLEAN)
+            ix.flow.extend((o, d, p, g, t) for g in tags)
+
+    for f in inst.facilities:
+        for p in inst.outputs[f]:
+            if inst.products[p].surplus_value is not None:
+                ix.surplus.extend((f, p, g, t) for g in inst.output_tags(f) for t in inst.periods if t in active[f])
+
+    if inst.tracks_provenance:
+        clean_in = {(d, p, t) for (o, d, p, g, t) in ix.flow if g == CLEAN and d in inst.facilities}
+        for f in inst.facilities:
+            if TOUCHED in inst.output_tags(f):
+                ix.downgrade.extend((f, p, t) for p in inst.inputs[f] for t in inst.periods if (f, p, t) in clean_in)
+
+    ix.unmet = [(d.customer, d.product, d.period) for d in inst.demands if d.penalty is not None]
+    last = inst.periods[-1]
+    for e in inst.expansions:
+        ix.steps.extend((e.facility, t) for t in inst.periods if e.first_period <= t <= last and t in active[e.facility])
+    return ix
+
+
+# ============================================================================================
+# the builder
+# ============================================================================================
+
+
+class _Builder:
+    def __init__(self, inst: Instance, relax: bool):
+        self.inst = inst
+        self.relax = relax
+        self.m = m = pyo.ConcreteModel(name=inst.name)
+        self.ix = ix = build_index(inst)
+        self.built = Built(m, inst, relax)
+
+        m.activity = pyo.Var(ix.act, within=pyo.NonNegativeReals, dense=False)
+        m.flow = pyo.Var(ix.flow, within=pyo.NonNegativeReals, dense=False)
+        m.surplus = pyo.Var(ix.surplus, within=pyo.NonNegativeReals, dense=False)
+        m.downgrade = pyo.Var(ix.downgrade, within=pyo.NonNegativeReals, dense=False)
+        m.unmet = pyo.Var(ix.unmet, within=pyo.NonNegativeReals, dense=False)
+        m.open = pyo.Var(ix.open, within=pyo.Binary, dense=False)
+        integer = {e.facility for e in inst.expansions if e.integer}
+        m.steps = pyo.Var(
+            ix.steps, within=lambda _m, f, t: pyo.NonNegativeIntegers if f in integer else pyo.NonNegativeReals, dense=False
+        )
+
+        # Variable objects pulled into plain dicts once: rules below only look them up.
+        self.x = {k: m.activity[k] for k in ix.act}
+        self.F = {k: m.flow[k] for k in ix.flow}
+        self.S = {k: m.surplus[k] for k in ix.surplus}
+        self.D = {k: m.downgrade[k] for k in ix.downgrade}
+        self.U = {k: m.unmet[k] for k in ix.unmet}
+        self.y = {k: m.open[k] for k in ix.open}
+        self.z = {k: m.steps[k] for k in ix.steps}
+
+        self.acts_of: dict[tuple[str, int], list[tuple[str, object]]] = defaultdict(list)
+        for (f, g, t), v in self.x.items():
+            self.acts_of[f, t].append((g, v))
+        self.flows_in: dict[tuple[str, str, int], list[tuple[str, str, object]]] = defaultdict(list)
+        self.flows_out: dict[tuple[str, str, int], list[tuple[str, str, object]]] = defaultdict(list)
+        for (o, d, p, g, t), v in self.F.items():
+            self.flows_in[d, p, t].append((o, g, v))
+            self.flows_out[o, p, t].append((d, g, v))
+        self.lane = {(l.origin, l.destination, l.product): l for l in inst.lanes}
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def slack(self, family: str, index: list, description: str) -> dict:
+        """Named, penalised slack variables for one family (only in relaxed mode)."""
+        if not self.relax or not index:
+            return {}
+        var = pyo.Var(index, within=pyo.NonNegativeReals, dense=False)
+        self.m.add_component(f"{family}_violation", var)
+        self.built.slacks[family] = description
+        return {k: var[k] for k in index}
+
+    def output_of(self, f: str, t: int, product: str | None, tag: str | None = None) -> Terms:
+        """Production of ``product`` (or activity, if None) at f in t, optionally of one tag."""
+        ratio = 1.0 if product is None else self.inst.outputs[f].get(product, 0.0)
+        if not ratio:
+            return []
+        return [(ratio, v) for g, v in self.acts_of.get((f, t), []) if tag is None or g == tag]
+
+    # ---- build ------------------------------------------------------------------------------
+    def build(self) -> Built:
+        for step in (
+            self.product_balance,
+            self.demand_balance,
+            self.capacity_limit,
+            self.open_stays_open,
+            self.expansion_limit,
+            self.lane_capacity,
+            self.max_open,
+            self.max_share,
+            self.offtake,
+            self.export_cap,
+            self.max_supplier_share,
+            self.cost_terms,
+        ):
+            step()
+        self.objective()
+        return self.built
+
+    def register(self, name: str, unit: str, meaning: Callable[[tuple], str], scale: Callable[[tuple, Built], float]) -> None:
+        self.built.families[name] = DualSpec(unit, meaning, scale)
+
+    # ---- constraint families ----------------------------------------------------------------
+    def product_balance(self) -> None:
+        r"""Product balance at every facility, product, tag and period (t/yr):
+
+        .. math:: \sum_o F[o,f,p,g,t] + r^{out}_{fp} x[f,g,t] \pm D[f,p,t]
+                  = \sum_d F[f,d,p,g,t] + r^{in}_{fp} x[f,g,t] + S[f,p,g,t]
+
+        where D (clean input used by the touched mode) leaves the clean row and enters the
+        touched row.  Its dual is the marginal cost of the product at the facility (USD/t).
+        """
+        inst = self.inst
+        rows: dict[tuple[str, str, str, int], Terms] = defaultdict(list)
+        for (f, g, t), v in self.x.items():
+            for p, r in inst.outputs[f].items():
+                rows[f, p, g, t].append((r, v))
+            for p, r in inst.inputs[f].items():
+                rows[f, p, g, t].append((-r, v))
+        for (o, d, p, g, t), v in self.F.items():
+            rows[o, p, g, t].append((-1.0, v))
+            if d in inst.facilities:
+                rows[d, p, g, t].append((1.0, v))
+        for (f, p, g, t), v in self.S.items():
+            rows[f, p, g, t].append((-1.0, v))
+        for (f, p, t), v in self.D.items():
+            rows[f, p, CLEAN, t].append((-1.0, v))
+            rows[f, p, TOUCHED, t].append((1.0, v))
+        keys = sorted(rows)
+        self.m.product_balance = pyo.Constraint(keys, rule=lambda _m, *k: (0.0, lin(rows[k]), 0.0))
+        self.register(
+            "product_balance", "USD/t",
+            lambda k: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
+            lambda k, b: 1.0 / b.discount(k[3]),
+        )
+
+    def demand_balance(self) -> None:
+        r"""Deliveries plus unmet demand equal demand (t/yr):
+
+        .. math:: \sum_{o,g} F[o,k,p,g,t] + U[k,p,t] = \text{quantity}_{kpt}
+
+        U exists only where the demand has a penalty (blank penalty: a hard demand).  The dual
+        is the marginal delivered cost of the product at the customer (USD/t).
+        """
+        slack = self.slack("demand", [(d.customer, d.product, d.period) for d in self.inst.demands if d.penalty is None],
+                           "hard demand short")
+        rows = {}
+        for d in self.inst.demands:
+            k = (d.customer, d.product, d.period)
+            terms = [(1.0, v) for _o, _g, v in self.flows_in.get(k, [])]
+            if k in self.U:
+                terms.append((1.0, self.U[k]))
+            if k in slack:
+                terms.append((1.0, slack[k]))
+            rows[k] = (d.quantity, lin(terms), d.quantity)
+        self.m.demand_balance = pyo.Constraint(list(rows), rule=lambda _m, *k: rows[k])
+        self.register(
+            "demand_balance", "USD/t",
+            lambda k: f"marginal delivered cost of {k[1]} at {k[0]} in {k[2]}",
+            lambda k, b: 1.0 / b.discount(k[2]),
+        )
+
+    def capacity_limit(self) -> None:
+        r"""Activity within capacity (units of activity/yr):
+
+        .. math:: \sum_g x[f,g,t] \le \text{cap}_{ft}\, y[f,t] + \sum_{\tau \le t} \text{size}_f\, z[f,\tau]
+
+        with y = 1 for existing facilities.  Unlimited facilities without expansions get no row.
+        The reported dual is the value of one more unit of capacity (USD per unit/yr).
+        """
+        inst = self.inst
+        sizes = {e.facility: e.size for e in inst.expansions}
+        keys = [(f, t) for f in inst.facilities for t in inst.active_periods(f)
+                if inst.base_capacity(f, t) is not None]
+        slack = self.slack("capacity", keys, "capacity exceeded")
+        rows = {}
+        for f, t in keys:
+            cap = inst.base_capacity(f, t)
+            terms: Terms = [(1.0, v) for _g, v in self.acts_of[f, t]]
+            rhs = cap
+            if (f, t) in self.y:
+                terms.append((-cap, self.y[f, t]))
+                rhs = 0.0
+            if f in sizes:
+                terms.extend((-sizes[f], self.z[f, tau]) for tau in inst.periods if tau <= t and (f, tau) in self.z)
+            if (f, t) in slack:
+                terms.append((-1.0, slack[f, t]))
+            rows[f, t] = (None, lin(terms), rhs)
+        self.m.capacity_limit = pyo.Constraint(keys, rule=lambda _m, *k: rows[k])
+        self.register(
+            "capacity_limit", "USD per unit of activity/yr",
+            lambda k: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
+            lambda k, b: -1.0 / b.discount(k[1]),
+        )
+
+    def open_stays_open(self) -> None:
+        r"""A candidate, once open, stays open: :math:`y[f,t-1] \le y[f,t]` (dimensionless)."""
+        pairs = []
+        for f in {f for f, _t in self.y}:
+            ts = [t for t in self.inst.periods if (f, t) in self.y]
+            pairs.extend((f, a, b) for a, b in zip(ts, ts[1:]))
+        self.m.open_stays_open = pyo.Constraint(
+            pairs, rule=lambda _m, f, a, b: (None, lin([(1.0, self.y[f, a]), (-1.0, self.y[f, b])]), 0.0)
+        )
+
+    def expansion_limit(self) -> None:
+        r"""Expansion steps are limited (steps):
+
+        .. math:: \sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}_f \; (\times\, y[f,t] \text{ for candidates})
+        """
+        rows = {}
+        for e in self.inst.expansions:
+            f = e.facility
+            ts = [t for t in self.inst.periods if (f, t) in self.z]
+            if e.max_steps is None or not ts:
+                continue
+            if self.inst.facilities[f].status == "candidate":
+                for t in ts:
+                    terms = [(1.0, self.z[f, tau]) for tau in ts if tau <= t]
+                    if (f, t) in self.y:
+                        terms.append((-e.max_steps, self.y[f, t]))
+                        rows[f, t] = (None, lin(terms), 0.0)
+            else:
+                rows[f, ts[-1]] = (None, lin([(1.0, self.z[f, tau]) for tau in ts]), e.max_steps)
+        self.m.expansion_limit = pyo.Constraint(list(rows), rule=lambda _m, *k: rows[k])
+
+    def lane_capacity(self) -> None:
+        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odp}` (t/yr)."""
+        groups: dict[tuple, Terms] = defaultdict(list)
+        for (o, d, p, _g, t), v in self.F.items():
+            if self.lane[o, d, p].capacity is not None:
+                groups[o, d, p, t].append((1.0, v))
+        keys = list(groups)
+        slack = self.slack("lane_capacity", keys, "lane capacity exceeded")
+        rows = {}
+        for k in keys:
+            terms = list(groups[k]) + ([(-1.0, slack[k])] if k in slack else [])
+            rows[k] = (None, lin(terms), self.lane[k[:3]].capacity)
+        self.m.lane_capacity = pyo.Constraint(keys, rule=lambda _m, *k: rows[k])
+        self.register(
+            "lane_capacity", "USD/t",
+            lambda k: f"value of one more t/yr of {k[2]} on lane {k[0]} -> {k[1]} in {k[3]}",
+            lambda k, b: -1.0 / b.discount(k[3]),
+        )
+
+    # ---- policies ---------------------------------------------------------------------------
+    def _policy_rows(self, kind: type, make: Callable) -> dict:
+        rows: dict = {}
+        for pol in self.inst.policies:
+            if isinstance(pol, kind):
+                for t in self.inst.policy_periods(pol):
+                    made = make(pol, t)
+                    if made is not None:
+                        rows.update(made)
+        return rows
+
+    def max_open(self) -> None:
+        r"""At most N facilities of a stage open (facilities):
+
+        .. math:: \sum_{f \in s,\ \text{candidate}} y[f,t] + \#\{\text{existing active}\} \le N_t
+        """
+        inst = self.inst
+
+        def make(pol: MaxOpen, t: int):
+            n = by_period(pol.count, t)
+            if n is None:
+                return None
+            at_stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage and t in inst.active_periods(f)]
+            existing = sum(1 for f in at_stage if inst.facilities[f].status == "existing")
+            terms = [(1.0, self.y[f, t]) for f in at_stage if (f, t) in self.y]
+            return {(pol.name, t): (terms, n - existing)}
+
+        self._policy_constraint("max_open", MaxOpen, make, "too many facilities open")
+        self.register(
+            "max_open", "USD/yr per facility",
+            lambda k: f"value of allowing one more open facility under {k[0]} in {k[1]}",
+            lambda k, b: -1.0 / b.discount(k[1]),
+        )
+
+    def _share_parts(self, pol: MaxShare, t: int) -> tuple[Terms, Terms] | None:
+        """(numerator, denominator) terms of a share policy in period t."""
+        inst = self.inst
+        if pol.basis == "location":
+            members = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
+        if pol.customers:
+            num: Terms = []
+            den: Terms = []
+            for k in pol.customers:
+                for p in ([pol.product] if pol.product else sorted({d.product for d in inst.demands if d.customer == k})):
+                    for o, g, v in self.flows_in.get((k, p, t), []):
+                        den.append((1.0, v))
+                        hit = (g == TOUCHED) if pol.basis == "provenance" else (inst.facilities[o].country in members)
+                        if hit:
+                            num.append((1.0, v))
+            return num, den
+        num, den = [], []
+        for f, fac in inst.facilities.items():
+            if fac.stage != pol.stage:
+                continue
+            den.extend(self.output_of(f, t, pol.product))
+            if pol.basis == "provenance":
+                num.extend(self.output_of(f, t, pol.product, TOUCHED))
+            elif fac.country in members:
+                num.extend(self.output_of(f, t, pol.product))
+        return num, den
+
+    def max_share(self) -> None:
+        r"""Cap the share of a country group (location) or of touched material (provenance):
+
+        .. math:: \text{num}_t - a_t \cdot \text{den}_t \le 0
+
+        num/den are a stage's production (t of ``product``, or units of activity) or the
+        deliveries to the listed customers (t/yr).  The reported dual is the cost of cutting
+        the cap by one percentage point, :math:`-\mu \cdot \text{den} / 100` (USD/yr per point).
+        """
+        def make(pol: MaxShare, t: int):
+            a = by_period(pol.share, t)
+            parts = self._share_parts(pol, t)
+            if a is None or parts is None or not parts[1]:
+                return None
+            num, den = parts
+            self.built.share_rows[pol.name, t] = {"policy": pol, "num": lin(num), "den": lin(den), "cap": a}
+            return {(pol.name, t): (num + [(-a * c, v) for c, v in den], 0.0)}
+
+        self._policy_constraint("max_share", MaxShare, make, "share above its cap")
+        self.register(
+            "max_share", "USD/yr per percentage point",
+            lambda k: f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}",
+            lambda k, b: -pyo.value(b.share_rows[k]["den"]) / 100.0 / b.discount(k[1]),
+        )
+
+    def _policy_constraint(self, name: str, kind: type, make: Callable, why: str, sense: str = "<=") -> None:
+        raw = self._policy_rows(kind, make)
+        slack = self.slack(name, list(raw), why)
+        sign = -1.0 if sense == "<=" else 1.0
+        rows = {}
+        for k, (terms, rhs) in raw.items():
+            body = lin(terms + ([(sign, slack[k])] if k in slack else []))
+            rows[k] = (None, body, rhs) if sense == "<=" else (rhs, body, None)
+        self.m.add_component(name, pyo.Constraint(list(rows), rule=lambda _m, *k: rows[k]))
+
+    def offtake(self) -> None:
+        r"""An offtake is delivered (t/yr):
+
+        .. math:: \sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t
+
+        with G = {clean} for a clean offtake and C the listed supplier countries.  The dual
+        is the cost of one more tonne of offtake (USD/t).
+        """
+        inst = self.inst
+
+        def make(pol: Offtake, t: int):
+            q = by_period(pol.quantity, t)
+            if q is None:
+                return None
+            terms = [
+                (1.0, v)
+                for o, g, v in self.flows_in.get((pol.customer, pol.product, t), [])
+                if (pol.provenance != CLEAN or g == CLEAN)
+                and (pol.countries is None or inst.facilities[o].country in pol.countries)
+            ]
+            return {(pol.name, t): (terms, q)}
+
+        self._policy_constraint("offtake", Offtake, make, "offtake short", sense=">=")
+        self.register(
+            "offtake", "USD/t",
+            lambda k: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
+            lambda k, b: 1.0 / b.discount(k[1]),
+        )
+
+    def export_cap(self) -> None:
+        r"""Exports of products P leaving group G (into group H, if given) are capped (t/yr):
+
+        .. math:: \sum_{o \in G,\ d \notin G,\ d \in H,\ p \in P,\ g} F[o,d,p,g,t] \le X_t
+        """
+        inst = self.inst
+
+        def make(pol: ExportCap, t: int):
+            x = by_period(pol.quantity, t)
+            if x is None:
+                return None
+            exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
+            to = None
+            if pol.to_group:
+                to = inst.group_countries(pol.to_group)
+            elif pol.to_countries:
+                to = frozenset(pol.to_countries)
+            products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
+            terms = [
+                (1.0, v)
+                for (o, d, p, _g, tt), v in self.F.items()
+                if tt == t and p in products and inst.facilities[o].country in exporters
+                and inst.country_of(d) not in exporters and (to is None or inst.country_of(d) in to)
+            ]
+            return {(pol.name, t): (terms, x)}
+
+        self._policy_constraint("export_cap", ExportCap, make, "exports above cap")
+        self.register(
+            "export_cap", "USD/t",
+            lambda k: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}",
+            lambda k, b: -1.0 / b.discount(k[1]),
+        )
+
+    def max_supplier_share(self) -> None:
+        r"""No single facility makes more than a share b of its stage's production:
+
+        .. math:: q_{f,t} - b_t \sum_{f' \in s} q_{f',t} \le 0
+        """
+        inst = self.inst
+
+        def make(pol: MaxSupplierShare, t: int):
+            b = by_period(pol.share, t)
+            if b is None:
+                return None
+            stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
+            total = [term for f in stage for term in self.output_of(f, t, pol.product)]
+            if not total:
+                return None
+            out = {}
+            for f in stage:
+                own = self.output_of(f, t, pol.product)
+                if own:
+                    out[pol.name, f, t] = (own + [(-b * c, v) for c, v in total], 0.0)
+            return out
+
+        self._policy_constraint("max_supplier_share", MaxSupplierShare, make, "one supplier above its share")
+        self.register(
+            "max_supplier_share", "USD/yr per unit of share",
+            lambda k: f"value of relaxing {k[0]} for {k[1]} in {k[2]} (per unit of activity)",
+            lambda k, b: -1.0 / b.discount(k[2]),
+        )
+
+    # ---- costs and objective ----------------------------------------------------------------
+    def cost_terms(self) -> None:
+        r"""Register each cost term per period (undiscounted USD/yr):
+
+        production :math:`\sum c_f x`; transport :math:`\sum c_{odp} F`; tariff
+        :math:`\sum \tau_{odp} F`; fixed :math:`\sum \phi_f y` (+ existing facilities' fixed cost,
+        a constant); capex :math:`\sum \kappa_e z`; unmet_penalty :math:`\sum \pi U`; surplus
+        :math:`-\sum v_p S`; price_floor :math:`\sum \max(0, \text{floor}-\text{market}) r^{out} x`;
+        violation (relaxed models only) :math:`\sum` slacks.
+        """
+        inst, b = self.inst, self.built
+        by_t: dict[str, dict[int, Terms]] = {term: defaultdict(list) for term in COST_TERMS}
+        const: dict[int, float] = defaultdict(float)
+        for (f, _g, t), v in self.x.items():
+            by_t["production"][t].append((inst.facilities[f].cost, v))
+        for (o, d, p, _g, t), v in self.F.items():
+            lane = self.lane[o, d, p]
+            by_t["transport"][t].append((lane.cost, v))
+            by_t["tariff"][t].append((lane.tariff, v))
+        for f, fac in inst.facilities.items():
+            if fac.fixed_cost:
+                for t in inst.active_periods(f):
+                    if fac.status == "existing":
+                        const[t] += fac.fixed_cost
+                    else:
+                        by_t["fixed"][t].append((fac.fixed_cost, self.y[f, t]))
+        capex = {e.facility: e.capex for e in inst.expansions}
+        for (f, t), v in self.z.items():
+            by_t["capex"][t].append((capex[f], v))
+        penalty = {(d.customer, d.product, d.period): d.penalty for d in inst.demands}
+        for k, v in self.U.items():
+            by_t["unmet_penalty"][k[2]].append((penalty[k], v))
+        for (f, p, _g, t), v in self.S.items():
+            by_t["surplus"][t].append((-inst.products[p].surplus_value, v))
+        for pol in inst.policies:
+            if isinstance(pol, PriceFloor):
+                for t in inst.policy_periods(pol):
+                    floor, market = by_period(pol.floor, t), by_period(pol.market, t)
+                    if floor is None or market is None or floor <= market:
+                        continue
+                    by_t["price_floor"][t].extend(((floor - market) * r, v) for r, v in self.output_of(pol.facility, t, pol.product))
+        if self.relax:
+            for name in self.built.slacks:
+                var = getattr(self.m, f"{name}_violation")
+                for k in var:
+                    by_t["violation"][k[-1]].append((1.0, var[k]))
+        for term in COST_TERMS:
+            for t in inst.periods:
+                b.add_cost(term, t, by_t[term].get(t, []), const[t] if term == "fixed" else 0.0)
+
+    def objective(self) -> None:
+        r"""Minimise total discounted cost (USD): :math:`\sum_t d_t \sum_{\text{terms}} C_{\text{term},t}`.
+
+        A relaxed (diagnostic) model minimises only the total violation.
+        """
+        b = self.built
+        parts = []
+        for term, per in b.costs.items():
+            if self.relax and term != "violation":
+                continue
+            parts.extend(b.discount(t) * expr if not self.relax else expr for t, expr in per.items())
+        self.m.total_cost = pyo.Objective(expr=sum(parts) if parts else 0.0, sense=pyo.minimize)
+
+
+def build_model(inst: Instance, *, relax: bool = False) -> Built:
+    """Build the Pyomo model for ``inst``.  ``relax=True`` adds named, penalised slacks for diagnosis."""
+    start = time.perf_counter()
+    with paused_gc():
+        built = _Builder(inst, relax).build()
+    built.build_seconds = time.perf_counter() - start
+    return built

@@ -1,0 +1,103 @@
+"""Structural checks on the supply network, before any model is built.
+
+Walks the chain from sources forward: a facility can run only if every product its recipe
+consumes can arrive by some lane from a facility that can run.  A hard demand that no running
+facility can reach, or a clean demand (or clean offtake) that no chain outside the provenance
+group can reach, is an input error worth stating in supply-chain words rather than an
+"infeasible" from the solver.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .errors import Finding, finding
+from .instance import Instance
+from .schema import Offtake
+
+YAML_FILE = "instance.yaml"
+
+
+def runnable(inst: Instance, allowed: set[str]) -> set[str]:
+    """Facilities in ``allowed`` that can run using only facilities in ``allowed`` upstream."""
+    suppliers: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for lane in inst.lanes:
+        if lane.origin in allowed:
+            suppliers[lane.destination, lane.product].append(lane.origin)
+    ok = {f for f in allowed if inst.is_source(f)}
+    pending = set(allowed) - ok
+    changed = True
+    while changed:
+        changed = False
+        for f in list(pending):
+            if all(any(o in ok for o in suppliers[f, p]) for p in inst.inputs[f]):
+                ok.add(f)
+                pending.discard(f)
+                changed = True
+    return ok
+
+
+def _why_not(inst: Instance, facility: str, ok: set[str], allowed: set[str], depth: int = 0) -> str:
+    """First missing input on the way up from ``facility``, in words."""
+    for p in inst.inputs[facility]:
+        origins = [l.origin for l in inst.lanes if l.destination == facility and l.product == p and l.origin in allowed]
+        if not origins:
+            return f"{facility} has no lane bringing {p}"
+        if not any(o in ok for o in origins):
+            if depth >= 4:
+                return f"{facility} gets {p} only from facilities that cannot run"
+            return _why_not(inst, origins[0], ok, allowed, depth + 1)
+    return f"{facility} cannot run"
+
+
+def _reach_message(inst: Instance, customer: str, product: str, ok: set[str], allowed: set[str], what: str) -> str | None:
+    origins = [l.origin for l in inst.lanes if l.destination == customer and l.product == product]
+    eligible = [o for o in origins if o in allowed]
+    if any(o in ok for o in eligible):
+        return None
+    if not origins:
+        return f"no lane delivers {product} to {customer}; {what} needs at least one lane from a facility"
+    if not eligible:
+        return f"every lane delivering {product} to {customer} starts at a facility in the provenance group; {what} needs a chain outside it"
+    return f"no chain of lanes and recipes reaches {customer} with {product} ({_why_not(inst, eligible[0], ok, allowed)})"
+
+
+def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) -> tuple[list[Finding], list[Finding]]:
+    """Return (errors, warnings) about the network's structure."""
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    everything = set(inst.facilities)
+    ok_all = runnable(inst, everything)
+    clean_allowed = {f for f in everything if not inst.is_covered(f)}
+    ok_clean = runnable(inst, clean_allowed) if inst.tracks_provenance else set()
+
+    seen: set[tuple[str, str, str]] = set()
+    for raw, d in zip(raw_rows["demands"], inst.demands):
+        clean = d.provenance == "clean"
+        key = (d.customer, d.product, d.provenance)
+        if key in seen or d.quantity <= 0:
+            continue
+        seen.add(key)
+        hard = d.penalty is None
+        what = "a hard demand" if hard else "this demand"
+        msg = _reach_message(inst, d.customer, d.product, ok_all, everything, what)
+        if msg is None and clean:
+            msg = _reach_message(inst, d.customer, d.product, ok_clean, clean_allowed, "a clean demand")
+            if msg is not None:
+                msg = f"clean demand cannot be met: {msg}"
+        if msg is not None:
+            target = errors if hard else warnings
+            target.append(finding(raw.file, raw.row, "product", msg + ("" if hard else " (it will go unmet at its penalty)")))
+
+    for i, p in enumerate(inst.policies):
+        if isinstance(p, Offtake) and p.customer in inst.customers:
+            upstream = clean_allowed if p.provenance == "clean" else everything
+            ok = runnable(inst, upstream)
+            last = upstream if p.countries is None else {f for f in upstream if inst.facilities[f].country in p.countries}
+            msg = _reach_message(inst, p.customer, p.product, ok, last, f"offtake {p.name!r}")
+            if msg is not None:
+                errors.append(finding(YAML_FILE, policy_lines[i], "customer", f"policy {p.name!r}: {msg}"))
+
+    for f in sorted(everything - ok_all):
+        warnings.append(finding("facilities.csv", "-", "facility", f"facility {f!r} can never run: {_why_not(inst, f, ok_all, everything)}"))
+    return errors, warnings

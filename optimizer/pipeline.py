@@ -1,0 +1,158 @@
+"""The pipeline, end to end: load -> build -> solve -> extract (-> explain if infeasible).
+
+This is what ``m2m solve`` runs and what notebooks call (``optimizer.solve_instance``).  It
+returns plain data; writing files and printing are left to :mod:`optimizer.write` and
+:mod:`optimizer.report`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from . import __version__
+from .extract import Results, cost_breakdown, extract
+from .infeasibility import explain
+from .instance import Instance
+from .load import load_instance
+from .model import Built, build_model
+from .solver import Solution, SolveOptions, Status, solve
+
+RESULTS_FORMAT = 1
+
+
+@dataclass
+class Run:
+    instance: Instance
+    solution: Solution
+    results: Results
+    built: Built | None = None
+    infeasibility: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.results.tables
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.results.summary
+
+
+def versions() -> dict[str, str]:
+    def v(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {"package": __version__, "pyomo": v("pyomo"), "highspy": v("highspy"), "python": platform.python_version()}
+
+
+def stamp(inst: Instance, opts: SolveOptions) -> dict[str, Any]:
+    """What this result depends on; ``sha256`` changes when any of it does."""
+    options = {k: v for k, v in opts.as_dict().items() if k not in ("log",)}
+    body = {"inputs_sha256": inst.input_digest, "scenario": list(inst.scenario), **versions(), "options": options}
+    body["sha256"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return body
+
+
+def run(
+    path: str | Path,
+    scenarios: Iterable[str] = (),
+    opts: SolveOptions = SolveOptions(),
+    *,
+    explain_infeasible: bool = True,
+    instance: Instance | None = None,
+) -> Run:
+    """Solve one instance (with scenarios applied in order).  Raises InputError on bad input."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    inst = instance if instance is not None else load_instance(path, scenarios)
+    timings["load"] = time.perf_counter() - t0
+
+    built = build_model(inst)
+    timings["build"] = built.build_seconds
+    t0 = time.perf_counter()
+    sol = solve(built, opts)
+    timings["solve"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = extract(built, sol)
+    timings["extract"] = time.perf_counter() - t0
+
+    infeasibility = None
+    if sol.status == Status.INFEASIBLE and explain_infeasible:
+        t0 = time.perf_counter()
+        _status, infeasibility = explain(inst, opts)
+        timings["explain"] = time.perf_counter() - t0
+
+    r = Run(inst, sol, results, built, infeasibility, timings)
+    r.results.summary = summarize(r, opts)
+    return r
+
+
+def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
+    inst, sol, tables = r.instance, r.solution, r.results.tables
+    s: dict[str, Any] = {
+        "format": RESULTS_FORMAT,
+        "instance": {
+            "name": inst.name,
+            "path": str(inst.folder),
+            "scenario": list(inst.scenario),
+            "description": inst.description,
+            "periods": list(inst.periods),
+            "discount_rate": inst.discount_rate,
+        },
+        "status": sol.status.value,
+        "termination": sol.termination,
+        "objective": sol.objective,
+        "objective_unit": "USD (discounted to the first period)",
+        "mip_gap": sol.mip_gap,
+        "cost_breakdown": cost_breakdown(tables["costs"]) if sol.status.has_solution else {},
+    }
+    if sol.status.has_solution:
+        shares = tables["shares"]
+        pol = shares[shares["policy"] != ""]
+        s["shares"] = [
+            {k: _plain(row[k]) for k in ("policy", "stage", "period", "share", "cap", "binding")}
+            for _, row in pol.iterrows()
+        ]
+        s["offtakes"] = [
+            {k: _plain(row[k]) for k in ("policy", "period", "required", "delivered", "short")}
+            for _, row in tables["offtakes"].iterrows()
+        ]
+        unmet = tables["unmet"]
+        s["unmet"] = {
+            "total_t": float(unmet["unmet"].sum()),
+            "by_product": {p: float(v) for p, v in unmet.groupby("product")["unmet"].sum().items() if v > 0},
+        }
+        inv = tables["investments"]
+        s["built"] = [{k: _plain(row[k]) for k in ("facility", "period", "kind", "capacity_added")} for _, row in inv.iterrows()]
+    if r.infeasibility is not None:
+        s["infeasibility"] = r.infeasibility.head(10)["explanation"].tolist()
+    if sol.iis:
+        s["iis"] = sol.iis
+    s["timings"] = {**{k: round(v, 4) for k, v in r.timings.items()},
+                    **{f"solver_{k}": round(v, 4) for k, v in sol.timings.items()}}
+    s["size"] = sol.size
+    s["algorithm"] = sol.algorithm
+    s["warnings"] = [str(w) for w in inst.warnings]
+    s["stamp"] = stamp(inst, opts)
+    return s
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars -> Python, NaN -> None, for JSON."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    return v

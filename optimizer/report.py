@@ -1,0 +1,77 @@
+"""Stage 5b: the short console summary of a run (rich tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .pipeline import Run
+
+MAX_ROWS = 12
+
+
+def _usd(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def print_summary(run: Run, out: Path | None, console: Console | None = None) -> None:
+    console = console or Console()
+    s = run.summary
+    inst = run.instance
+    title = inst.name + (f" [{'+'.join(inst.scenario)}]" if inst.scenario else "")
+    head = Table(title=title, show_header=False, box=None, pad_edge=False)
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("status", f"{s['status']} ({s['termination']})")
+    head.add_row("total cost", f"{_usd(s['objective'])} USD (discounted)")
+    if s.get("mip_gap") is not None:
+        head.add_row("mip gap", f"{s['mip_gap']:.2e}")
+    size = s.get("size", {})
+    if size:
+        head.add_row("size", f"{size['variables']:,} variables, {size['constraints']:,} constraints, {size['integers']:,} integer")
+    t = s.get("timings", {})
+    head.add_row("time", ", ".join(f"{k} {t[k]:.2f}s" for k in ("load", "build", "solve") if k in t))
+    if out is not None:
+        head.add_row("results", str(out))
+    console.print(head)
+
+    if s.get("cost_breakdown"):
+        costs = Table(title="cost breakdown (USD, discounted)")
+        costs.add_column("term")
+        costs.add_column("USD", justify="right")
+        for term, v in s["cost_breakdown"].items():
+            if abs(v) > 0.5:
+                costs.add_row(term, _usd(v))
+        console.print(costs)
+
+    shares = s.get("shares") or []
+    if shares:
+        shown = shares if len(shares) <= MAX_ROWS else [r for r in shares if r["binding"]][:MAX_ROWS]
+        tab = Table(title="shares vs caps" + ("" if shown is shares else f" (binding rows, {len(shown)} of {len(shares)})"))
+        for c in ("policy", "stage", "period", "share", "cap"):
+            tab.add_column(c, justify="right" if c in ("share", "cap", "period") else "left")
+        for r in shown:
+            tab.add_row(r["policy"], str(r["stage"]), str(r["period"]), f"{r['share']:.1%}", f"{r['cap']:.1%}")
+        console.print(tab)
+
+    offtakes = s.get("offtakes") or []
+    if offtakes:
+        tab = Table(title="offtakes")
+        for c in ("policy", "period", "required t", "delivered t"):
+            tab.add_column(c, justify="left" if c == "policy" else "right")
+        for r in offtakes[:MAX_ROWS]:
+            tab.add_row(r["policy"], str(r["period"]), f"{r['required']:,.1f}", f"{r['delivered']:,.1f}")
+        console.print(tab)
+
+    if "unmet" in s:
+        total = s["unmet"]["total_t"]
+        detail = ", ".join(f"{p} {v:,.1f} t" for p, v in s["unmet"]["by_product"].items())
+        console.print(f"unmet demand: {total:,.1f} t" + (f" ({detail})" if detail else ""))
+    for line in s.get("infeasibility", []):
+        console.print(f"[red]must give:[/red] {line}")
+    if s.get("iis"):
+        console.print("IIS rows: " + ", ".join(s["iis"]))
+    for w in s.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {w}")

@@ -1,0 +1,316 @@
+"""The instance format (v1), declared once.
+
+Every CSV table is a pydantic row model plus a :class:`TableSpec` (file name, key columns,
+whether it is required).  Loading, validation, error messages and the format reference in
+``docs/instance-format.md`` are all derived from these declarations: to add a column, add a
+field here.
+
+Units: tonnes (t) of product, USD, years.  "Units of activity" are whatever a facility's recipe
+says one unit of its activity is (usually one tonne of its main output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+
+
+def col(description: str, unit: str = "", **kw: Any) -> Any:
+    """A column: its description and unit travel with the field into docs and messages."""
+    extra = {"unit": unit} if unit else {}
+    return Field(description=description, json_schema_extra=extra or None, **kw)
+
+
+class Row(BaseModel):
+    """Base of every table row: extra columns (source, confidence, notes, ...) are kept aside."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+# --------------------------------------------------------------------------------------------
+# CSV tables
+# --------------------------------------------------------------------------------------------
+
+
+class CountryRow(Row):
+    country: Name = col("Country code, e.g. `CN`, `US`, `AU`.")
+    name: str = col("Country name, for reports.", default="")
+    groups: str = col(
+        "Groups the country belongs to, `;`-separated (e.g. `covered;asia`). The instance's "
+        "`provenance_group` (default `covered`) makes material touched.",
+        default="",
+    )
+
+    @property
+    def group_set(self) -> frozenset[str]:
+        return frozenset(g.strip() for g in self.groups.split(";") if g.strip())
+
+
+class ProductRow(Row):
+    product: Name = col("Product code, e.g. `ndpr_oxide`.")
+    unit: str = col("Unit of one quantity of the product (default t).", default="t")
+    surplus_value: float | None = col(
+        "Value of output nobody takes: earned (+) or paid (-) per t left over. "
+        "Blank: surplus is not allowed (every t made must be shipped or consumed).",
+        "USD/t",
+        default=None,
+    )
+
+
+class FacilityRow(Row):
+    facility: Name = col("Facility code, unique.")
+    stage: Name = col(
+        "Stage of the chain (free text): mine, separation, metal, alloy, magnet, recycling, "
+        "market, ..."
+    )
+    country: Name = col("Country code (must be in countries.csv).")
+    capacity: float | None = col(
+        "Activity limit per year. Blank: unlimited (not allowed for candidates).",
+        "units of activity/yr",
+        default=None,
+        ge=0,
+    )
+    cost: float = col("Variable cost per unit of activity (negative for a credit).", "USD/unit", default=0.0)
+    fixed_cost: float = col("Fixed cost per year while open.", "USD/yr", default=0.0, ge=0)
+    status: Literal["existing", "candidate"] = col(
+        "`existing` (open from first_year to last_year) or `candidate` (opens only if chosen: "
+        "a binary decision; once open it stays open to the end of the horizon).",
+        default="existing",
+    )
+    first_year: int | None = col("First year the facility can operate (blank: from the start).", "year", default=None)
+    last_year: int | None = col("Last year the facility can operate (blank: to the end).", "year", default=None)
+
+    @model_validator(mode="after")
+    def _years_ordered(self) -> "FacilityRow":
+        if self.first_year is not None and self.last_year is not None and self.last_year < self.first_year:
+            raise ValueError(f"last_year {self.last_year} is before first_year {self.first_year}")
+        return self
+
+
+class RecipeRow(Row):
+    facility: Name = col("Facility code (must be in facilities.csv).")
+    product: Name = col("Product code (must be in products.csv).")
+    direction: Literal["in", "out"] = col("`in`: consumed by the activity; `out`: made by it.")
+    ratio: float = col("Tonnes of product per unit of activity; > 0.", "t/unit", gt=0)
+
+
+class LaneRow(Row):
+    origin: Name = col("Shipping facility (must make the product).")
+    destination: Name = col("Receiving facility (must use the product) or customer (in demands.csv).")
+    product: Name = col("Product shipped.")
+    cost: float = col("Transport and handling cost.", "USD/t", default=0.0)
+    tariff: float = col("Import duty or other per-tonne charge.", "USD/t", default=0.0, ge=0)
+    capacity: float | None = col("Lane limit (blank: unlimited).", "t/yr", default=None, ge=0)
+
+
+class DemandRow(Row):
+    customer: Name = col("Customer code (a lane destination that is not a facility).")
+    country: Name = col("Customer's country (must be in countries.csv).")
+    product: Name = col("Product demanded.")
+    period: int = col("Year (must be one of the instance's periods).", "year")
+    quantity: float = col("Demand.", "t/yr", ge=0)
+    penalty: float | None = col(
+        "Cost of each unmet tonne. Blank: the demand is hard (must be met).", "USD/t", default=None, ge=0
+    )
+    provenance: Literal["any", "clean"] = col(
+        "`clean`: only material never mined or processed in the provenance group may be delivered.",
+        default="any",
+    )
+
+
+class CapacityRow(Row):
+    facility: Name = col("Facility code.")
+    period: int = col("Year.", "year")
+    capacity: float = col("Activity limit in that year (overrides facilities.csv).", "units of activity/yr", ge=0)
+
+
+class ExpansionRow(Row):
+    facility: Name = col("Facility code (must have a finite capacity).")
+    first_period: int = col("First year a step can be built.", "year")
+    size: float = col("Capacity added by one step.", "units of activity/yr", gt=0)
+    capex: float = col("One-off cost of one step, paid in the year it is built.", "USD/step", default=0.0, ge=0)
+    integer: bool = col("`true`: whole steps only (integer decision); `false`: any fraction.", default=False)
+    max_steps: float | None = col("Most steps over the horizon (blank: unlimited).", "steps", default=None, ge=0)
+
+    @field_validator("integer", mode="before")
+    @classmethod
+    def _blank_false(cls, v: Any) -> Any:
+        return False if v is None else v
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    row: type[Row]
+    key: tuple[str, ...]
+    required: bool
+    summary: str
+
+    @property
+    def default_file(self) -> str:
+        return f"{self.name}.csv"
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec("countries", CountryRow, ("country",), True, "Countries and the groups they belong to."),
+        TableSpec("products", ProductRow, ("product",), True, "Products and the value of unwanted surplus."),
+        TableSpec("facilities", FacilityRow, ("facility",), True, "Mines, plants, recyclers and markets."),
+        TableSpec("recipes", RecipeRow, ("facility", "product", "direction"), True,
+                  "What one unit of a facility's activity consumes and makes (co-products in fixed ratios)."),
+        TableSpec("lanes", LaneRow, ("origin", "destination", "product"), True,
+                  "Transport links; only listed lanes exist."),
+        TableSpec("demands", DemandRow, ("customer", "product", "period"), True, "Customer demand by year."),
+        TableSpec("capacity", CapacityRow, ("facility", "period"), False, "Capacity by year (ramp-ups)."),
+        TableSpec("expansions", ExpansionRow, ("facility",), False, "Capacity that can be built in steps."),
+    )
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Policies (instance.yaml)
+# --------------------------------------------------------------------------------------------
+
+#: A number, or a mapping year -> number (the policy applies only in the years listed).
+ByPeriod = Union[float, dict[int, float]]
+
+
+class PolicyBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, description="Name used in outputs (default: kind and position, e.g. `max_share_2`).")
+    periods: list[int] | None = Field(None, description="Years the policy applies in (default: all).")
+
+
+class MaxOpen(PolicyBase):
+    """At most `count` facilities of a stage open (existing ones included)."""
+
+    kind: Literal["max_open"]
+    stage: str = Field(description="Stage the limit applies to.")
+    count: ByPeriod = Field(description="Most facilities open at the stage (number).")
+
+
+class MaxShare(PolicyBase):
+    """Cap the share of a stage's production (or of deliveries to customers) from a country group."""
+
+    kind: Literal["max_share"]
+    stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`).")
+    group: str | None = Field(None, description="Country group whose share is capped (location basis).")
+    countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`).")
+    share: ByPeriod = Field(description="Largest share allowed, 0..1 (fraction).")
+    basis: Literal["location", "provenance"] = Field(
+        "location",
+        description="`location`: output of facilities located in the group; `provenance`: touched output.",
+    )
+    customers: list[str] | None = Field(None, description="Measure deliveries to these customers instead of a stage's output.")
+    product: str | None = Field(None, description="Measure tonnes of this product (default: units of activity, or all deliveries).")
+
+
+class Offtake(PolicyBase):
+    """A customer receives at least `quantity` t/yr of a product, optionally clean and from given countries."""
+
+    kind: Literal["offtake"]
+    customer: str = Field(description="Customer receiving the offtake.")
+    product: str = Field(description="Product.")
+    quantity: ByPeriod = Field(description="Least quantity delivered (t/yr).")
+    provenance: Literal["any", "clean"] = Field("clean", description="`clean`: only clean deliveries count.")
+    countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.")
+
+
+class ExportCap(PolicyBase):
+    """Flows of product(s) leaving a country group are at most `quantity` t/yr (0 = export ban)."""
+
+    kind: Literal["export_cap"]
+    group: str | None = Field(None, description="Exporting country group.")
+    countries: list[str] | None = Field(None, description="Exporting countries (instead of `group`).")
+    product: str | list[str] = Field(description="Product or list of products capped.")
+    quantity: ByPeriod = Field(description="Most t/yr leaving the group.")
+    to_group: str | None = Field(None, description="Only count flows into this group (default: anywhere outside).")
+    to_countries: list[str] | None = Field(None, description="Only count flows into these countries.")
+
+
+class MaxSupplierShare(PolicyBase):
+    """No single facility makes more than `share` of its stage's production."""
+
+    kind: Literal["max_supplier_share"]
+    stage: str = Field(description="Stage.")
+    share: ByPeriod = Field(description="Largest share of one facility, 0..1.")
+    product: str | None = Field(None, description="Measure tonnes of this product (default: units of activity).")
+
+
+class PriceFloor(PolicyBase):
+    """A floor-price contract: the buyer pays max(0, floor - market) per t of a facility's product."""
+
+    kind: Literal["price_floor"]
+    facility: str = Field(description="Facility whose output is covered.")
+    product: str = Field(description="Product covered.")
+    floor: ByPeriod = Field(description="Floor price (USD/t).")
+    market: ByPeriod = Field(description="Market price (USD/t), by year.")
+
+
+Policy = Annotated[
+    Union[MaxOpen, MaxShare, Offtake, ExportCap, MaxSupplierShare, PriceFloor], Field(discriminator="kind")
+]
+
+POLICY_KINDS: dict[str, type[PolicyBase]] = {
+    cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
+    for cls in (MaxOpen, MaxShare, Offtake, ExportCap, MaxSupplierShare, PriceFloor)
+}
+
+
+# --------------------------------------------------------------------------------------------
+# instance.yaml
+# --------------------------------------------------------------------------------------------
+
+
+class Scenario(BaseModel):
+    """Named overrides applied on top of the base instance, in the order listed on the command line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field("", description="What the scenario represents.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Scalars to change: `discount_rate`, `provenance_group`, `description`.")
+    patch: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Rows to change or add, by table: each row names its key columns and the columns to set.",
+    )
+    remove: dict[str, list[dict[str, Any]]] = Field(default_factory=dict, description="Rows to drop, by table, named by key columns.")
+    add_policies: list[dict[str, Any]] = Field(default_factory=list, description="Policies to add.")
+    remove_policies: list[str] = Field(default_factory=list, description="Names of policies to drop.")
+    update_policies: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Policy name -> fields to change (e.g. `{china_cap: {share: 0.5}}`)."
+    )
+
+
+SCENARIO_SCALARS = ("discount_rate", "provenance_group", "description")
+
+
+class InstanceHeader(BaseModel):
+    """The scalar part of `instance.yaml` (policies and scenarios are validated on their own)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = Field(FORMAT_VERSION, description="Instance format version.")
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$", description="Instance name (used for the results folder).")
+    description: str = Field("", description="What the instance represents; say if it is illustrative.")
+    periods: list[int] = Field(min_length=1, description="Years modelled, increasing; each period is one year of operation.")
+    discount_rate: float = Field(0.0, ge=0, lt=1, description="Discount rate per year; costs in year t weigh (1+r)^-(t - first period).")
+    provenance_group: str = Field("covered", description="Country group whose facilities make material touched.")
+    tables: dict[str, str] = Field(default_factory=dict, description="Table name -> CSV path inside the folder (default `<table>.csv`).")
+    policies: list[Any] = Field(default_factory=list, description="Security and market policies (see below).")
+    scenarios: dict[str, Any] = Field(default_factory=dict, description="Named scenarios (see below).")
+
+    @field_validator("periods")
+    @classmethod
+    def _increasing(cls, v: list[int]) -> list[int]:
+        if any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError("periods must be strictly increasing years")
+        return v

@@ -1,0 +1,286 @@
+"""Stage 3: solve a built model with HiGHS.  The one place that talks to the solver.
+
+Path: Pyomo's standard-form compiler (``pyomo.repn.plugins.standard_form``, mixed form) turns
+the model into sparse matrices, which go to ``highspy`` in one ``passModel`` call.  That path
+is measured against Pyomo's own HiGHS interfaces and an LP file in
+``benchmarks/solver_paths.py``.  Every solver option, the status mapping, the dual retrieval
+(with integer decisions fixed for a MILP) and the IIS request live here; nothing raises on a
+non-optimal result: the caller gets a typed :class:`Status`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from .model import Built, paused_gc
+
+#: Below this many columns the dual simplex is pinned; above it, the interior point solver
+#: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.
+IPX_FROM_COLUMNS = 100_000
+INF = highspy.kHighsInf
+
+
+class Status(str, enum.Enum):
+    """Outcome of a solve, as reported in summary.json and mapped to exit codes."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a feasible incumbent at a time/iteration limit
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"  # a limit was reached before any feasible solution
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float | None = None  # seconds
+    mip_gap: float | None = None  # relative
+    threads: int | None = None
+    algorithm: str = "auto"  # auto | simplex | ipx | pdlp
+    iis: bool = False
+    log: bool = False
+    duals: bool = True
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class Solution:
+    status: Status
+    termination: str
+    objective: float | None
+    is_mip: bool
+    algorithm: str
+    mip_gap: float | None = None
+    duals: ComponentMap = field(default_factory=ComponentMap)
+    iis: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    size: dict[str, int] = field(default_factory=dict)
+
+
+def new_highs() -> highspy.Highs:
+    """A HiGHS instance; the banner HiGHS prints on its first construction is kept off stdout."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    _BANNER_SHOWN = True
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_BANNER_SHOWN = False
+
+
+def _set_options(h: highspy.Highs, opts: SolveOptions, algorithm: str) -> None:
+    h.setOptionValue("output_flag", bool(opts.log))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("solver", algorithm)
+    if opts.time_limit is not None:
+        h.setOptionValue("time_limit", float(opts.time_limit))
+    if opts.mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
+    if opts.threads is not None:
+        h.setOptionValue("threads", int(opts.threads))
+
+
+def _choose_algorithm(opts: SolveOptions, n_cols: int, is_mip: bool) -> str:
+    if opts.algorithm != "auto":
+        return opts.algorithm
+    if is_mip:
+        return "simplex"  # MIP sub-problems are solved by simplex in HiGHS
+    return "ipx" if n_cols >= IPX_FROM_COLUMNS else "simplex"
+
+
+def _status(h: highspy.Highs) -> tuple[Status, str]:
+    ms = h.getModelStatus()
+    text = h.modelStatusToString(ms)
+    S = highspy.HighsModelStatus
+    if ms in (S.kOptimal, S.kModelEmpty):
+        return Status.OPTIMAL, text
+    if ms == S.kInfeasible:
+        return Status.INFEASIBLE, text
+    if ms == S.kUnbounded:
+        return Status.UNBOUNDED, text
+    if ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt, S.kObjectiveBound,
+              S.kObjectiveTarget, S.kMemoryLimit, S.kHighsInterrupt):
+        feasible = h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        return (Status.FEASIBLE if feasible else Status.NO_SOLUTION), text
+    return Status.ERROR, text
+
+
+class MatrixModel:
+    """The compiled model: matrices for HiGHS plus the maps back to Pyomo objects."""
+
+    def __init__(self, built: Built):
+        t0 = time.perf_counter()
+        repn = LinearStandardFormCompiler().write(built.model, mixed_form=True, set_sense=pyo.minimize)
+        self.compile_seconds = time.perf_counter() - t0
+        self.columns = repn.columns
+        self.rows = repn.rows
+        n, m = len(repn.columns), len(repn.rows)
+        self.n_cols, self.n_rows = n, m
+        self.cost = np.asarray(repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n), dtype=float)
+        self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+        rhs = np.asarray(repn.rhs, dtype=float)
+        kind = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=m)
+        self.row_lower = np.where(kind == 1, -INF, rhs)
+        self.row_upper = np.where(kind == -1, INF, rhs)
+        with paused_gc():
+            self.col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in self.columns), dtype=float, count=n)
+            self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), dtype=float, count=n)
+            self.integer = np.fromiter((v.is_integer() for v in self.columns), dtype=bool, count=n)
+        A = repn.A
+        self.a_start = A.indptr.astype(np.int32)
+        self.a_index = A.indices.astype(np.int32)
+        self.a_value = A.data.astype(float)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def pass_to(self, h: highspy.Highs, relax_integers: bool = False) -> None:
+        integrality = (
+            np.zeros(self.n_cols, dtype=np.int32) if relax_integers else self.integer.astype(np.int32)
+        )
+        status = h.passModel(
+            self.n_cols, self.n_rows, len(self.a_value), int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize), self.offset,
+            self.cost, self.col_lower, self.col_upper, self.row_lower, self.row_upper,
+            self.a_start, self.a_index, self.a_value, integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+
+
+def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
+    """Solve; write variable values into the Pyomo model; return status, objective and duals."""
+    timings: dict[str, float] = {}
+    try:
+        mm = MatrixModel(built)
+    except InfeasibleConstraintException as exc:
+        return Solution(Status.INFEASIBLE, f"trivially infeasible: {exc}", None, False, "none")
+    timings["compile"] = mm.compile_seconds
+    is_mip = mm.is_mip
+    algorithm = _choose_algorithm(opts, mm.n_cols, is_mip)
+
+    h = new_highs()
+    _set_options(h, opts, algorithm)
+    t0 = time.perf_counter()
+    mm.pass_to(h)
+    timings["handover"] = timings["compile"] + (time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    h.run()
+    timings["highs"] = time.perf_counter() - t0
+    status, text = _status(h)
+    if h.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        h.setOptionValue("presolve", "off")
+        t0 = time.perf_counter()
+        h.run()
+        timings["highs"] += time.perf_counter() - t0
+        status, text = _status(h)
+        if status == Status.ERROR:
+            status = Status.INFEASIBLE
+
+    size = {
+        "variables": mm.n_cols,
+        "constraints": mm.n_rows,
+        "integers": int(mm.integer.sum()),
+        "nonzeros": int(len(mm.a_value)),
+    }
+    sol = Solution(status, text, None, is_mip, algorithm, timings=timings, size=size)
+    if is_mip and status.has_solution:
+        sol.mip_gap = float(h.getInfo().mip_gap)
+
+    if status.has_solution:
+        x = np.asarray(h.getSolution().col_value, dtype=float)
+        sol.objective = float(h.getInfo().objective_function_value)
+        _write_values(built, mm, x)
+        if opts.duals:
+            t0 = time.perf_counter()
+            row_dual = _duals(h, mm, x, opts) if is_mip else np.asarray(h.getSolution().row_dual, dtype=float)
+            timings["dual_resolve"] = time.perf_counter() - t0
+            if row_dual is not None:
+                sol.duals = _map_duals(mm, row_dual)
+    elif status == Status.INFEASIBLE and opts.iis:
+        sol.iis = _iis(h, mm)
+    return sol
+
+
+def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
+    """Put the solution into the Pyomo variables (columns the compiler dropped are 0)."""
+    with paused_gc():
+        for v in built.model.component_data_objects(pyo.Var, descend_into=True):
+            v.set_value(0.0, skip_validation=True)
+        if mm.is_mip:
+            x = np.where(mm.integer, np.round(x), x)
+        for v, val in zip(mm.columns, x.tolist()):
+            v.set_value(val, skip_validation=True)
+
+
+def _duals(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, opts: SolveOptions) -> np.ndarray | None:
+    """Duals of a MILP: fix the integer decisions at their optimum and re-solve the LP."""
+    fixed = np.where(mm.integer, np.round(x), np.nan)
+    lower = np.where(mm.integer, fixed, mm.col_lower)
+    upper = np.where(mm.integer, fixed, mm.col_upper)
+    lp = new_highs()
+    _set_options(lp, SolveOptions(threads=opts.threads, log=opts.log, time_limit=opts.time_limit), "simplex")
+    saved = (mm.col_lower, mm.col_upper)
+    mm.col_lower, mm.col_upper = lower, upper
+    try:
+        mm.pass_to(lp, relax_integers=True)
+    finally:
+        mm.col_lower, mm.col_upper = saved
+    lp.run()
+    if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(lp.getSolution().row_dual, dtype=float)
+
+
+def _map_duals(mm: MatrixModel, row_dual: np.ndarray) -> ComponentMap:
+    """Row duals back onto Pyomo constraints: d(objective)/d(rhs), summed over a ranged row's two sides."""
+    duals = ComponentMap()
+    for entry, y in zip(mm.rows, row_dual.tolist()):
+        con = entry.constraint
+        duals[con] = duals.get(con, 0.0) + (0.0 if math.isnan(y) else y)
+    return duals
+
+
+def _iis(h: highspy.Highs, mm: MatrixModel) -> list[str]:
+    """Names of the constraints in an irreducible infeasible subsystem found by HiGHS."""
+    try:
+        status, iis = h.getIis()
+    except Exception:  # older highspy without IIS support
+        return []
+    if status == highspy.HighsStatus.kError:
+        return []
+    names = []
+    for i in list(iis.row_index_):
+        con = mm.rows[int(i)].constraint
+        if con.name not in names:
+            names.append(con.name)
+    return names
