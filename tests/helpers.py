@@ -1,0 +1,79 @@
+"""Build small instances on disk from Python literals, for tests.
+
+    write_instance(tmp_path, header={"periods": [2025]}, tables={"facilities": [...], ...})
+
+Tables are lists of dicts (one per row; the first row's keys, plus any later ones, become the
+header).  Missing tables are written empty with the schema's columns, so a test only states
+what matters to it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optimizer.schema import TABLES
+
+
+def write_table(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    cols: list[str] = list(columns or [])
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+
+
+def write_instance(folder: Path, header: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> Path:
+    """Write ``instance.yaml`` and every table into ``folder``; return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    head = {"name": folder.name.replace(" ", "_"), **header}
+    (folder / "instance.yaml").write_text(yaml.safe_dump(head, sort_keys=False))
+    for name, spec in TABLES.items():
+        if name in tables:
+            write_table(folder / spec.default_file, tables[name], list(spec.row.model_fields) if not tables[name] else None)
+        elif spec.required:
+            write_table(folder / spec.default_file, [], list(spec.row.model_fields))
+    return folder
+
+
+def two_mine_chain(folder: Path, **header: Any) -> Path:
+    """Two mines (CN cheap, US dear) -> one US magnet plant -> one customer.
+
+    One magnet takes 2 t of ore.  Mine costs 10 (CN) and 20 (US) USD/t, plant 5 USD/t, each
+    lane 1 USD/t of ore.  Demand 40 t/yr of magnets in each period.
+    """
+    periods = header.pop("periods", [2025])
+    return write_instance(
+        folder,
+        {"periods": periods, **header},
+        {
+            "countries": [{"country": "CN", "name": "China", "groups": "covered"}, {"country": "US", "name": "United States", "groups": ""}],
+            "products": [{"product": "ore", "unit": "t", "surplus_value": None}, {"product": "magnet", "unit": "t", "surplus_value": None}],
+            "facilities": [
+                {"facility": "mine_cn", "stage": "mine", "country": "CN", "capacity": 100, "cost": 10},
+                {"facility": "mine_us", "stage": "mine", "country": "US", "capacity": 100, "cost": 20},
+                {"facility": "plant", "stage": "magnet", "country": "US", "capacity": None, "cost": 5},
+            ],
+            "recipes": [
+                {"facility": "mine_cn", "product": "ore", "direction": "out", "ratio": 1},
+                {"facility": "mine_us", "product": "ore", "direction": "out", "ratio": 1},
+                {"facility": "plant", "product": "ore", "direction": "in", "ratio": 2},
+                {"facility": "plant", "product": "magnet", "direction": "out", "ratio": 1},
+            ],
+            "lanes": [
+                {"origin": "mine_cn", "destination": "plant", "product": "ore", "cost": 1},
+                {"origin": "mine_us", "destination": "plant", "product": "ore", "cost": 1},
+                {"origin": "plant", "destination": "buyer", "product": "magnet", "cost": 0},
+            ],
+            "demands": [
+                {"customer": "buyer", "country": "US", "product": "magnet", "period": t, "quantity": 40, "penalty": None, "provenance": "any"}
+                for t in periods
+            ],
+        },
+    )
