@@ -22,7 +22,7 @@ from .errors import Finding, InputError, finding
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False)
+out_console = Console(highlight=False, soft_wrap=True)
 
 
 def _scenarios(values: tuple[str, ...]) -> list[str]:
@@ -42,7 +42,7 @@ def polite(func: Callable) -> Callable:
                 raise
             for f in exc.findings:
                 err_console.print(str(f), markup=False)
-            err_console.print(f"{len(exc.findings)} problem(s) found; nothing was written.", markup=False)
+            err_console.print(f"{len(exc.findings)} problem(s) found.", markup=False)
             sys.exit(EXIT_INPUT)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
@@ -78,19 +78,20 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
 
     names = _scenarios(scenario)
     base = load_instance(instance, names)
-    combos = [names] if names else [[]] + [[s] for s in base.scenario_names]
+    # Without --scenario, each defined scenario is checked too: its patches are input as well.
+    others = [] if names else list(base.scenario_names)
     findings: list[Finding] = []
-    for combo in combos[1:] if not names else []:
+    for name in others:
         try:
-            load_instance(instance, combo)
+            load_instance(instance, [name])
         except InputError as exc:
-            findings.extend(finding(f.file, f.row, f.column, f"[scenario {combo[0]}] {f.message}") for f in exc.findings)
+            findings.extend(finding(f.file, f.row, f.column, f"[scenario {name}] {f.message}") for f in exc.findings)
     if findings:
         raise InputError(findings)
     out_console.print(
         f"ok: {base.name}: {len(base.facilities)} facilities, {len(base.lanes)} lanes, {len(base.demands)} demand rows, "
         f"{len(base.policies)} policies, periods {base.periods[0]}-{base.periods[-1]}"
-        + (f"; scenarios checked: {', '.join(base.scenario_names)}" if base.scenario_names and not names else "")
+        + (f"; scenarios checked: {', '.join(others)}" if others else "")
     )
     for w in base.warnings:
         out_console.print(f"warning: {w}", markup=False)

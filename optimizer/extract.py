@@ -124,8 +124,7 @@ def unmet_table(b: Built) -> pd.DataFrame:
     rows = []
     for d in b.inst.demands:
         k = (d.customer, d.product, d.period)
-        delivered = sum(_v(m.flow[o, d.customer, d.product, g, d.period])
-                        for (o, g, _v_) in _inflows(b, k))
+        delivered = sum(_v(var) for _o, _g, var in _inflows(b, k))
         unmet = _v(m.unmet[k]) if k in m.unmet else 0.0
         rows.append({
             "customer": d.customer, "product": d.product, "period": d.period, "provenance": d.provenance,
@@ -166,7 +165,8 @@ def shares_table(b: Built) -> pd.DataFrame:
         share = num / den if den > TOL else 0.0
         rows.append({
             "policy": name, "stage": pol.stage or ("customers:" + ";".join(pol.customers or [])), "period": t,
-            "basis": pol.basis, "group": pol.group or ";".join(pol.countries or []) if pol.basis == "location" else inst.provenance_group,
+            "basis": pol.basis,
+            "group": (pol.group or ";".join(pol.countries or [])) if pol.basis == "location" else inst.provenance_group,
             "numerator": num, "denominator": den, "share": share, "cap": info["cap"],
             "binding": bool(share >= info["cap"] - 1e-6 and den > TOL),
         })

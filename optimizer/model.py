@@ -489,6 +489,8 @@ class _Builder:
         sign = -1.0 if sense == "<=" else 1.0
         rows = {}
         for k, (terms, rhs) in raw.items():
+            if not terms and k not in slack and (rhs >= 0 if sense == "<=" else rhs <= 0):
+                continue  # nothing to constrain, and trivially satisfied
             body = lin(terms + ([(sign, slack[k])] if k in slack else []))
             rows[k] = (None, body, rhs) if sense == "<=" else (rhs, body, None)
         self.m.add_component(name, pyo.Constraint(list(rows), rule=lambda _m, *k: rows[k]))
@@ -529,6 +531,10 @@ class _Builder:
         """
         inst = self.inst
 
+        by_product: dict[tuple[str, int], list[tuple[str, str, object]]] = defaultdict(list)
+        for (o, d, p, _g, t), v in self.F.items():
+            by_product[p, t].append((o, d, v))
+
         def make(pol: ExportCap, t: int):
             x = by_period(pol.quantity, t)
             if x is None:
@@ -539,11 +545,12 @@ class _Builder:
                 to = inst.group_countries(pol.to_group)
             elif pol.to_countries:
                 to = frozenset(pol.to_countries)
-            products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
+            products = [pol.product] if isinstance(pol.product, str) else list(pol.product)
             terms = [
                 (1.0, v)
-                for (o, d, p, _g, tt), v in self.F.items()
-                if tt == t and p in products and inst.facilities[o].country in exporters
+                for p in products
+                for o, d, v in by_product.get((p, t), [])
+                if inst.facilities[o].country in exporters
                 and inst.country_of(d) not in exporters and (to is None or inst.country_of(d) in to)
             ]
             return {(pol.name, t): (terms, x)}

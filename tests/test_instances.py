@@ -1,0 +1,96 @@
+"""Regression over every shipped instance: each pinned entry of ``expected.json`` must still hold.
+
+Discovery: every folder directly under ``instances/`` with an ``instance.yaml`` is an instance.
+Each entry of its ``expected.json`` (``base`` = no scenario, otherwise scenario names joined with
+``+``) becomes one test id ``<instance>:<entry>``; it is solved, compared with
+:func:`optimizer.expected.compare`, written with :func:`optimizer.write.write_results` and
+re-checked by the independent checker :func:`optimizer.check.check_results`.
+
+An instance cannot skip being pinned: a folder without ``expected.json``, without a ``base``
+entry, or with a scenario that has no entry of its own gives a failing test id too.  Pin with
+``m2m solve instances/<x> --update-expected`` (and ``--scenario s --update-expected`` per scenario)
+after checking the numbers by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from optimizer import expected
+from optimizer.check import check_results
+from optimizer.pipeline import run
+from optimizer.write import INFEASIBILITY, write_results
+
+INSTANCES = Path(__file__).resolve().parent.parent / "instances"
+
+
+def _instance_folders() -> list[Path]:
+    if not INSTANCES.is_dir():
+        return []
+    return sorted(p for p in INSTANCES.iterdir() if p.is_dir() and (p / "instance.yaml").is_file())
+
+
+def _scenario_names(folder: Path) -> list[str]:
+    data = yaml.safe_load((folder / "instance.yaml").read_text(encoding="utf-8")) or {}
+    return list((data.get("scenarios") or {}).keys()) if isinstance(data, dict) else []
+
+
+def _cases() -> list:
+    """One pytest param per pinned entry, plus a failing one per missing pin."""
+    cases = []
+    for folder in _instance_folders():
+        name = folder.name
+
+        def missing(what: str, problem: str, _name: str = name, _folder: Path = folder):
+            return pytest.param(_folder, None, problem, id=f"{_name}:{what}")
+
+        path = folder / expected.FILE
+        if not path.is_file():
+            cases.append(missing("no-expected-json", f"{name} has no {expected.FILE}; pin it with "
+                                 f"`m2m solve instances/{name} --update-expected` (and once per scenario)"))
+            continue
+        try:
+            pinned = json.loads(path.read_text(encoding="utf-8"))
+            scenarios = _scenario_names(folder)
+        except (ValueError, yaml.YAMLError) as exc:
+            cases.append(missing("unreadable", f"{name}: cannot read {expected.FILE} or instance.yaml: {exc}"))
+            continue
+        for key in pinned:
+            cases.append(pytest.param(folder, key, None, id=f"{name}:{key}"))
+        for key in ["base", *scenarios]:
+            if key not in pinned:
+                flag = "" if key == "base" else f" --scenario {key}"
+                cases.append(missing(f"{key}-not-pinned", f"{name}: no `{key}` entry in {expected.FILE}; pin it with "
+                                     f"`m2m solve instances/{name}{flag} --update-expected`"))
+    if not cases:  # an empty instances/ would make the regression vacuous
+        cases.append(pytest.param(INSTANCES, None, f"no instance folders found under {INSTANCES}", id="no-instances"))
+    return cases
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize(("folder", "key", "problem"), CASES)
+def test_instance_matches_expected(folder: Path, key: str | None, problem: str | None, tmp_path: Path) -> None:
+    if problem is not None:
+        pytest.fail(problem)
+    want = expected.read(folder)[key]
+    scenarios = [] if key == "base" else key.split("+")
+    r = run(folder, scenarios)
+
+    diffs = expected.compare(want, expected.entry(r))
+    assert not diffs, f"{folder.name} [{key}] differs from {expected.FILE}:\n  " + "\n  ".join(diffs)
+
+    out = write_results(r, tmp_path / f"{folder.name}-{key}")
+    report = check_results(out)
+    if r.solution.status.has_solution:
+        assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)
+    else:
+        # Nothing to check, but the explanation of why must have been written.
+        assert not report.ok and not report.violations, report.headline()
+        if "infeasibility" in want:
+            assert (out / INFEASIBILITY).is_file(), f"{folder.name} [{key}]: no {INFEASIBILITY} written"

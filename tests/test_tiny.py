@@ -1,0 +1,332 @@
+"""Tiny instances whose optimum is derived by hand (see each ``instances/tiny_*/README.md``).
+
+Every number asserted here is the result of the derivation written next to it; the solver must
+reproduce it.  Only duals that are unique at the optimum are asserted (a dual on a row that is
+tight only because an activity sits at zero can take a range of values).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.pipeline import run
+
+INSTANCES = Path(__file__).resolve().parent.parent / "instances"
+TOL = 1e-6
+
+
+def approx(x: float) -> object:
+    return pytest.approx(x, rel=TOL, abs=TOL)
+
+
+def solve(name: str, *scenarios: str):
+    return run(INSTANCES / name, list(scenarios))
+
+
+def objective(r) -> float:
+    assert r.summary["status"] == "optimal", r.summary["status"]
+    return r.summary["objective"]
+
+
+def flow(r, origin: str, destination: str, product: str, period: int, provenance: str | None = None) -> float:
+    df = r.tables["flows"]
+    sel = (df["origin"] == origin) & (df["destination"] == destination) & (df["product"] == product) & (df["period"] == period)
+    if provenance is not None:
+        sel &= df["provenance"] == provenance
+    return float(df.loc[sel, "quantity"].sum())
+
+
+def activity(r, facility: str, period: int) -> float:
+    df = r.tables["activity"]
+    return float(df.loc[(df["facility"] == facility) & (df["period"] == period), "activity"].sum())
+
+
+def dual(r, constraint: str, *index: object) -> float:
+    df = r.tables["duals"]
+    key = "|".join(map(str, index))
+    sel = df[(df["constraint"] == constraint) & (df["index"] == key)]
+    assert len(sel) == 1, f"no dual {constraint}[{key}] in {df[['constraint', 'index']].values.tolist()}"
+    return float(sel["value"].iloc[0])
+
+
+def cost(r, term: str) -> float:
+    return r.summary["cost_breakdown"][term]
+
+
+def share_row(r, policy: str, stage: str, period: int):
+    df = r.tables["shares"]
+    sel = df[(df["policy"] == policy) & (df["stage"] == stage) & (df["period"] == period)]
+    assert len(sel) == 1
+    return sel.iloc[0]
+
+
+def unmet(r, customer: str, product: str, period: int) -> float:
+    df = r.tables["unmet"]
+    sel = df[(df["customer"] == customer) & (df["product"] == product) & (df["period"] == period)]
+    return float(sel["unmet"].iloc[0])
+
+
+# ============================================================================================
+# tiny_cheapest_source
+# ============================================================================================
+
+
+def test_cheapest_source_base() -> None:
+    r = solve("tiny_cheapest_source")
+    # Delivered ore at the plant: AU 10 + 8 + 4 (tariff) = 22, US 15 + 2 = 17 USD/t: US wins.
+    # 40 t magnets x 2 t ore = 80 t ore, all from mine_us (capacity 200 is not binding).
+    assert flow(r, "mine_us", "plant", "ore", 2025) == approx(80)
+    assert flow(r, "mine_au", "plant", "ore", 2025) == approx(0)
+    assert flow(r, "plant", "buyer", "magnet", 2025) == approx(40)
+    # Cost: production 80 x 15 + 40 x 40 = 2,800; transport 80 x 2 + 40 x 6 = 400; total 3,200.
+    assert cost(r, "production") == approx(2800)
+    assert cost(r, "transport") == approx(400)
+    assert cost(r, "tariff") == approx(0)
+    assert objective(r) == approx(3200)
+    # Ore at the plant is worth the cheapest delivered ore, 17; a magnet at the plant 2 x 17 + 40 = 74;
+    # at the buyer 74 + 6 = 80 USD/t = the cheapest delivered cost (= 3,200 / 40).
+    assert dual(r, "product_balance", "plant", "ore", "any", 2025) == approx(17)
+    assert dual(r, "product_balance", "plant", "magnet", "any", 2025) == approx(74)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(80)
+
+
+def test_cheapest_source_small_us_mine() -> None:
+    r = solve("tiny_cheapest_source", "small_us_mine")
+    # mine_us capped at 60 t: it runs full, mine_au supplies the other 80 - 60 = 20 t.
+    assert flow(r, "mine_us", "plant", "ore", 2025) == approx(60)
+    assert flow(r, "mine_au", "plant", "ore", 2025) == approx(20)
+    # Cost: base 3,200 + 20 t x (22 - 17) = 3,300 (production 60x15 + 20x10 + 40x40 = 2,700;
+    # transport 60x2 + 20x8 + 40x6 = 520; tariff 20x4 = 80).
+    assert cost(r, "production") == approx(2700)
+    assert cost(r, "transport") == approx(520)
+    assert cost(r, "tariff") == approx(80)
+    assert objective(r) == approx(3300)
+    # The marginal tonne of ore now comes from Australia (22): magnet dual 2 x 22 + 40 + 6 = 90.
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(90)
+    # One more t/yr of US capacity replaces 1 t of AU ore: worth 22 - 17 = 5 USD.
+    assert dual(r, "capacity_limit", "mine_us", 2025) == approx(5)
+
+
+# ============================================================================================
+# tiny_china_cap
+# ============================================================================================
+
+
+def test_china_cap_base() -> None:
+    r = solve("tiny_china_cap")
+    # Uncapped, all 200 t would come from mine_cn (10 < 30 USD/t).  China <= 60% of 200 t = 120 t.
+    assert activity(r, "mine_cn", 2025) == approx(120)
+    assert activity(r, "mine_au", 2025) == approx(80)
+    row = share_row(r, "china_cap", "mine", 2025)
+    assert row["numerator"] == approx(120)
+    assert row["denominator"] == approx(200)
+    assert row["share"] == approx(0.6)
+    assert bool(row["binding"])
+    # Cost: 120 x 10 + 80 x 30 + 200 x 20 (plant) = 1,200 + 2,400 + 4,000 = 7,600.
+    assert objective(r) == approx(7600)
+    # At a fixed 60% mix one more t of ore costs 0.6 x 10 + 0.4 x 30 = 18; magnet 18 + 20 = 38.
+    assert dual(r, "product_balance", "mine_cn", "ore", "any", 2025) == approx(18)
+    assert dual(r, "product_balance", "mine_au", "ore", "any", 2025) == approx(18)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(38)
+    # Share row 0.4 x_cn - 0.6 x_au <= 0 with multiplier m: 10 + 0.4 m = 30 - 0.6 m  ->  m = 20 USD/t
+    # (HiGHS mu = -20).  Reported -mu x den / 100 = 20 x 200 / 100 = 40 USD/yr per point:
+    # one point moves 2 t from the 10 USD/t mine to the 30 USD/t mine.
+    assert dual(r, "max_share", "china_cap", 2025) == approx(40)
+
+
+def test_china_cap_50() -> None:
+    r = solve("tiny_china_cap", "cap_50")
+    # 50% of 200 t = 100 t from each mine.
+    assert activity(r, "mine_cn", 2025) == approx(100)
+    assert activity(r, "mine_au", 2025) == approx(100)
+    assert share_row(r, "china_cap", "mine", 2025)["share"] == approx(0.5)
+    # 100 x 10 + 100 x 30 + 200 x 20 = 8,000 (= 7,600 + 10 points x 40).
+    assert objective(r) == approx(8000)
+    # Mix 0.5 x 10 + 0.5 x 30 = 20; magnet 40.  Share: m = 20 again (10 + 0.5 m = 30 - 0.5 m), x 200 / 100 = 40.
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(40)
+    assert dual(r, "max_share", "china_cap", 2025) == approx(40)
+
+
+# ============================================================================================
+# tiny_clean_offtake
+# ============================================================================================
+
+
+def test_clean_offtake_base() -> None:
+    r = solve("tiny_clean_offtake")
+    # Covered chain: 10 + 30 + 10 = 50 USD/t; clean chain: 20 + 50 + 10 = 80 USD/t; CN ore into
+    # the US plant: 10 + 5 + 50 + 10 = 75 USD/t and touched, so it never helps.  The offtake needs
+    # 40 t clean; the other 60 t go the covered way.
+    assert flow(r, "plant_us", "buyer", "magnet", 2025, "clean") == approx(40)
+    assert flow(r, "mine_au", "plant_us", "ore", 2025, "clean") == approx(40)
+    assert flow(r, "plant_cn", "buyer", "magnet", 2025, "touched") == approx(60)
+    assert flow(r, "mine_cn", "plant_us", "ore", 2025) == approx(0)
+    # Cost: 40 x 80 + 60 x 50 = 3,200 + 3,000 = 6,200 (production 40x70 + 60x40 = 5,200; transport 1,000).
+    assert cost(r, "production") == approx(5200)
+    assert cost(r, "transport") == approx(1000)
+    assert objective(r) == approx(6200)
+    off = r.tables["offtakes"].iloc[0]
+    assert off["delivered"] == approx(40) and off["short"] == approx(0)
+    # Covered share of mine output: 60 / 100.
+    mine_share = share_row(r, "", "mine", 2025)
+    assert mine_share["share"] == approx(0.6)
+    # The marginal (unconstrained) tonne goes covered: 50.  One more t of offtake swaps a
+    # covered tonne for a clean one: 80 - 50 = 30.  Clean magnet at plant_us: 50 + 30 - 10 = 70.
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(50)
+    assert dual(r, "offtake", "clean_magnets", 2025) == approx(30)
+    assert dual(r, "product_balance", "plant_us", "magnet", "clean", 2025) == approx(70)
+
+
+def test_clean_offtake_removed() -> None:
+    r = solve("tiny_clean_offtake", "no_offtake")
+    # Everything on the covered chain: 100 x 50 = 5,000, i.e. the offtake costs 40 x 30 = 1,200.
+    assert flow(r, "plant_cn", "buyer", "magnet", 2025) == approx(100)
+    assert objective(r) == approx(5000)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(50)
+    assert r.tables["offtakes"].empty
+
+
+# ============================================================================================
+# tiny_candidate_threshold
+# ============================================================================================
+
+
+def test_candidate_below_break_even_stays_shut() -> None:
+    r = solve("tiny_candidate_threshold")
+    # Break-even = 4,000 / (60 - 20) = 100 t/yr.  80 t/yr: old 80 x 70 = 5,600 vs new
+    # 80 x 30 + 4,000 = 6,400 per year, so the candidate stays shut in both years.
+    for t in (2025, 2026):
+        assert activity(r, "plant_new", t) == approx(0)
+        assert activity(r, "plant_old", t) == approx(80)
+    assert r.tables["investments"].empty
+    # 2 x 5,600 = 11,200; no fixed cost.
+    assert objective(r) == approx(11200)
+    assert cost(r, "fixed") == approx(0)
+    # With plant_new shut the marginal magnet comes from plant_old: 10 + 60 = 70.
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(70)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2026) == approx(70)
+
+
+def test_candidate_above_break_even_opens() -> None:
+    r = solve("tiny_candidate_threshold", "high_demand")
+    # 2026: 150 t > 100 t: new 150 x 30 + 4,000 = 8,500 < old 150 x 70 = 10,500 -> opens in 2026.
+    # 2025 stays at 80 t: shut (opening in 2025 would also cost 4,000 that year, 800 more).
+    assert activity(r, "plant_new", 2025) == approx(0)
+    assert activity(r, "plant_old", 2025) == approx(80)
+    assert activity(r, "plant_new", 2026) == approx(150)
+    assert activity(r, "plant_old", 2026) == approx(0)
+    inv = r.tables["investments"]
+    assert inv[["facility", "period", "kind"]].values.tolist() == [["plant_new", 2026, "open"]]
+    # 5,600 + 8,500 = 14,100 (production 5,600 + 4,500 = 10,100; fixed 4,000).
+    assert cost(r, "production") == approx(10100)
+    assert cost(r, "fixed") == approx(4000)
+    assert objective(r) == approx(14100)
+    # Duals with the open decision fixed: 2025 still 70; 2026 10 + 20 = 30 (the fixed cost is sunk
+    # once the plant is open, so it is not in the marginal cost).
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(70)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2026) == approx(30)
+
+
+# ============================================================================================
+# tiny_coproducts
+# ============================================================================================
+
+
+def test_coproducts_surplus_sold() -> None:
+    r = solve("tiny_coproducts")
+    # 20 t NdPr / 0.2 = 100 units of activity -> 100 t concentrate, 80 t La-Ce left over and sold.
+    assert activity(r, "separation", 2025) == approx(100)
+    assert flow(r, "mine", "separation", "concentrate", 2025) == approx(100)
+    assert flow(r, "separation", "magnet_maker", "ndpr_oxide", 2025) == approx(20)
+    surplus = r.tables["surplus"]
+    assert surplus["quantity"].sum() == approx(80)
+    # 100 x 20 + 100 x 50 = 7,000 production; surplus 80 x 10 = -800; total 6,200.
+    assert cost(r, "production") == approx(7000)
+    assert cost(r, "surplus") == approx(-800)
+    assert objective(r) == approx(6200)
+    # La-Ce is worth its surplus value, 10; one unit of activity (70) makes 0.2 NdPr + 0.8 La-Ce:
+    # NdPr = (70 - 0.8 x 10) / 0.2 = 310.
+    assert dual(r, "product_balance", "separation", "lace_oxide", "any", 2025) == approx(10)
+    assert dual(r, "demand_balance", "magnet_maker", "ndpr_oxide", 2025) == approx(310)
+
+
+def test_coproducts_disposal_cost() -> None:
+    r = solve("tiny_coproducts", "disposal_cost")
+    # Same plan; the 80 t of La-Ce now cost 5 USD/t: 7,000 + 400 = 7,400.
+    assert activity(r, "separation", 2025) == approx(100)
+    assert cost(r, "surplus") == approx(400)
+    assert objective(r) == approx(7400)
+    # NdPr = (70 + 0.8 x 5) / 0.2 = 370.
+    assert dual(r, "product_balance", "separation", "lace_oxide", "any", 2025) == approx(-5)
+    assert dual(r, "demand_balance", "magnet_maker", "ndpr_oxide", 2025) == approx(370)
+
+
+def test_coproducts_no_surplus_market() -> None:
+    r = solve("tiny_coproducts", "no_surplus_market")
+    # Blank surplus value and nobody takes La-Ce: 0.8 x activity = 0, so the plant cannot run.
+    assert activity(r, "separation", 2025) == approx(0)
+    assert unmet(r, "magnet_maker", "ndpr_oxide", 2025) == approx(20)
+    # All 20 t NdPr unmet at 1,000 USD/t = 20,000; the NdPr dual is the penalty.
+    assert objective(r) == approx(20000)
+    assert dual(r, "demand_balance", "magnet_maker", "ndpr_oxide", 2025) == approx(1000)
+
+
+def test_coproducts_limited_by_lace_shipped() -> None:
+    r = solve("tiny_coproducts", "lace_buyer")
+    # La-Ce shipped = 40 t exactly (hard demand, no surplus) -> activity 40 / 0.8 = 50 -> NdPr 10 t.
+    assert activity(r, "separation", 2025) == approx(50)
+    assert flow(r, "separation", "lace_buyer", "lace_oxide", 2025) == approx(40)
+    assert flow(r, "separation", "magnet_maker", "ndpr_oxide", 2025) == approx(10)
+    assert unmet(r, "magnet_maker", "ndpr_oxide", 2025) == approx(10)
+    # 50 x 70 = 3,500 production + 10 x 1,000 = 10,000 penalty = 13,500.
+    assert cost(r, "production") == approx(3500)
+    assert cost(r, "unmet_penalty") == approx(10000)
+    assert objective(r) == approx(13500)
+    # NdPr short -> its dual is the penalty 1,000.  One more t of La-Ce taken: +1.25 units of activity
+    # (+87.5 USD) and +0.25 t NdPr (-250 USD of penalty): 87.5 - 250 = -162.5 USD/t.
+    assert dual(r, "demand_balance", "magnet_maker", "ndpr_oxide", 2025) == approx(1000)
+    assert dual(r, "demand_balance", "lace_buyer", "lace_oxide", 2025) == approx(-162.5)
+
+
+# ============================================================================================
+# tiny_infeasible
+# ============================================================================================
+
+
+def test_infeasible_explained() -> None:
+    r = solve("tiny_infeasible")
+    assert r.summary["status"] == "infeasible"
+    assert r.summary["objective"] is None
+    # Clean capacity: mine_au 200 t ore / 2 t per magnet = 100 t magnets/yr.  Demand 120 and 150:
+    # short 20 (2025) and 50 (2026).  Relaxing the demand costs 1 per t short; relaxing mine_au's
+    # capacity would cost 2 (units of ore) per t, so the least violation is the shortfall itself,
+    # ranked largest first.
+    inf = r.infeasibility
+    assert inf["explanation"].tolist() == [
+        "demand buyer 2026: short 50 t of magnet",
+        "demand buyer 2025: short 20 t of magnet",
+    ]
+    assert inf["violation"].tolist() == [approx(50), approx(20)]
+    assert inf["constraint"].tolist() == ["demand", "demand"]
+
+
+def test_infeasible_with_penalty_solves() -> None:
+    r = solve("tiny_infeasible", "with_penalty")
+    # Each year: 100 t delivered at 2 x 10 + 20 = 40 USD/t = 4,000; short 20 and 50 t at 500.
+    for t in (2025, 2026):
+        assert flow(r, "plant_us", "buyer", "magnet", t, "clean") == approx(100)
+        assert flow(r, "mine_cn", "plant_us", "ore", t) == approx(0)
+    assert unmet(r, "buyer", "magnet", 2025) == approx(20)
+    assert unmet(r, "buyer", "magnet", 2026) == approx(50)
+    # 2 x 4,000 + (20 + 50) x 500 = 8,000 + 35,000 = 43,000.
+    assert cost(r, "production") == approx(8000)
+    assert cost(r, "unmet_penalty") == approx(35000)
+    assert objective(r) == approx(43000)
+    # Short demand: dual = penalty 500.  Clean ore at the plant: (500 - 20) / 2 = 240; one more t/yr
+    # of mine_au capacity is worth 240 - 10 = 230.
+    for t in (2025, 2026):
+        assert dual(r, "demand_balance", "buyer", "magnet", t) == approx(500)
+        assert dual(r, "product_balance", "plant_us", "ore", "clean", t) == approx(240)
+        assert dual(r, "capacity_limit", "mine_au", t) == approx(230)
