@@ -20,7 +20,16 @@ from typing import Iterable
 from .errors import Finding, InputError
 from .instance import Instance
 from .load import load_instance
-from .solver import SolveOptions, Status
+
+
+def __getattr__(name: str):
+    # Solver names load Pyomo and HiGHS: import them only when asked for, so that light
+    # consumers (the results checker, the loader) stay free of the solver stack.
+    if name in ("SolveOptions", "Status"):
+        from . import solver
+
+        return getattr(solver, name)
+    raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
 
 
 def solve(
@@ -33,6 +42,7 @@ def solve(
 ):
     """Load (unless given an Instance), build, solve and extract: returns a ``pipeline.Run``."""
     from .pipeline import run
+    from .solver import SolveOptions
 
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     if isinstance(instance, Instance):

@@ -1,0 +1,1021 @@
+r"""Re-check a results folder against its instance: every constraint and the objective.
+
+``m2m check RESULTS`` reads the CSV tables and ``summary.json`` that ``m2m solve`` wrote,
+reloads the instance named in the summary and verifies, with plain arithmetic, that the
+reported plan satisfies the model's constraints and that the reported costs add up.  This
+module is an independent oracle: it never imports Pyomo, HiGHS or the model, solver,
+extract or pipeline modules, so a mistake there cannot hide itself here.
+
+Tolerance: a row passes when its violation :math:`v` satisfies
+:math:`|v| \le \text{tol} \cdot \max(1, s)`, where :math:`s` is the largest absolute value among
+the row's terms (t/yr, units of activity/yr or USD, as the row's family says).  The tables list
+values below 1e-7 as zero, so a product balance also counts its recipe ratios among its terms
+and a cost row its largest cost coefficient (a quantity of 1 times the coefficient).
+
+Notation used in the docstrings below (per period t, a year):
+
+* ``X[f,t]`` activity of facility f summed over provenance tags (units of activity/yr)
+* ``F[o,d,p,g,t]`` flow on lane (o, d, p) with tag g (t/yr)
+* ``S[f,p,g,t]`` surplus of product p left at f (t/yr); ``U[k,p,t]`` unmet demand (t/yr)
+* ``y[f,t]`` open flag of a candidate (1 for existing facilities); ``z[f,t]`` expansion steps
+* ``r^in``, ``r^out`` recipe ratios (t per unit of activity); ``d_t = (1+r)^-(t-t0)``
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .errors import Finding, InputError, finding
+from .instance import CLEAN, TOUCHED, Instance, by_period
+from .load import load_instance
+from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor
+
+SUMMARY = "summary.json"
+
+#: Statuses that come with a plan to check.
+SOLVED = ("optimal", "feasible")
+
+#: Cost terms a solved (not relaxed) model reports, in report order.
+COST_TERMS = ("production", "transport", "tariff", "fixed", "capex", "unmet_penalty", "surplus", "price_floor")
+
+#: A relaxed diagnostic model's slack cost; it must not appear in a plan.
+VIOLATION_TERM = "violation"
+
+#: Below this a denominator counts as zero when a share is reported (same rule as the tables).
+ZERO_DENOMINATOR = 1e-7
+
+TEXT, INT, NUM, OPTIONAL = "text", "int", "number", "optional number"
+
+#: Columns read from each results table and how each cell is parsed.
+RESULT_COLUMNS: dict[str, dict[str, str]] = {
+    "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
+    "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM, "capacity": OPTIONAL,
+                 "open": NUM, "built": NUM},
+    "unmet": {"customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "demand": NUM, "delivered": NUM,
+              "unmet": NUM, "penalty": OPTIONAL},
+    "surplus": {"facility": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM,
+                "value_per_t": NUM, "value": NUM},
+    "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM},
+    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": NUM, "capex": NUM},
+    "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
+                 "required": NUM, "delivered": NUM, "short": NUM},
+    "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "basis": TEXT, "group": TEXT, "numerator": NUM,
+               "denominator": NUM, "share": NUM, "cap": OPTIONAL},
+}
+
+Table = list[dict[str, Any]]
+
+
+# ============================================================================================
+# the report
+# ============================================================================================
+
+
+@dataclass
+class CheckReport:
+    """Outcome of a check: ``ok`` only when a plan was checked and no row failed."""
+
+    ok: bool
+    violations: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+    objective: float | None = None
+    status: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        """Rows checked over all families."""
+        return sum(self.checked.values())
+
+    @property
+    def families(self) -> int:
+        """Families with at least one row checked."""
+        return sum(1 for n in self.checked.values() if n)
+
+    def headline(self) -> str:
+        """One line: passed (with the row count and objective), failed, or nothing to check."""
+        if self.status not in SOLVED:
+            return f"no solution to check: status {self.status}"
+        note = "".join(f" ({n})" for n in self.notes)
+        if not self.ok:
+            n = len(self.violations)
+            return f"check FAILED: {n} violation{'s' if n != 1 else ''}{note}"
+        objective = "?" if self.objective is None else f"{self.objective:,.0f}"
+        return (f"check passed: {self.families} families, {self.rows:,} rows, "
+                f"objective {objective} USD = sum of cost terms{note}")
+
+
+def num(x: float | None) -> str:
+    """A number for a violation line: up to 10 significant digits, no trailing zeros."""
+    return "blank" if x is None else f"{x:.10g}"
+
+
+# ============================================================================================
+# reading the results folder
+# ============================================================================================
+
+
+def results_folder(path: Path) -> Path:
+    """The results folder (``path`` itself, or the folder of a ``summary.json`` given directly)."""
+    if path.is_file() and path.name == SUMMARY:
+        return path.parent
+    if not path.is_dir():
+        raise InputError([finding(str(path), "-", "-", "no such results folder")])
+    return path
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """``summary.json`` as a dict; a missing or unreadable summary is an input problem."""
+    path = folder / SUMMARY
+    if not path.is_file():
+        raise InputError([finding(str(path), "-", "-", "no summary.json: not a results folder written by `m2m solve`")])
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError([finding(str(path), exc.lineno, "-", f"not valid JSON: {exc.msg}")]) from None
+    if not isinstance(data, dict):
+        raise InputError([finding(str(path), 1, "-", "expected a JSON object")])
+    return data
+
+
+def parse_cell(text: str | None, kind: str) -> Any:
+    """One CSV cell as text, a whole year, a number, or (optional number) None when blank."""
+    text = (text or "").strip()
+    if kind == TEXT:
+        return text
+    if not text:
+        if kind == OPTIONAL:
+            return None
+        raise ValueError("a value is required")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+    if kind == INT:
+        if value != int(value):
+            raise ValueError(f"expected a whole year, got {text!r}")
+        return int(value)
+    return value
+
+
+def read_table(folder: Path, name: str, findings: list[Finding]) -> Table:
+    """Rows of ``<name>.csv`` with typed cells (plus ``_line``, the CSV line); problems go to ``findings``."""
+    path = folder / f"{name}.csv"
+    if not path.is_file():
+        findings.append(finding(str(path), "-", "-", "results table is missing"))
+        return []
+    spec = RESULT_COLUMNS[name]
+    rows: Table = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in spec if c not in (reader.fieldnames or [])]
+        if missing:
+            findings.extend(finding(str(path), 1, c, "column is missing") for c in missing)
+            return []
+        for line, raw in enumerate(reader, start=2):
+            row: dict[str, Any] = {"_line": line}
+            for column, kind in spec.items():
+                try:
+                    row[column] = parse_cell(raw.get(column), kind)
+                except ValueError as exc:
+                    findings.append(finding(str(path), line, column, str(exc)))
+            rows.append(row)
+    return rows
+
+
+def read_tables(folder: Path) -> dict[str, Table]:
+    """Every results table the check needs; raise InputError listing every unreadable one."""
+    findings: list[Finding] = []
+    tables = {name: read_table(folder, name, findings) for name in RESULT_COLUMNS}
+    if findings:
+        raise InputError(findings)
+    return tables
+
+
+# ============================================================================================
+# the plan, indexed
+# ============================================================================================
+
+
+class Plan:
+    """The tables of a results folder as sums keyed like the model's variables."""
+
+    def __init__(self, tables: dict[str, Table]):
+        self.tables = tables
+        self.act: dict[tuple[str, str, int], float] = defaultdict(float)  # (f, g, t) -> units/yr
+        self.act_row: dict[tuple[str, int], dict[str, Any]] = {}  # (f, t) -> first activity row
+        self.act_tags: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for r in tables["activity"]:
+            f, g, t = r["facility"], r["provenance"], r["period"]
+            self.act[f, g, t] += r["activity"]
+            self.act_tags[f, t][g] += r["activity"]
+            self.act_row.setdefault((f, t), r)
+        self.total_act: dict[tuple[str, int], float] = {k: sum(v.values()) for k, v in self.act_tags.items()}
+
+        # (node, p, t) -> {tag: t/yr}, for arrivals at and departures from each node
+        self.inflow: dict[tuple[str, str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.outflow: dict[tuple[str, str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.lane_flow: dict[tuple[str, str, str, int], float] = defaultdict(float)  # (o, d, p, t)
+        self.arrivals: dict[tuple[str, str, int], list[tuple[str, str, float]]] = defaultdict(list)  # (d,p,t)->[(o,g,q)]
+        self.by_period: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in tables["flows"]:
+            o, d, p, g, t, q = (r["origin"], r["destination"], r["product"], r["provenance"], r["period"], r["quantity"])
+            self.inflow[d, p, t][g] += q
+            self.outflow[o, p, t][g] += q
+            self.lane_flow[o, d, p, t] += q
+            self.arrivals[d, p, t].append((o, g, q))
+            self.by_period[t].append(r)
+
+        self.surplus: dict[tuple[str, str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for r in tables["surplus"]:
+            self.surplus[r["facility"], r["product"], r["period"]][r["provenance"]] += r["quantity"]
+
+        self.steps: dict[tuple[str, int], float] = defaultdict(float)  # (f, t) -> steps built in t
+        self.open_investments: dict[str, list[int]] = defaultdict(list)
+        for r in tables["investments"]:
+            if r["kind"] == "expansion":
+                self.steps[r["facility"], r["period"]] += r["steps"]
+            elif r["kind"] == "open":
+                self.open_investments[r["facility"]].append(r["period"])
+
+    def keyed(self, name: str, *columns: str) -> dict[tuple, dict[str, Any]]:
+        """Rows of a table by key columns (the first row wins; duplicates are reported elsewhere)."""
+        out: dict[tuple, dict[str, Any]] = {}
+        for r in self.tables[name]:
+            out.setdefault(tuple(r[c] for c in columns), r)
+        return out
+
+    def steps_to(self, facility: str, period: int) -> float:
+        r"""Expansion steps built up to and including ``period``: :math:`\sum_{\tau \le t} z[f,\tau]` (steps)."""
+        return sum(s for (f, t), s in self.steps.items() if f == facility and t <= period)
+
+
+# ============================================================================================
+# the checker
+# ============================================================================================
+
+
+class Checker:
+    """Runs every family of checks on one plan and collects readable violation lines."""
+
+    def __init__(self, inst: Instance, plan: Plan, summary: dict[str, Any], tol: float):
+        self.inst = inst
+        self.plan = plan
+        self.summary = summary
+        self.tol = tol
+        self.violations: list[str] = []
+        self.checked: dict[str, int] = defaultdict(int)
+        self.active = {f: set(inst.active_periods(f)) for f in inst.facilities}
+        self.lanes = {(l.origin, l.destination, l.product): l for l in inst.lanes}
+        self.demands = {(d.customer, d.product, d.period): d for d in inst.demands}
+        self.expansions = {e.facility: e for e in inst.expansions}
+        self.open = self._open_flags()
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def count(self, family: str, rows: int = 1) -> None:
+        """Record that ``rows`` rows of ``family`` were checked."""
+        self.checked[family] += rows
+
+    def fail(self, family: str, label: str, message: str) -> None:
+        """Record one violation line: ``<family> <label>: <message>``."""
+        self.violations.append(f"{family} {label}: {message}")
+
+    def slack(self, *terms: float | None) -> float:
+        """Allowed violation of a row: tol * max(1, largest |term|)."""
+        return self.tol * max([1.0] + [abs(x) for x in terms if x is not None and math.isfinite(x)])
+
+    def le(self, family: str, label: str, lhs_name: str, lhs: float, rhs_name: str, rhs: float,
+           *scale: float) -> bool:
+        """Check lhs <= rhs within tolerance; record a violation otherwise."""
+        if lhs - rhs <= self.slack(lhs, rhs, *scale):
+            return True
+        self.fail(family, label, f"{lhs_name} {num(lhs)} > {rhs_name} {num(rhs)}")
+        return False
+
+    def eq(self, family: str, label: str, lhs_name: str, lhs: float | None, rhs_name: str, rhs: float | None,
+           *scale: float) -> bool:
+        """Check lhs == rhs within tolerance (both blank also counts as equal); record a violation otherwise."""
+        if lhs is None or rhs is None:
+            if lhs is None and rhs is None:
+                return True
+        elif abs(lhs - rhs) <= self.slack(lhs, rhs, *scale):
+            return True
+        self.fail(family, label, f"{lhs_name} {num(lhs)} != {rhs_name} {num(rhs)}")
+        return False
+
+    def nonnegative(self, family: str, label: str, name: str, value: float) -> bool:
+        """Check value >= -tol (quantities are never negative)."""
+        if value >= -self.tol:
+            return True
+        self.fail(family, label, f"{name} {num(value)} < 0")
+        return False
+
+    def tags_of(self, facility: str) -> tuple[str, ...]:
+        """Provenance tags a facility's output may carry (``any`` when provenance is not tracked)."""
+        return self.inst.output_tags(facility)
+
+    def made(self, facility: str, period: int, product: str | None, tag: str | None = None) -> float:
+        r"""Output of ``product`` at f in t, :math:`r^{out}_{fp} \sum_g X[f,g,t]` (t/yr), or activity if product is None.
+
+        With ``tag``, only that provenance mode's activity counts.
+        """
+        ratio = 1.0 if product is None else self.inst.outputs[facility].get(product, 0.0)
+        if not ratio:
+            return 0.0
+        if tag is None:
+            return ratio * self.plan.total_act.get((facility, period), 0.0)
+        return ratio * self.plan.act.get((facility, tag, period), 0.0)
+
+    def _open_flags(self) -> dict[tuple[str, int], float]:
+        """y[f,t]: activity.csv's ``open`` for candidates (0 when the row is missing), 1 for existing facilities."""
+        out = {}
+        for f, fac in self.inst.facilities.items():
+            for t in self.active[f]:
+                row = self.plan.act_row.get((f, t))
+                out[f, t] = 1.0 if fac.status == "existing" else (row["open"] if row else 0.0)
+        return out
+
+    # ---- run --------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Every family, in the order of the model's constraints, then the costs and the objective."""
+        for family in (
+            self.check_flows, self.check_activity, self.check_surplus, self.check_duplicates,
+            self.check_product_balance, self.check_provenance, self.check_demand,
+            self.check_capacity, self.check_candidates, self.check_expansions, self.check_lane_capacity,
+            self.check_max_open, self.check_max_share, self.check_stage_shares, self.check_offtake,
+            self.check_export_cap, self.check_max_supplier_share, self.check_costs, self.check_objective,
+        ):
+            family()
+
+    # ---- 1. domains -------------------------------------------------------------------------
+    def check_flows(self) -> None:
+        """Every flow row: F >= 0 on a listed lane, in a year both ends operate, with a tag its origin makes.
+
+        A flow to a customer needs a demand row for that product and year; a clean demand takes
+        only clean flows.
+        """
+        inst = self.inst
+        for r in self.plan.tables["flows"]:
+            self.count("flows")
+            o, d, p, g, t = r["origin"], r["destination"], r["product"], r["provenance"], r["period"]
+            label = f"{o} -> {d} {p} {t} ({g})"
+            self.nonnegative("flows", label, "quantity", r["quantity"])
+            if (o, d, p) not in self.lanes:
+                self.fail("flows", label, "no such lane in lanes.csv")
+                continue
+            if t not in self.active[o]:
+                self.fail("flows", label, f"origin {o} does not operate in {t}")
+                continue
+            if d in inst.facilities:
+                if t not in self.active[d]:
+                    self.fail("flows", label, f"destination {d} does not operate in {t}")
+            else:
+                demand = self.demands.get((d, p, t))
+                if demand is None:
+                    self.fail("flows", label, f"customer {d} has no demand for {p} in {t}")
+                elif demand.provenance == CLEAN and g != CLEAN:
+                    self.fail("flows", label, f"customer {d} takes only clean {p}, got {g}")
+            if g not in self.tags_of(o):
+                self.fail("flows", label, f"tag {g} is not one {o} makes; expected {'/'.join(self.tags_of(o))}")
+
+    def check_activity(self) -> None:
+        """Every activity row: X >= 0 for a known facility, in a year it operates, with a tag it runs.
+
+        Every (facility, operating year) must have a row: it carries ``capacity`` and ``open``.
+        """
+        inst = self.inst
+        for r in self.plan.tables["activity"]:
+            self.count("activity")
+            f, t, g = r["facility"], r["period"], r["provenance"]
+            label = f"{f} {t} ({g})"
+            self.nonnegative("activity", label, "activity", r["activity"])
+            if f not in inst.facilities:
+                self.fail("activity", label, "unknown facility")
+            elif t not in self.active[f]:
+                self.fail("activity", label, f"{f} does not operate in {t}")
+            elif g not in self.tags_of(f):
+                self.fail("activity", label, f"tag {g} is not a mode of {f}; expected {'/'.join(self.tags_of(f))}")
+            first = self.plan.act_row[f, t]
+            for column in ("capacity", "open", "built"):
+                if first is not r:
+                    self.eq("activity", label, column, r[column], f"{column} on line {first['_line']}", first[column])
+        for f in inst.facilities:
+            for t in sorted(self.active[f]):
+                if (f, t) not in self.plan.act_row:
+                    self.fail("activity", f"{f} {t}", "activity.csv has no row")
+
+    def check_surplus(self) -> None:
+        """Every surplus row: S >= 0 of a product f makes, allowed (surplus_value not blank), in a year f operates.
+
+        ``value_per_t`` = surplus_value (USD/t) and ``value`` = quantity x value_per_t (USD/yr).
+        """
+        inst = self.inst
+        for r in self.plan.tables["surplus"]:
+            self.count("surplus")
+            f, p, t, g = r["facility"], r["product"], r["period"], r["provenance"]
+            label = f"{f} {p} {t} ({g})"
+            self.nonnegative("surplus", label, "quantity", r["quantity"])
+            if f not in inst.facilities or p not in inst.products:
+                self.fail("surplus", label, "unknown facility or product")
+                continue
+            value = inst.products[p].surplus_value
+            if value is None:
+                self.fail("surplus", label, f"{p} has no surplus_value: surplus is not allowed")
+            if p not in inst.outputs[f]:
+                self.fail("surplus", label, f"{f} does not make {p}")
+            if t not in self.active[f]:
+                self.fail("surplus", label, f"{f} does not operate in {t}")
+            if g not in self.tags_of(f):
+                self.fail("surplus", label, f"tag {g} is not a mode of {f}")
+            if value is not None:
+                self.eq("surplus", label, "value_per_t", r["value_per_t"], "surplus_value", value)
+            self.eq("surplus", label, "value", r["value"], "quantity x value_per_t", r["quantity"] * r["value_per_t"])
+
+    def check_duplicates(self) -> None:
+        """Each key appears at most once in each table (a repeated row would be counted twice)."""
+        keys = {
+            "flows": ("origin", "destination", "product", "period", "provenance"),
+            "activity": ("facility", "period", "provenance"),
+            "surplus": ("facility", "product", "period", "provenance"),
+            "unmet": ("customer", "product", "period"),
+            "costs": ("term", "period"),
+            "investments": ("facility", "period", "kind"),
+            "offtakes": ("policy", "period"),
+            "shares": ("policy", "stage", "period"),
+        }
+        for name, columns in keys.items():
+            seen: dict[tuple, int] = {}
+            for r in self.plan.tables[name]:
+                k = tuple(r[c] for c in columns)
+                if k in seen:
+                    self.fail("duplicates", f"{name}.csv line {r['_line']}",
+                              f"repeats the row at line {seen[k]} ({', '.join(map(str, k))})")
+                seen.setdefault(k, r["_line"])
+
+    # ---- 2. product balance -------------------------------------------------------------------
+    def balance_keys(self) -> list[tuple[str, str, int]]:
+        """(f, p, t) rows: every recipe product in every operating year, plus any facility a flow or surplus names."""
+        inst = self.inst
+        keys = {(f, p, t) for f in inst.facilities for t in self.active[f]
+                for p in set(inst.inputs[f]) | set(inst.outputs[f])}
+        for table in (self.plan.inflow, self.plan.outflow, self.plan.surplus):
+            keys |= {(f, p, t) for (f, p, t) in table if f in inst.facilities}
+        return sorted(keys)
+
+    def tag_sides(self, f: str, p: str, t: int, tag: str | None) -> dict[str, float]:
+        r"""Sides of f's balance of p in t for one provenance ``tag`` (None: all tags), in t/yr.
+
+        in :math:`\sum_o F[o,f,p,g,t]`; made :math:`r^{out}_{fp} X[f,g,t]`; out :math:`\sum_d F[f,d,p,g,t]`;
+        used :math:`r^{in}_{fp} X[f,g,t]`; surplus :math:`S[f,p,g,t]`.
+        """
+        plan, inst = self.plan, self.inst
+
+        def total(by_tag: dict[str, float] | None) -> float:
+            if not by_tag:
+                return 0.0
+            return sum(by_tag.values()) if tag is None else by_tag.get(tag, 0.0)
+
+        acts = total(plan.act_tags.get((f, t)))
+        return {
+            "in": total(plan.inflow.get((f, p, t))),
+            "made": inst.outputs[f].get(p, 0.0) * acts,
+            "out": total(plan.outflow.get((f, p, t))),
+            "used": inst.inputs[f].get(p, 0.0) * acts,
+            "surplus": total(plan.surplus.get((f, p, t))),
+        }
+
+    def ratios(self, f: str, p: str) -> tuple[float, float]:
+        """(r^in, r^out) of p at f: part of a balance row's scale, since an activity the tables
+        round to zero still moves the row by up to ratio x rounding (t/yr)."""
+        return self.inst.inputs[f].get(p, 0.0), self.inst.outputs[f].get(p, 0.0)
+
+    def check_product_balance(self) -> None:
+        r"""Total balance of every facility, product and year, over all tags (t/yr):
+
+        .. math:: \sum_{o,g} F[o,f,p,g,t] + r^{out}_{fp} X[f,t] = \sum_{d,g} F[f,d,p,g,t] + r^{in}_{fp} X[f,t] + \sum_g S[f,p,g,t]
+        """
+        for f, p, t in self.balance_keys():
+            self.count("product_balance")
+            s = self.tag_sides(f, p, t, None)
+            supply, use = s["in"] + s["made"], s["out"] + s["used"] + s["surplus"]
+            if abs(supply - use) > self.slack(*s.values(), *self.ratios(f, p)):
+                self.fail("product_balance", f"{f} {p} {t}",
+                          f"supply {num(supply)} (in {num(s['in'])} + made {num(s['made'])}) != use {num(use)} "
+                          f"(out {num(s['out'])} + used {num(s['used'])} + surplus {num(s['surplus'])})")
+
+    def check_provenance(self) -> None:
+        r"""Clean material is conserved, except clean input downgraded to touched (t/yr).
+
+        For every (f, p, t), with sides taken over the clean tag only,
+
+        .. math:: dg = \text{in}^{c} + \text{made}^{c} - \text{out}^{c} - \text{used}^{c} - \text{surplus}^{c} \ge 0
+
+        and :math:`dg > 0` only when p is an input of f and f has a touched mode (downgrade
+        happens on inputs only).  The touched side,
+        :math:`\text{in}^{t} + \text{made}^{t} + dg = \text{out}^{t} + \text{used}^{t} + \text{surplus}^{t}`,
+        is the total balance minus dg, so it holds exactly when the total balance does.
+        """
+        if not self.inst.tracks_provenance:
+            return
+        inst = self.inst
+        for f, p, t in self.balance_keys():
+            self.count("provenance")
+            s = self.tag_sides(f, p, t, CLEAN)
+            dg = s["in"] + s["made"] - s["out"] - s["used"] - s["surplus"]
+            allowed = self.slack(*s.values(), *self.ratios(f, p))
+            if dg < -allowed:
+                self.fail("provenance", f"{f} {p} {t}",
+                          f"clean use {num(s['out'] + s['used'] + s['surplus'])} > clean supply {num(s['in'] + s['made'])}")
+            elif dg > allowed and not (p in inst.inputs[f] and TOUCHED in self.tags_of(f)):
+                self.fail("provenance", f"{f} {p} {t}",
+                          f"{num(dg)} t of clean {p} downgraded, but only inputs of a facility with a touched mode can be")
+
+    # ---- 5. demand --------------------------------------------------------------------------
+    def check_demand(self) -> None:
+        r"""Deliveries plus unmet demand equal demand (t/yr), and unmet.csv says so:
+
+        .. math:: \sum_{o,g} F[o,k,p,g,t] + U[k,p,t] = \text{quantity}_{kpt}, \quad U \ge 0,\ U = 0 \text{ if penalty is blank}
+        """
+        unmet_rows = self.plan.keyed("unmet", "customer", "product", "period")
+        for k, d in self.demands.items():
+            self.count("demand_balance")
+            label = f"{d.customer} {d.product} {d.period}"
+            delivered = sum(q for _o, _g, q in self.plan.arrivals.get(k, []))
+            row = unmet_rows.get(k)
+            if row is None:
+                self.fail("demand_balance", label, "unmet.csv has no row")
+                unmet = 0.0
+            else:
+                unmet = row["unmet"]
+                self.eq("demand_balance", label, "unmet.csv demand", row["demand"], "demands.csv quantity", d.quantity)
+                self.eq("demand_balance", label, "unmet.csv delivered", row["delivered"], "sum of flows", delivered)
+                self.eq("demand_balance", label, "unmet.csv penalty", row["penalty"], "demands.csv penalty", d.penalty)
+                if row["provenance"] != d.provenance:
+                    self.fail("demand_balance", label, f"unmet.csv provenance {row['provenance']} != {d.provenance}")
+            self.nonnegative("demand_balance", label, "unmet", unmet)
+            self.eq("demand_balance", label, "delivered + unmet", delivered + unmet, "demand", d.quantity, delivered, unmet)
+            if d.penalty is None and unmet > self.slack(d.quantity):
+                self.fail("demand_balance", label, f"unmet {num(unmet)} on a hard demand (blank penalty)")
+        for k, row in unmet_rows.items():
+            if k not in self.demands:
+                self.fail("demand_balance", " ".join(map(str, k)), "unmet.csv row for a demand not in demands.csv")
+
+    # ---- 3. capacity and investments --------------------------------------------------------
+    def effective_capacity(self, f: str, t: int) -> float | None:
+        r"""Capacity after opening and expansions (units of activity/yr); None = unlimited:
+
+        .. math:: \text{cap}_{ft}\, y[f,t] + \text{size}_f \sum_{\tau \le t} z[f,\tau]
+        """
+        base = self.inst.base_capacity(f, t)
+        if base is None:
+            return None
+        size = self.expansions[f].size if f in self.expansions else 0.0
+        return base * self.open.get((f, t), 0.0) + size * self.plan.steps_to(f, t)
+
+    def check_capacity(self) -> None:
+        r"""Activity within capacity, and activity.csv's ``capacity`` column equal to its recomputation:
+
+        .. math:: \sum_g X[f,g,t] \le \text{cap}_{ft}\, y[f,t] + \text{size}_f \sum_{\tau \le t} z[f,\tau]
+        """
+        for f in self.inst.facilities:
+            for t in sorted(self.active[f]):
+                self.count("capacity_limit")
+                label = f"{f} {t}"
+                cap = self.effective_capacity(f, t)
+                row = self.plan.act_row.get((f, t))
+                if row is not None:
+                    self.eq("capacity_limit", label, "activity.csv capacity", row["capacity"], "recomputed capacity", cap)
+                if cap is not None:
+                    self.le("capacity_limit", label, "activity", self.plan.total_act.get((f, t), 0.0), "capacity", cap)
+
+    def check_candidates(self) -> None:
+        """Candidates: open is 0/1 and never goes 1 -> 0; existing facilities are open.
+
+        An ``open`` investment is listed exactly in a candidate's first open year, and
+        activity.csv's ``built`` = base capacity in that year + steps x size (units/yr).
+        """
+        inst = self.inst
+        for f, fac in inst.facilities.items():
+            self.count("candidates")
+            years = sorted(self.active[f])
+            flags = [self.plan.act_row[f, t]["open"] if (f, t) in self.plan.act_row else None for t in years]
+            first_open = None
+            previous = 0.0
+            for t, y in zip(years, flags):
+                if y is None:
+                    continue
+                label = f"{f} {t}"
+                if fac.status == "existing":
+                    self.eq("candidates", label, "open", y, "existing facility", 1.0)
+                    continue
+                if min(abs(y), abs(y - 1.0)) > self.tol:
+                    self.fail("candidates", label, f"open {num(y)} is not 0 or 1")
+                if previous > 0.5 and y < 0.5:
+                    self.fail("candidates", label, "closes after having opened (open goes 1 -> 0)")
+                if y > 0.5 and first_open is None:
+                    first_open = t
+                previous = y
+            listed = sorted(self.plan.open_investments.get(f, []))
+            expected = [first_open] if first_open is not None else []
+            if listed != expected:
+                self.fail("candidates", f, f"investments.csv lists `open` in {listed or 'no year'}; "
+                                           f"expected {expected or 'none'}")
+            for t in years:
+                row = self.plan.act_row.get((f, t))
+                if row is not None:
+                    built = (inst.base_capacity(f, t) or 0.0) if t == first_open else 0.0
+                    if f in self.expansions:
+                        built += self.plan.steps.get((f, t), 0.0) * self.expansions[f].size
+                    self.eq("candidates", f"{f} {t}", "activity.csv built", row["built"], "recomputed", built)
+        for f in self.plan.open_investments:
+            if f not in inst.facilities:
+                self.fail("candidates", f, "investments.csv opens an unknown facility")
+
+    def check_expansions(self) -> None:
+        r"""Expansion steps: z >= 0, whole if ``integer``, only from first_period in operating years, and
+
+        .. math:: \sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}_f \; (\times\, y[f,t] \text{ for candidates})
+
+        Each investments.csv row has capacity_added = steps x size (units/yr) and capex = steps x capex (USD).
+        """
+        inst = self.inst
+        for r in self.plan.tables["investments"]:
+            f, t, kind, z = r["facility"], r["period"], r["kind"], r["steps"]
+            label = f"{f} {t}"
+            if kind == "open":
+                if f in inst.facilities and inst.facilities[f].status != "candidate":
+                    self.fail("expansions", label, "investments.csv opens a facility that is not a candidate")
+                continue
+            self.count("expansions")
+            if kind != "expansion":
+                self.fail("expansions", label, f"unknown investment kind {kind!r}; expected open or expansion")
+                continue
+            e = self.expansions.get(f)
+            if e is None:
+                self.fail("expansions", label, f"{f} has no row in expansions.csv")
+                continue
+            self.nonnegative("expansions", label, "steps", z)
+            if e.integer and abs(z - round(z)) > self.slack(z):
+                self.fail("expansions", label, f"steps {num(z)} is not whole (integer expansion)")
+            if t < e.first_period or t not in self.active[f]:
+                self.fail("expansions", label, f"built in {t}, outside first_period {e.first_period} and operating years")
+            self.eq("expansions", label, "capacity_added", r["capacity_added"], "steps x size", z * e.size)
+            self.eq("expansions", label, "capex", r["capex"], "steps x capex", z * e.capex)
+        for e in inst.expansions:
+            if e.max_steps is None:
+                continue
+            f = e.facility
+            candidate = inst.facilities[f].status == "candidate"
+            for t in sorted(self.active[f]):
+                self.count("expansions")
+                limit = e.max_steps * (self.open.get((f, t), 0.0) if candidate else 1.0)
+                self.le("expansions", f"{f} {t}", "steps built so far", self.plan.steps_to(f, t),
+                        "max_steps" + (" x open" if candidate else ""), limit)
+
+    # ---- 4. lanes ---------------------------------------------------------------------------
+    def check_lane_capacity(self) -> None:
+        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odp}` (t/yr)."""
+        for lane in self.inst.lanes:
+            if lane.capacity is None:
+                continue
+            for t in self.inst.periods:
+                self.count("lane_capacity")
+                q = self.plan.lane_flow.get((lane.origin, lane.destination, lane.product, t), 0.0)
+                self.le("lane_capacity", f"{lane.origin} -> {lane.destination} {lane.product} {t}",
+                        "flow", q, "lane capacity", lane.capacity)
+
+    # ---- 6. policies ------------------------------------------------------------------------
+    def policy_years(self, kind: type) -> list[tuple[PolicyBase, int]]:
+        """(policy, year) for every policy of ``kind`` and every year it applies in."""
+        return [(p, t) for p in self.inst.policies if isinstance(p, kind) for t in self.inst.policy_periods(p)]
+
+    def check_max_open(self) -> None:
+        r"""At most N facilities of a stage open: :math:`\#\{\text{existing active}\} + \sum_{\text{candidates}} y[f,t] \le N_t`."""
+        inst = self.inst
+        for pol, t in self.policy_years(MaxOpen):
+            n = by_period(pol.count, t)
+            if n is None:
+                continue
+            self.count("max_open")
+            opened = sum(self.open.get((f, t), 0.0) for f, fac in inst.facilities.items()
+                         if fac.stage == pol.stage and t in self.active[f])
+            self.le("max_open", f"{pol.name} {t}", f"open {pol.stage} facilities", opened, "count", n)
+
+    def share_parts(self, pol: MaxShare, t: int) -> tuple[float, float]:
+        r"""(numerator, denominator) of a share policy in t.
+
+        Stage basis: denominator :math:`\sum_{f \in s} r^{out}_{fp} X[f,t]` (t/yr of ``product``, or
+        units of activity); numerator the same over facilities in the group (location) or over
+        touched activity (provenance).  Customers basis: deliveries to the listed customers
+        (t/yr), numerator those from facilities in the group (location) or touched (provenance).
+        """
+        inst = self.inst
+        members = (inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())) \
+            if pol.basis == "location" else frozenset()
+        numerator = denominator = 0.0
+        if pol.customers:
+            for k in pol.customers:
+                products = [pol.product] if pol.product else sorted({d.product for d in inst.demands if d.customer == k})
+                for p in products:
+                    for o, g, q in self.plan.arrivals.get((k, p, t), []):
+                        denominator += q
+                        hit = g == TOUCHED if pol.basis == "provenance" else inst.country_of(o) in members
+                        numerator += q if hit else 0.0
+            return numerator, denominator
+        for f, fac in inst.facilities.items():
+            if fac.stage != pol.stage:
+                continue
+            denominator += self.made(f, t, pol.product)
+            if pol.basis == "provenance":
+                numerator += self.made(f, t, pol.product, TOUCHED)
+            elif fac.country in members:
+                numerator += self.made(f, t, pol.product)
+        return numerator, denominator
+
+    def check_max_share(self) -> None:
+        r"""Share caps hold, :math:`\text{num}_t \le a_t\, \text{den}_t`, and shares.csv reports num, den, share and cap."""
+        rows = self.plan.keyed("shares", "policy", "period")
+        for pol, t in self.policy_years(MaxShare):
+            a = by_period(pol.share, t)
+            if a is None:
+                continue
+            self.count("max_share")
+            label = f"{pol.name} {t}"
+            numerator, denominator = self.share_parts(pol, t)
+            self.le("max_share", label, "numerator", numerator, f"cap {num(a)} x denominator", a * denominator, denominator)
+            row = rows.pop((pol.name, t), None)
+            if row is None:
+                if denominator > self.slack(denominator):
+                    self.fail("max_share", label, "shares.csv has no row")
+                continue
+            share = numerator / denominator if denominator > ZERO_DENOMINATOR else 0.0
+            self.eq("max_share", label, "shares.csv numerator", row["numerator"], "recomputed", numerator)
+            self.eq("max_share", label, "shares.csv denominator", row["denominator"], "recomputed", denominator)
+            self.eq("max_share", label, "shares.csv share", row["share"], "recomputed", share)
+            self.eq("max_share", label, "shares.csv cap", row["cap"], "policy share", a)
+        for (name, t), row in rows.items():
+            if name:
+                self.fail("max_share", f"{name} {t}", "shares.csv row for no max_share policy in force")
+
+    def check_stage_shares(self) -> None:
+        """shares.csv's policy-less rows: the provenance group's share of each stage's activity (units/yr)."""
+        inst = self.inst
+        covered: dict[tuple[str, int], float] = defaultdict(float)
+        total: dict[tuple[str, int], float] = defaultdict(float)
+        for f, fac in inst.facilities.items():
+            for t in self.active[f]:
+                x = self.plan.total_act.get((f, t), 0.0)
+                total[fac.stage, t] += x
+                covered[fac.stage, t] += x if inst.is_covered(f) else 0.0
+        rows = {(r["stage"], r["period"]): r for r in self.plan.tables["shares"] if not r["policy"]}
+        for k in sorted(total):
+            self.count("stage_shares")
+            label = f"{k[0]} {k[1]}"
+            row = rows.get(k)
+            if row is None:
+                self.fail("stage_shares", label, "shares.csv has no row")
+                continue
+            self.eq("stage_shares", label, "shares.csv numerator", row["numerator"], "covered activity", covered[k])
+            self.eq("stage_shares", label, "shares.csv denominator", row["denominator"], "stage activity", total[k])
+
+    def offtake_delivered(self, pol: Offtake, t: int) -> float:
+        r"""Deliveries counting towards an offtake: :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t]` (t/yr)."""
+        return sum(q for o, g, q in self.plan.arrivals.get((pol.customer, pol.product, t), [])
+                   if (pol.provenance != CLEAN or g == CLEAN)
+                   and (pol.countries is None or self.inst.country_of(o) in pol.countries))
+
+    def check_offtake(self) -> None:
+        r"""Offtakes are delivered, :math:`\text{delivered}_t \ge Q_t` (t/yr), and offtakes.csv reports them."""
+        rows = self.plan.keyed("offtakes", "policy", "period")
+        for pol, t in self.policy_years(Offtake):
+            q = by_period(pol.quantity, t)
+            if q is None:
+                continue
+            self.count("offtake")
+            label = f"{pol.name} {t}"
+            delivered = self.offtake_delivered(pol, t)
+            self.le("offtake", label, "required", q, f"{pol.provenance} deliveries", delivered)
+            row = rows.pop((pol.name, t), None)
+            if row is None:
+                self.fail("offtake", label, "offtakes.csv has no row")
+                continue
+            self.eq("offtake", label, "offtakes.csv required", row["required"], "policy quantity", q)
+            self.eq("offtake", label, "offtakes.csv delivered", row["delivered"], "recomputed", delivered)
+            self.eq("offtake", label, "offtakes.csv short", row["short"], "recomputed", max(0.0, q - delivered), q)
+        for (name, t) in rows:
+            self.fail("offtake", f"{name} {t}", "offtakes.csv row for no offtake policy in force")
+
+    def exports(self, pol: ExportCap, t: int) -> float:
+        r"""Flows of the capped products from the exporting group to outside it (into H, if given), t/yr:
+
+        .. math:: \sum_{o \in G,\ d \notin G,\ d \in H,\ p \in P,\ g} F[o,d,p,g,t]
+        """
+        inst = self.inst
+        exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
+        into = inst.group_countries(pol.to_group) if pol.to_group else (
+            frozenset(pol.to_countries) if pol.to_countries else None)
+        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
+        total = 0.0
+        for r in self.plan.by_period.get(t, []):
+            o, d = r["origin"], r["destination"]
+            if r["product"] not in products or o not in inst.facilities or inst.country_of(o) not in exporters:
+                continue
+            dest = inst.country_of(d) if (d in inst.facilities or d in inst.customers) else None
+            if dest is not None and dest not in exporters and (into is None or dest in into):
+                total += r["quantity"]
+        return total
+
+    def check_export_cap(self) -> None:
+        r"""Exports within the cap: exports_t <= X_t (t/yr)."""
+        for pol, t in self.policy_years(ExportCap):
+            x = by_period(pol.quantity, t)
+            if x is None:
+                continue
+            self.count("export_cap")
+            self.le("export_cap", f"{pol.name} {t}", "exports", self.exports(pol, t), "cap", x)
+
+    def check_max_supplier_share(self) -> None:
+        r"""No facility above its share of the stage: :math:`q_{f,t} \le b_t \sum_{f' \in s} q_{f',t}`.
+
+        q is output of ``product`` (t/yr) or activity (units/yr).
+        """
+        inst = self.inst
+        for pol, t in self.policy_years(MaxSupplierShare):
+            b = by_period(pol.share, t)
+            if b is None:
+                continue
+            stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
+            total = sum(self.made(f, t, pol.product) for f in stage)
+            for f in stage:
+                self.count("max_supplier_share")
+                own = self.made(f, t, pol.product)
+                self.le("max_supplier_share", f"{pol.name} {f} {t}", "output", own,
+                        f"share {num(b)} x stage output", b * total, total)
+
+    # ---- 7. costs and objective -------------------------------------------------------------
+    @cached_property
+    def recomputed_costs(self) -> dict[tuple[str, int], float]:
+        r"""Every cost term per period, undiscounted (USD/yr):
+
+        production :math:`\sum c_f X`; transport :math:`\sum c_{odp} F`; tariff :math:`\sum \tau_{odp} F`;
+        fixed :math:`\phi_f` per operating year for existing facilities + :math:`\phi_f y` for candidates;
+        capex :math:`\kappa_e z`; unmet_penalty :math:`\pi U`; surplus :math:`-v_p S`;
+        price_floor :math:`\max(0, \text{floor}-\text{market})\, r^{out}_{fp} X`.
+        """
+        inst, plan = self.inst, self.plan
+        cost: dict[tuple[str, int], float] = defaultdict(float)
+        for (f, _g, t), x in plan.act.items():
+            if f in inst.facilities:
+                cost["production", t] += inst.facilities[f].cost * x
+        for (o, d, p, t), q in plan.lane_flow.items():
+            lane = self.lanes.get((o, d, p))
+            if lane is not None:
+                cost["transport", t] += lane.cost * q
+                cost["tariff", t] += lane.tariff * q
+        for f, fac in inst.facilities.items():
+            for t in self.active[f]:
+                cost["fixed", t] += fac.fixed_cost * self.open.get((f, t), 0.0)
+        for (f, t), z in plan.steps.items():
+            if f in self.expansions:
+                cost["capex", t] += self.expansions[f].capex * z
+        for r in plan.tables["unmet"]:
+            d = self.demands.get((r["customer"], r["product"], r["period"]))
+            if d is not None and d.penalty is not None:
+                cost["unmet_penalty", d.period] += d.penalty * r["unmet"]
+        for (f, p, t), by_tag in plan.surplus.items():
+            value = inst.products[p].surplus_value if p in inst.products else None
+            cost["surplus", t] -= (value or 0.0) * sum(by_tag.values())
+        for pol, t in self.policy_years(PriceFloor):
+            floor, market = by_period(pol.floor, t), by_period(pol.market, t)
+            if floor is not None and market is not None and floor > market:
+                cost["price_floor", t] += (floor - market) * self.made(pol.facility, t, pol.product)
+        return cost
+
+    def cost_coefficients(self) -> dict[str, float]:
+        """Largest |coefficient| of each cost term (USD per unit of its quantity).
+
+        Part of a cost row's scale: a quantity the tables round to zero (or a 0/1 decision within
+        solver tolerance of 0 or 1) still moves the solver's cost by up to coefficient x rounding.
+        """
+        inst = self.inst
+        floors = [max(0.0, (by_period(p.floor, t) or 0.0) - (by_period(p.market, t) or 0.0))
+                  * inst.outputs.get(p.facility, {}).get(p.product, 0.0) for p, t in self.policy_years(PriceFloor)]
+        values = {
+            "production": [f.cost for f in inst.facilities.values()],
+            "transport": [l.cost for l in inst.lanes],
+            "tariff": [l.tariff for l in inst.lanes],
+            "fixed": [f.fixed_cost for f in inst.facilities.values()],
+            "capex": [e.capex for e in inst.expansions],
+            "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],
+            "surplus": [p.surplus_value or 0.0 for p in inst.products.values()],
+            "price_floor": floors,
+        }
+        return {term: max([abs(v) for v in vs] + [0.0]) for term, vs in values.items()}
+
+    def check_costs(self) -> None:
+        """costs.csv: each (term, year) cost equals its recomputation, discount_factor = (1+r)^-(t-t0),
+        discounted = cost x discount_factor; a term missing from costs.csv must recompute to 0."""
+        inst = self.inst
+        expected = self.recomputed_costs
+        coefficient = self.cost_coefficients()
+        rows = self.plan.keyed("costs", "term", "period")
+        for term in COST_TERMS:
+            for t in inst.periods:
+                self.count("costs")
+                label = f"{term} {t}"
+                row = rows.pop((term, t), None)
+                want = expected.get((term, t), 0.0)
+                if row is None:
+                    if abs(want) > self.slack(want, coefficient[term]):
+                        self.fail("costs", label, f"costs.csv has no row; recomputed cost {num(want)}")
+                    continue
+                self.eq("costs", label, "costs.csv cost", row["cost"], "recomputed", want, coefficient[term])
+                self.eq("costs", label, "discount_factor", row["discount_factor"], "(1+r)^-(t-t0)", inst.discount(t))
+                self.eq("costs", label, "discounted", row["discounted"], "cost x discount_factor",
+                        row["cost"] * row["discount_factor"])
+        for (term, t), row in rows.items():
+            self.count("costs")
+            if term == VIOLATION_TERM:
+                self.eq("costs", f"{term} {t}", "constraint violation cost", row["cost"], "none in a plan", 0.0)
+            else:
+                self.fail("costs", f"{term} {t}", "unknown cost term or year")
+
+    def check_objective(self) -> None:
+        r"""summary.json: objective = :math:`\sum_{\text{term},t} d_t C_{\text{term},t}` (USD, recomputed),
+        and each cost_breakdown entry = its term's discounted sum."""
+        inst = self.inst
+        expected = self.recomputed_costs
+        by_term: dict[str, float] = defaultdict(float)
+        for (term, t), c in expected.items():
+            by_term[term] += c * inst.discount(t)
+        magnitude = sum(abs(c * inst.discount(t)) for (_term, t), c in expected.items()) \
+            + max(self.cost_coefficients().values(), default=0.0)
+        total = sum(by_term.values())
+        objective = self.summary.get("objective")
+        self.count("objective")
+        if not isinstance(objective, (int, float)):
+            self.fail("objective", "summary.json", f"objective is {objective!r}; expected a number")
+        else:
+            self.eq("objective", "summary.json", "objective", float(objective), "sum of recomputed cost terms",
+                    total, magnitude)
+        breakdown = self.summary.get("cost_breakdown") or {}
+        for term in COST_TERMS:
+            self.count("objective")
+            reported = breakdown.get(term, 0.0)
+            if not isinstance(reported, (int, float)):
+                self.fail("objective", f"cost_breakdown {term}", f"{reported!r} is not a number")
+                continue
+            self.eq("objective", f"cost_breakdown {term}", "summary.json", float(reported), "recomputed",
+                    by_term.get(term, 0.0), magnitude)
+        extra = sorted(set(breakdown) - set(COST_TERMS))
+        for term in extra:
+            value = breakdown[term]
+            harmless = term == VIOLATION_TERM and isinstance(value, (int, float)) and abs(value) <= self.slack(magnitude)
+            if not harmless:
+                self.fail("objective", f"cost_breakdown {term}", f"unexpected term (value {value!r})")
+
+
+# ============================================================================================
+# entry point
+# ============================================================================================
+
+
+def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6) -> CheckReport:
+    """Re-check a results folder against its instance (the one named in summary.json, or ``instance``).
+
+    Raises :class:`InputError` when the folder, its summary, a table or the instance cannot be
+    read.  A folder without a solution gives ``ok=False`` with no violations.
+    """
+    folder = results_folder(Path(results))
+    summary = read_summary(folder)
+    status = str(summary.get("status"))
+    if status not in SOLVED:
+        return CheckReport(ok=False, status=status)
+    named = summary.get("instance") or {}
+    path = instance if instance is not None else named.get("path")
+    if not path:
+        raise InputError([finding(str(folder / SUMMARY), "-", "instance.path",
+                                  "summary.json names no instance; pass --instance")])
+    inst = load_instance(path, named.get("scenario") or [])
+    checker = Checker(inst, Plan(read_tables(folder)), summary, tol)
+    checker.run()
+    notes = []
+    recorded = (summary.get("stamp") or {}).get("inputs_sha256")
+    if recorded and recorded != inst.input_digest:
+        notes.append("note: the instance changed after this solve")
+    objective = summary.get("objective")
+    return CheckReport(
+        ok=not checker.violations,
+        violations=checker.violations,
+        checked=dict(checker.checked),
+        objective=float(objective) if isinstance(objective, (int, float)) else None,
+        status=status,
+        notes=notes,
+    )
