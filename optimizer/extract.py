@@ -34,7 +34,7 @@ COLUMNS: dict[str, list[str]] = {
 }
 
 #: Families whose duals are always listed (the rest only where non-zero).
-ALWAYS_LISTED = ("demand_balance", "max_share", "offtake", "export_cap", "max_open", "max_supplier_share")
+ALWAYS_LISTED = ("demand_balance", "max_share", "offtake", "export_cap", "max_supplier_share")
 
 
 @dataclass
@@ -253,7 +253,7 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
             if value == 0.0 and family not in ALWAYS_LISTED:
                 continue
             rows.append({"constraint": family, "index": "|".join(map(str, k)), "value": value,
-                         "unit": spec.unit, "meaning": spec.meaning(k)})
+                         "unit": spec.unit_of(k), "meaning": spec.meaning(k)})
     return _frame("duals", rows)
 
 

@@ -30,7 +30,9 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
         return "t/yr", f"offtake {name} ({pol.customer}) {t}: short {q} t of {pol.product}"  # type: ignore[attr-defined]
     if family == "max_share":
         name, t = k
-        return "t/yr", f"share cap {name} {t}: {q} t/yr more than the cap allows"
+        pol = inst.policy(name)
+        unit = "t/yr" if pol.product or pol.customers else "units of activity/yr"  # type: ignore[attr-defined]
+        return unit, f"share cap {name} {t}: {q} {unit} more than the cap allows"
     if family == "capacity":
         f, t = k
         return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
@@ -45,7 +47,8 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
         return "facilities", f"facility limit {name} {t}: {q} more facilities open than allowed"
     if family == "max_supplier_share":
         name, f, t = k
-        return "units of activity/yr", f"supplier share {name} {t}: {f} above its share by {q}"
+        unit = "t/yr" if inst.policy(name).product else "units of activity/yr"  # type: ignore[attr-defined]
+        return unit, f"supplier share {name} {t}: {f} above its share by {q} {unit}"
     return "", f"{family} {k}: violated by {q}"
 
 

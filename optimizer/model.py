@@ -81,9 +81,12 @@ class DualSpec:
     into the reported value; ``meaning(index)`` says what that value is.
     """
 
-    unit: str
+    unit: str | Callable[[tuple], str]
     meaning: Callable[[tuple], str]
     scale: Callable[[tuple, "Built"], float]
+
+    def unit_of(self, k: tuple) -> str:
+        return self.unit(k) if callable(self.unit) else self.unit
 
 
 @dataclass
@@ -251,7 +254,8 @@ class _Builder:
         self.objective()
         return self.built
 
-    def register(self, name: str, unit: str, meaning: Callable[[tuple], str], scale: Callable[[tuple, Built], float]) -> None:
+    def register(self, name: str, unit: str | Callable[[tuple], str], meaning: Callable[[tuple], str],
+                 scale: Callable[[tuple, Built], float]) -> None:
         self.built.families[name] = DualSpec(unit, meaning, scale)
 
     # ---- constraint families ----------------------------------------------------------------
@@ -412,6 +416,8 @@ class _Builder:
         r"""At most N facilities of a stage open (facilities):
 
         .. math:: \sum_{f \in s,\ \text{candidate}} y[f,t] + \#\{\text{existing active}\} \le N_t
+
+        Rows with no candidate at the stage are left out when they hold (else infeasible).
         """
         inst = self.inst
 
@@ -425,11 +431,8 @@ class _Builder:
             return {(pol.name, t): (terms, n - existing)}
 
         self._policy_constraint("max_open", MaxOpen, make, "too many facilities open")
-        self.register(
-            "max_open", "USD/yr per facility",
-            lambda k: f"value of allowing one more open facility under {k[0]} in {k[1]}",
-            lambda k, b: -1.0 / b.discount(k[1]),
-        )
+        # No dual is reported: the row holds only binary decisions, which are fixed for the
+        # LP re-solve that prices a MILP.  The value of one more facility is a re-solve away.
 
     def _share_parts(self, pol: MaxShare, t: int) -> tuple[Terms, Terms] | None:
         """(numerator, denominator) terms of a share policy in period t."""
@@ -586,8 +589,9 @@ class _Builder:
 
         self._policy_constraint("max_supplier_share", MaxSupplierShare, make, "one supplier above its share")
         self.register(
-            "max_supplier_share", "USD/yr per unit of share",
-            lambda k: f"value of relaxing {k[0]} for {k[1]} in {k[2]} (per unit of activity)",
+            "max_supplier_share",
+            lambda k: "USD/t" if inst.policy(k[0]).product else "USD per unit of activity",  # type: ignore[attr-defined]
+            lambda k: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
             lambda k, b: -1.0 / b.discount(k[2]),
         )
 

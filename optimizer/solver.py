@@ -104,6 +104,8 @@ def _set_options(h: highspy.Highs, opts: SolveOptions, algorithm: str) -> None:
     if opts.mip_gap is not None:
         h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
     if opts.threads is not None:
+        # HiGHS keeps one thread pool per process; a different thread count needs a new one.
+        highspy.Highs.resetGlobalScheduler(True)
         h.setOptionValue("threads", int(opts.threads))
 
 
@@ -222,7 +224,8 @@ def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
         _write_values(built, mm, x)
         if opts.duals:
             t0 = time.perf_counter()
-            row_dual = _duals(h, mm, x, opts) if is_mip else np.asarray(h.getSolution().row_dual, dtype=float)
+            left = None if opts.time_limit is None else max(1.0, opts.time_limit - timings["highs"])
+            row_dual = _duals(mm, x, opts, left) if is_mip else np.asarray(h.getSolution().row_dual, dtype=float)
             timings["dual_resolve"] = time.perf_counter() - t0
             if row_dual is not None:
                 sol.duals = _map_duals(mm, row_dual)
@@ -242,13 +245,17 @@ def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
             v.set_value(val, skip_validation=True)
 
 
-def _duals(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, opts: SolveOptions) -> np.ndarray | None:
-    """Duals of a MILP: fix the integer decisions at their optimum and re-solve the LP."""
+def _duals(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: float | None) -> np.ndarray | None:
+    """Duals of a MILP: fix the integer decisions at their optimum and re-solve the LP.
+
+    ``time_limit`` is what is left of the user's limit (at least a second, since an LP with
+    its integers fixed is cheap); the re-solve runs with the same thread count.
+    """
     fixed = np.where(mm.integer, np.round(x), np.nan)
     lower = np.where(mm.integer, fixed, mm.col_lower)
     upper = np.where(mm.integer, fixed, mm.col_upper)
     lp = new_highs()
-    _set_options(lp, SolveOptions(threads=opts.threads, log=opts.log, time_limit=opts.time_limit), "simplex")
+    _set_options(lp, SolveOptions(log=opts.log, time_limit=time_limit), "simplex")
     saved = (mm.col_lower, mm.col_upper)
     mm.col_lower, mm.col_upper = lower, upper
     try:
@@ -272,6 +279,11 @@ def _map_duals(mm: MatrixModel, row_dual: np.ndarray) -> ComponentMap:
 
 def _iis(h: highspy.Highs, mm: MatrixModel) -> list[str]:
     """Names of the constraints in an irreducible infeasible subsystem found by HiGHS."""
+    # The default (light) strategy only looks at bounds and single rows; ask for a true IIS.
+    h.setOptionValue(
+        "iis_strategy",
+        int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible),
+    )
     try:
         status, iis = h.getIis()
     except Exception:  # older highspy without IIS support

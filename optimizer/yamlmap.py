@@ -14,26 +14,39 @@ import yaml
 Path = tuple[Any, ...]
 
 
-def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
-    """Parse YAML text; raise ``yaml.YAMLError`` (with its mark) on malformed input."""
+def load_with_lines(text: str, duplicates: list[tuple[Path, int, int]] | None = None) -> tuple[Any, dict[Path, int]]:
+    """Parse YAML text; raise ``yaml.YAMLError`` (with its mark) on malformed input.
+
+    A key repeated in one mapping is silently overwritten by YAML loaders (the last one wins);
+    pass a list as ``duplicates`` to collect each repeat as (path, line, line of the first).
+    """
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     data = yaml.safe_load(text)
     lines: dict[Path, int] = {}
     if node is not None:
-        _walk(node, (), lines)
+        _walk(node, (), lines, duplicates if duplicates is not None else [])
     return data, lines
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], duplicates: list[tuple[Path, int, int]]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        first: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) else _scalar(key_node)
-            _walk(value_node, path + (key,), lines)
-            lines[path + (key,)] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            try:
+                if key in first:
+                    duplicates.append((path + (key,), line, first[key]))
+                else:
+                    first[key] = line
+            except TypeError:  # an unhashable key; the loader itself will complain
+                pass
+            _walk(value_node, path + (key,), lines, duplicates)
+            lines[path + (key,)] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), lines)
+            _walk(item, path + (i,), lines, duplicates)
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
