@@ -41,4 +41,11 @@ def _finding_order(f: Finding) -> tuple:
 
 
 def finding(file: str, row: int | str, column: str, message: str) -> Finding:
-    return Finding(str(file), str(row), str(column), message)
+    """A finding that prints on one line, with ``-`` for any part that is unknown or blank."""
+    def line(x: object) -> str:
+        return str(x).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+    def part(x: object) -> str:
+        return line(x).strip() or "-"
+
+    return Finding(part(file), part(row), part(column), line(message))

@@ -101,6 +101,10 @@ class Built:
     share_rows: dict[tuple[str, int], dict] = field(default_factory=dict)
     slacks: dict[str, str] = field(default_factory=dict)
     build_seconds: float = 0.0
+    #: Provenance labelling: among equally cheap plans, the solver keeps clean material clean by
+    #: minimising ``downgrade`` (these variables) with each tag group's total held.
+    downgrades: list = field(default_factory=list)
+    tag_groups: list[list] = field(default_factory=list)
 
     def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
         if terms or constant:
@@ -234,6 +238,21 @@ class _Builder:
             return []
         return [(ratio, v) for g, v in self.acts_of.get((f, t), []) if tag is None or g == tag]
 
+    def tag_groups(self) -> None:
+        """Variables that differ only by provenance tag: their totals are what the plan decides."""
+        b = self.built
+        b.downgrades = list(self.D.values())
+        if not b.downgrades:
+            return
+        groups: dict[tuple, list] = defaultdict(list)
+        for (f, _g, t), v in self.x.items():
+            groups["activity", f, t].append(v)
+        for (o, d, p, _g, t), v in self.F.items():
+            groups["flow", o, d, p, t].append(v)
+        for (f, p, _g, t), v in self.S.items():
+            groups["surplus", f, p, t].append(v)
+        b.tag_groups = [vs for vs in groups.values() if len(vs) > 1]
+
     # ---- build ------------------------------------------------------------------------------
     def build(self) -> Built:
         for step in (
@@ -249,6 +268,7 @@ class _Builder:
             self.export_cap,
             self.max_supplier_share,
             self.cost_terms,
+            self.tag_groups,
         ):
             step()
         self.objective()

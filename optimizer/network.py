@@ -50,7 +50,11 @@ def _why_not(inst: Instance, facility: str, ok: set[str], allowed: set[str], dep
     return f"{facility} cannot run"
 
 
-def _reach_message(inst: Instance, customer: str, product: str, ok: set[str], allowed: set[str], what: str) -> str | None:
+def _reach_message(inst: Instance, customer: str, product: str, ok: set[str], allowed: set[str], what: str,
+                   excluded: str = "in the provenance group", need: str = "a chain outside it") -> str | None:
+    """Why no chain of facilities in ``allowed`` can deliver ``product`` to ``customer`` (None if one can).
+
+    ``excluded`` says in words which facilities ``allowed`` leaves out, ``need`` what is required."""
     origins = [l.origin for l in inst.lanes if l.destination == customer and l.product == product]
     eligible = [o for o in origins if o in allowed]
     if any(o in ok for o in eligible):
@@ -58,7 +62,7 @@ def _reach_message(inst: Instance, customer: str, product: str, ok: set[str], al
     if not origins:
         return f"no lane delivers {product} to {customer}; {what} needs at least one lane from a facility"
     if not eligible:
-        return f"every lane delivering {product} to {customer} starts at a facility in the provenance group; {what} needs a chain outside it"
+        return f"every lane delivering {product} to {customer} starts at a facility {excluded}; {what} needs {need}"
     return f"no chain of lanes and recipes reaches {customer} with {product} ({_why_not(inst, eligible[0], ok, allowed)})"
 
 
@@ -87,17 +91,26 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
                 msg = f"clean demand cannot be met: {msg}"
         if msg is not None:
             target = errors if hard else warnings
-            target.append(finding(raw.file, raw.row, "product", msg + ("" if hard else " (it will go unmet at its penalty)")))
+            file, row = raw.at("product")
+            target.append(finding(file, row, "product", msg + ("" if hard else " (it will go unmet at its penalty)")))
 
     for i, p in enumerate(inst.policies):
         if isinstance(p, Offtake) and p.customer in inst.customers:
             upstream = clean_allowed if p.provenance == "clean" else everything
             ok = runnable(inst, upstream)
             last = upstream if p.countries is None else {f for f in upstream if inst.facilities[f].country in p.countries}
-            msg = _reach_message(inst, p.customer, p.product, ok, last, f"offtake {p.name!r}")
+            parts = (["in the provenance group"] if p.provenance == "clean" else []) + (
+                [f"outside {', '.join(p.countries)}"] if p.countries is not None else [])
+            needs = (["outside the provenance group"] if p.provenance == "clean" else []) + (
+                [f"in {', '.join(p.countries)}"] if p.countries is not None else [])
+            msg = _reach_message(inst, p.customer, p.product, ok, last, "the offtake", " or ".join(parts),
+                                 f"a chain {' and '.join(needs)}")
             if msg is not None:
                 errors.append(finding(YAML_FILE, policy_lines[i], "customer", f"policy {p.name!r}: {msg}"))
 
+    where = {raw.values.get("facility"): raw for raw in raw_rows.get("facilities", [])}
     for f in sorted(everything - ok_all):
-        warnings.append(finding("facilities.csv", "-", "facility", f"facility {f!r} can never run: {_why_not(inst, f, ok_all, everything)}"))
+        raw = where.get(f)
+        file, row = raw.at("facility") if raw is not None else ("facilities.csv", "-")
+        warnings.append(finding(file, row, "facility", f"facility {f!r} can never run: {_why_not(inst, f, ok_all, everything)}"))
     return errors, warnings

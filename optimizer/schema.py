@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 FORMAT_VERSION = 1
 
@@ -28,7 +28,7 @@ def col(description: str, unit: str = "", **kw: Any) -> Any:
 class Row(BaseModel):
     """Base of every table row: extra columns (source, confidence, notes, ...) are kept aside."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True, allow_inf_nan=False)
 
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -87,11 +87,13 @@ class FacilityRow(Row):
     first_year: int | None = col("First year the facility can operate (blank: from the start).", "year", default=None)
     last_year: int | None = col("Last year the facility can operate (blank: to the end).", "year", default=None)
 
-    @model_validator(mode="after")
-    def _years_ordered(self) -> "FacilityRow":
-        if self.first_year is not None and self.last_year is not None and self.last_year < self.first_year:
-            raise ValueError(f"last_year {self.last_year} is before first_year {self.first_year}")
-        return self
+    @field_validator("last_year")
+    @classmethod
+    def _years_ordered(cls, v: int | None, info: ValidationInfo) -> int | None:
+        first = info.data.get("first_year")
+        if v is not None and first is not None and v < first:
+            raise ValueError(f"expected a year no earlier than first_year ({first})")
+        return v
 
 
 class RecipeRow(Row):
@@ -184,7 +186,7 @@ ByPeriod = Union[float, dict[int, float]]
 
 
 class PolicyBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = Field(None, description="Name used in outputs (default: kind and position, e.g. `max_share_2`).")
     periods: list[int] | None = Field(None, description="Years the policy applies in (default: all).")
@@ -289,8 +291,20 @@ class Scenario(BaseModel):
         default_factory=dict, description="Policy name -> fields to change (e.g. `{china_cap: {share: 0.5}}`)."
     )
 
+    @field_validator("set", "patch", "remove", "add_policies", "remove_policies", "update_policies", mode="before")
+    @classmethod
+    def _blank_empty(cls, v: Any, info: ValidationInfo) -> Any:
+        # `patch:` with nothing after it (YAML null) means "nothing to patch".
+        return _empty_for(cls, info.field_name) if v is None else v
+
 
 SCENARIO_SCALARS = ("discount_rate", "provenance_group", "description")
+
+
+def _empty_for(model: type[BaseModel], field_name: str | None) -> Any:
+    """The empty value of a list or mapping field (what a YAML null stands for)."""
+    f = model.model_fields[field_name or ""]
+    return f.default_factory() if f.default_factory is not None else f.default  # type: ignore[call-arg]
 
 
 class InstanceHeader(BaseModel):
@@ -307,6 +321,18 @@ class InstanceHeader(BaseModel):
     tables: dict[str, str] = Field(default_factory=dict, description="Table name -> CSV path inside the folder (default `<table>.csv`).")
     policies: list[Any] = Field(default_factory=list, description="Security and market policies (see below).")
     scenarios: dict[str, Any] = Field(default_factory=dict, description="Named scenarios (see below).")
+
+    @field_validator("tables", "policies", "scenarios", mode="before")
+    @classmethod
+    def _blank_empty(cls, v: Any, info: ValidationInfo) -> Any:
+        return _empty_for(cls, info.field_name) if v is None else v
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: int) -> int:
+        if v != FORMAT_VERSION:
+            raise ValueError(f"expected instance format {FORMAT_VERSION}, the format this version of mine2magnet reads")
+        return v
 
     @field_validator("periods")
     @classmethod

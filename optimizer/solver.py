@@ -221,14 +221,19 @@ def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
     if status.has_solution:
         x = np.asarray(h.getSolution().col_value, dtype=float)
         sol.objective = float(h.getInfo().objective_function_value)
-        _write_values(built, mm, x)
-        if opts.duals:
+        lp: highspy.Highs | None = h
+        if is_mip and (opts.duals or built.downgrades):
             t0 = time.perf_counter()
             left = None if opts.time_limit is None else max(1.0, opts.time_limit - timings["highs"])
-            row_dual = _duals(mm, x, opts, left) if is_mip else np.asarray(h.getSolution().row_dual, dtype=float)
+            lp = _fixed_lp(mm, x, opts, left)
             timings["dual_resolve"] = time.perf_counter() - t0
-            if row_dual is not None:
-                sol.duals = _map_duals(mm, row_dual)
+        if opts.duals and lp is not None:
+            sol.duals = _map_duals(mm, np.asarray(lp.getSolution().row_dual, dtype=float))
+        if built.downgrades and lp is not None:
+            t0 = time.perf_counter()
+            x = _relabel(lp, mm, x, built)
+            timings["relabel"] = time.perf_counter() - t0
+        _write_values(built, mm, x)
     elif status == Status.INFEASIBLE and opts.iis:
         sol.iis = _iis(h, mm)
     return sol
@@ -245,27 +250,63 @@ def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
             v.set_value(val, skip_validation=True)
 
 
-def _duals(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: float | None) -> np.ndarray | None:
-    """Duals of a MILP: fix the integer decisions at their optimum and re-solve the LP.
+def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: float | None) -> highspy.Highs | None:
+    """A MILP's LP: integer decisions fixed at their optimum, re-solved for duals (and labels).
 
     ``time_limit`` is what is left of the user's limit (at least a second, since an LP with
-    its integers fixed is cheap); the re-solve runs with the same thread count.
+    its integers fixed is cheap).  None if the LP does not solve to optimality.
     """
-    fixed = np.where(mm.integer, np.round(x), np.nan)
-    lower = np.where(mm.integer, fixed, mm.col_lower)
-    upper = np.where(mm.integer, fixed, mm.col_upper)
+    fixed = np.round(x)
     lp = new_highs()
     _set_options(lp, SolveOptions(log=opts.log, time_limit=time_limit), "simplex")
     saved = (mm.col_lower, mm.col_upper)
-    mm.col_lower, mm.col_upper = lower, upper
+    mm.col_lower = np.where(mm.integer, fixed, mm.col_lower)
+    mm.col_upper = np.where(mm.integer, fixed, mm.col_upper)
     try:
         mm.pass_to(lp, relax_integers=True)
     finally:
         mm.col_lower, mm.col_upper = saved
     lp.run()
-    if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.asarray(lp.getSolution().row_dual, dtype=float)
+    return lp if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
+
+
+def _relabel(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, built: Built) -> np.ndarray:
+    """Among equally cheap plans, keep clean material clean.
+
+    Costs do not depend on provenance tags, so an optimum may label clean material touched for
+    no reason.  With every tag group's total held at its optimal value (and all constraints,
+    provenance policies included, kept), minimise the clean input downgraded to touched.  The
+    result has the same cost, so the duals of the first solve still price it.  Every other
+    variable is held at its value.
+    """
+    col = {id(v): j for j, v in enumerate(mm.columns)}
+    down = np.array([col[id(v)] for v in built.downgrades if id(v) in col], dtype=np.int32)
+    if not len(down) or x[down].sum() <= 1e-9:
+        return x
+    n = mm.n_cols
+    free = np.zeros(n, dtype=bool)
+    free[down] = True
+    starts, index, totals = [0], [], []
+    for group in built.tag_groups:
+        js = [col[id(v)] for v in group if id(v) in col]
+        index.extend(js)
+        starts.append(len(index))
+        totals.append(float(x[js].sum()))
+        free[js] = True
+    if totals:
+        t = np.array(totals)
+        h.addRows(len(t), t, t, len(index), np.array(starts[:-1], dtype=np.int32),
+                  np.array(index, dtype=np.int32), np.ones(len(index)))
+    held = np.flatnonzero(~free).astype(np.int32)
+    h.changeColsBounds(len(held), held, x[held], x[held])
+    cost = np.zeros(n)
+    cost[down] = 1.0
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    h.setOptionValue("solver", "simplex")
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return x
+    return np.asarray(h.getSolution().col_value, dtype=float)[:n]
 
 
 def _map_duals(mm: MatrixModel, row_dual: np.ndarray) -> ComponentMap:
