@@ -40,9 +40,9 @@ def polite(func: Callable) -> Callable:
         except InputError as exc:
             if debug:
                 raise
+            # Only finding lines on stderr, so that editors and scripts can parse every line.
             for f in exc.findings:
                 err_console.print(str(f), markup=False)
-            err_console.print(f"{len(exc.findings)} problem(s) found.", markup=False)
             sys.exit(EXIT_INPUT)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
