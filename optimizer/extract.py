@@ -49,6 +49,11 @@ def _v(var: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
+def _clip(x: float) -> float:
+    """Solver noise below TOL is zero (and never a negative zero)."""
+    return 0.0 if abs(x) < TOL else float(x) + 0.0
+
+
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=COLUMNS[name])
     return df
@@ -161,7 +166,7 @@ def shares_table(b: Built) -> pd.DataFrame:
     rows = []
     for (name, t), info in sorted(b.share_rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         pol: MaxShare = info["policy"]
-        num, den = pyo.value(info["num"]), pyo.value(info["den"])
+        num, den = _clip(pyo.value(info["num"])), _clip(pyo.value(info["den"]))
         share = num / den if den > TOL else 0.0
         rows.append({
             "policy": name, "stage": pol.stage or ("customers:" + ";".join(pol.customers or [])), "period": t,
@@ -177,10 +182,11 @@ def shares_table(b: Built) -> pd.DataFrame:
         stage = act.groupby(["stage", "period"], sort=True)[["covered_activity", "activity"]].sum()
         for (s, t), r in stage.iterrows():
             total = r["activity"]
+            covered_total = _clip(r["covered_activity"])
             rows.append({
                 "policy": "", "stage": s, "period": int(t), "basis": "location", "group": inst.provenance_group,
-                "numerator": r["covered_activity"], "denominator": total,
-                "share": r["covered_activity"] / total if total > TOL else 0.0, "cap": float("nan"), "binding": False,
+                "numerator": covered_total, "denominator": total,
+                "share": covered_total / total if total > TOL else 0.0, "cap": float("nan"), "binding": False,
             })
     return _frame("shares", rows)
 

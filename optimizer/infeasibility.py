@@ -21,7 +21,7 @@ TOL = 1e-6
 def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str, str]:
     """(unit, sentence) for a violation of ``amount`` on row ``k`` of ``family``."""
     q = f"{amount:,.6g}"
-    if family == "demand":
+    if family == "demand_balance":
         customer, product, t = k
         return "t/yr", f"demand {customer} {t}: short {q} t of {product}"
     if family == "offtake":
@@ -33,7 +33,7 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
         pol = inst.policy(name)
         unit = "t/yr" if pol.product or pol.customers else "units of activity/yr"  # type: ignore[attr-defined]
         return unit, f"share cap {name} {t}: {q} {unit} more than the cap allows"
-    if family == "capacity":
+    if family == "capacity_limit":
         f, t = k
         return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
     if family == "lane_capacity":

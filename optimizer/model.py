@@ -320,7 +320,7 @@ class _Builder:
         U exists only where the demand has a penalty (blank penalty: a hard demand).  The dual
         is the marginal delivered cost of the product at the customer (USD/t).
         """
-        slack = self.slack("demand", [(d.customer, d.product, d.period) for d in self.inst.demands if d.penalty is None],
+        slack = self.slack("demand_balance", [(d.customer, d.product, d.period) for d in self.inst.demands if d.penalty is None],
                            "hard demand short")
         rows = {}
         for d in self.inst.demands:
@@ -350,7 +350,7 @@ class _Builder:
         sizes = {e.facility: e.size for e in inst.expansions}
         keys = [(f, t) for f in inst.facilities for t in inst.active_periods(f)
                 if inst.base_capacity(f, t) is not None]
-        slack = self.slack("capacity", keys, "capacity exceeded")
+        slack = self.slack("capacity_limit", keys, "capacity exceeded")
         rows = {}
         for f, t in keys:
             cap = inst.base_capacity(f, t)

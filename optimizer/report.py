@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .pipeline import Run
@@ -70,8 +71,8 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
         detail = ", ".join(f"{p} {v:,.1f} t" for p, v in s["unmet"]["by_product"].items())
         console.print(f"unmet demand: {total:,.1f} t" + (f" ({detail})" if detail else ""))
     for line in s.get("infeasibility", []):
-        console.print(f"[red]must give:[/red] {line}")
+        console.print("[red]must give:[/red] " + escape(line))
     if s.get("iis"):
-        console.print("IIS rows: " + ", ".join(s["iis"]))
+        console.print("IIS rows: " + ", ".join(s["iis"]), markup=False)
     for w in s.get("warnings", []):
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print("[yellow]warning:[/yellow] " + escape(w))

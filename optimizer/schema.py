@@ -197,7 +197,7 @@ class MaxOpen(PolicyBase):
 
     kind: Literal["max_open"]
     stage: str = Field(description="Stage the limit applies to.")
-    count: ByPeriod = Field(description="Most facilities open at the stage (number).")
+    count: ByPeriod = Field(description="Most facilities open at the stage.", json_schema_extra={"unit": "facilities"})
 
 
 class MaxShare(PolicyBase):
@@ -207,7 +207,7 @@ class MaxShare(PolicyBase):
     stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`).")
     group: str | None = Field(None, description="Country group whose share is capped (location basis).")
     countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`).")
-    share: ByPeriod = Field(description="Largest share allowed, 0..1 (fraction).")
+    share: ByPeriod = Field(description="Largest share allowed, 0..1.", json_schema_extra={"unit": "fraction"})
     basis: Literal["location", "provenance"] = Field(
         "location",
         description="`location`: output of facilities located in the group; `provenance`: touched output.",
@@ -222,7 +222,7 @@ class Offtake(PolicyBase):
     kind: Literal["offtake"]
     customer: str = Field(description="Customer receiving the offtake.")
     product: str = Field(description="Product.")
-    quantity: ByPeriod = Field(description="Least quantity delivered (t/yr).")
+    quantity: ByPeriod = Field(description="Least quantity delivered.", json_schema_extra={"unit": "t/yr"})
     provenance: Literal["any", "clean"] = Field("clean", description="`clean`: only clean deliveries count.")
     countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.")
 
@@ -234,7 +234,7 @@ class ExportCap(PolicyBase):
     group: str | None = Field(None, description="Exporting country group.")
     countries: list[str] | None = Field(None, description="Exporting countries (instead of `group`).")
     product: str | list[str] = Field(description="Product or list of products capped.")
-    quantity: ByPeriod = Field(description="Most t/yr leaving the group.")
+    quantity: ByPeriod = Field(description="Most leaving the group.", json_schema_extra={"unit": "t/yr"})
     to_group: str | None = Field(None, description="Only count flows into this group (default: anywhere outside).")
     to_countries: list[str] | None = Field(None, description="Only count flows into these countries.")
 
@@ -244,7 +244,7 @@ class MaxSupplierShare(PolicyBase):
 
     kind: Literal["max_supplier_share"]
     stage: str = Field(description="Stage.")
-    share: ByPeriod = Field(description="Largest share of one facility, 0..1.")
+    share: ByPeriod = Field(description="Largest share of one facility, 0..1.", json_schema_extra={"unit": "fraction"})
     product: str | None = Field(None, description="Measure tonnes of this product (default: units of activity).")
 
 
@@ -254,8 +254,8 @@ class PriceFloor(PolicyBase):
     kind: Literal["price_floor"]
     facility: str = Field(description="Facility whose output is covered.")
     product: str = Field(description="Product covered.")
-    floor: ByPeriod = Field(description="Floor price (USD/t).")
-    market: ByPeriod = Field(description="Market price (USD/t), by year.")
+    floor: ByPeriod = Field(description="Floor price.", json_schema_extra={"unit": "USD/t"})
+    market: ByPeriod = Field(description="Market price, by year.", json_schema_extra={"unit": "USD/t"})
 
 
 Policy = Annotated[

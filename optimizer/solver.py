@@ -113,7 +113,9 @@ def _choose_algorithm(opts: SolveOptions, n_cols: int, is_mip: bool) -> str:
     if opts.algorithm != "auto":
         return opts.algorithm
     if is_mip:
-        return "simplex"  # MIP sub-problems are solved by simplex in HiGHS
+        # HiGHS's MIP solver runs its own LP solves (dual simplex); "simplex"/"ipm" here would,
+        # by HiGHS's documented rule, ask it to ignore integrality.
+        return "choose"
     return "ipx" if n_cols >= IPX_FROM_COLUMNS else "simplex"
 
 

@@ -223,7 +223,7 @@ def test_infeasible_exits_1_with_diagnosis(infeasible, tmp_path):
     assert header(out / "infeasibility.csv") == INFEASIBILITY_COLUMNS
     rows = list(csv.DictReader((out / "infeasibility.csv").open()))
     assert [(r["rank"], r["constraint"], r["index"], float(r["violation"]), r["unit"]) for r in rows] == [
-        ("1", "demand", "buyer|magnet|2025", 30.0, "t/yr")]
+        ("1", "demand_balance", "buyer|magnet|2025", 30.0, "t/yr")]
     assert "infeasible" in result.output
     assert "short 30 t of magnet" in result.output
 

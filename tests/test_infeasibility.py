@@ -64,7 +64,7 @@ def test_hard_demand_beyond_capacity_names_the_demand_and_shortfall(tmp_path):
     df = diagnose(folder)
     assert len(df) == 1
     top = df.iloc[0]
-    assert (top["rank"], top["constraint"], top["index"], top["period"]) == (1, "demand", "buyer|magnet|2025", 2025)
+    assert (top["rank"], top["constraint"], top["index"], top["period"]) == (1, "demand_balance", "buyer|magnet|2025", 2025)
     assert top["violation"] == pytest.approx(30)
     assert top["unit"] == "t/yr"
     assert top["explanation"] == "demand buyer 2025: short 30 t of magnet"
@@ -116,7 +116,7 @@ def test_rank_order_and_units(tmp_path):
     edit_csv(folder / "demands.csv", {"period": 2026}, quantity=150)
     df = diagnose(folder)
     assert df["rank"].tolist() == [1, 2, 3, 4]
-    assert df["constraint"].tolist() == ["demand", "demand", "max_open", "max_open"]
+    assert df["constraint"].tolist() == ["demand_balance", "demand_balance", "max_open", "max_open"]
     assert df["index"].tolist() == ["buyer|magnet|2026", "buyer|magnet|2025", "no_plants|2025", "no_plants|2026"]
     assert df["period"].tolist() == [2026, 2025, 2025, 2026]
     assert df["violation"].tolist() == pytest.approx([50, 30, 1, 1])
@@ -143,7 +143,7 @@ def test_capacity_violation_is_in_units_of_activity(tmp_path):
     df = diagnose(folder)
     assert len(df) == 1
     top = df.iloc[0]
-    assert (top["constraint"], top["index"], top["unit"]) == ("capacity", "plant|2025", "units of activity/yr")
+    assert (top["constraint"], top["index"], top["unit"]) == ("capacity_limit", "plant|2025", "units of activity/yr")
     assert top["violation"] == pytest.approx(15)
 
 

@@ -309,7 +309,7 @@ def test_infeasible_explained() -> None:
         "demand buyer 2025: short 20 t of magnet",
     ]
     assert inf["violation"].tolist() == [approx(50), approx(20)]
-    assert inf["constraint"].tolist() == ["demand", "demand"]
+    assert inf["constraint"].tolist() == ["demand_balance", "demand_balance"]
 
 
 def test_infeasible_with_penalty_solves() -> None:
