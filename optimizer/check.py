@@ -681,15 +681,17 @@ class Checker:
 
     # ---- 4. lanes ---------------------------------------------------------------------------
     def check_lane_capacity(self) -> None:
-        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odp}` (t/yr)."""
+        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr),
+        the lane's own or its year's value in lane_periods.csv."""
         for lane in self.inst.lanes:
-            if lane.capacity is None:
-                continue
             for t in self.inst.periods:
+                cap = self.inst.lane_capacity(lane, t)
+                if cap is None:
+                    continue
                 self.count("lane_capacity")
                 q = self.plan.lane_flow.get((lane.origin, lane.destination, lane.product, t), 0.0)
                 self.le("lane_capacity", f"{lane.origin} -> {lane.destination} {lane.product} {t}",
-                        "flow", q, "lane capacity", lane.capacity)
+                        "flow", q, "lane capacity", cap)
 
     # ---- 6. policies ------------------------------------------------------------------------
     def policy_years(self, kind: type) -> list[tuple[PolicyBase, int]]:
@@ -877,8 +879,8 @@ class Checker:
         for (o, d, p, t), q in plan.lane_flow.items():
             lane = self.lanes.get((o, d, p))
             if lane is not None:
-                cost["transport", t] += lane.cost * q
-                cost["tariff", t] += lane.tariff * q
+                cost["transport", t] += inst.lane_cost(lane, t) * q
+                cost["tariff", t] += inst.lane_tariff(lane, t) * q
         for f, fac in inst.facilities.items():
             for t in self.active[f]:
                 cost["fixed", t] += fac.fixed_cost * self.open.get((f, t), 0.0)
@@ -909,8 +911,8 @@ class Checker:
                   * inst.outputs.get(p.facility, {}).get(p.product, 0.0) for p, t in self.policy_years(PriceFloor)]
         values = {
             "production": [f.cost for f in inst.facilities.values()],
-            "transport": [l.cost for l in inst.lanes],
-            "tariff": [l.tariff for l in inst.lanes],
+            "transport": [l.cost for l in inst.lanes] + [r.cost or 0.0 for r in inst.lane_periods.values()],
+            "tariff": [l.tariff for l in inst.lanes] + [r.tariff or 0.0 for r in inst.lane_periods.values()],
             "fixed": [f.fixed_cost for f in inst.facilities.values()],
             "capex": [e.capex for e in inst.expansions],
             "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],

@@ -242,8 +242,9 @@ Besides each cell's type and range, loading checks that the tables fit together:
 * a candidate facility has a finite `capacity` (its size if built); an expansion needs a
   finite base capacity (0 is allowed); an expansion of a candidate needs `max_steps`;
   integer expansions need a whole `max_steps`;
+* a `lane_periods.csv` row names a lane listed in `lanes.csv`;
 * customers and facilities have distinct codes, and a customer has one country;
-* demand, capacity and policy years are periods of the instance;
+* demand, capacity, lane-period and policy years are periods of the instance;
 * a `provenance_group` given in `instance.yaml` (or set by a scenario) is a group named in the
   `groups` column of `countries.csv`; policy stages, groups, countries, products, customers
   and facilities exist; a location-basis `max_share` and an `export_cap` name exactly one of

@@ -19,6 +19,7 @@ from .schema import (
     DemandRow,
     ExpansionRow,
     FacilityRow,
+    LanePeriodRow,
     LaneRow,
     Offtake,
     MaxShare,
@@ -52,6 +53,7 @@ class Instance:
     lanes: tuple[LaneRow, ...]
     demands: tuple[DemandRow, ...]
     capacity: dict[tuple[str, int], float]
+    lane_periods: dict[tuple[str, str, str, int], LanePeriodRow]
     expansions: tuple[ExpansionRow, ...]
     policies: tuple[PolicyBase, ...]
     scenario: tuple[str, ...] = ()
@@ -121,6 +123,23 @@ class Instance:
         """Capacity before expansions (units of activity/yr); None = unlimited."""
         return self.capacity.get((facility, period), self.facilities[facility].capacity)
 
+    def _lane_value(self, lane: LaneRow, period: int, column: str):
+        row = self.lane_periods.get((lane.origin, lane.destination, lane.product, period))
+        value = None if row is None else getattr(row, column)
+        return getattr(lane, column) if value is None else value
+
+    def lane_cost(self, lane: LaneRow, period: int) -> float:
+        """Transport cost on the lane in that year (USD/t)."""
+        return self._lane_value(lane, period, "cost")
+
+    def lane_tariff(self, lane: LaneRow, period: int) -> float:
+        """Tariff on the lane in that year (USD/t)."""
+        return self._lane_value(lane, period, "tariff")
+
+    def lane_capacity(self, lane: LaneRow, period: int) -> float | None:
+        """Lane limit in that year (t/yr); None = unlimited."""
+        return self._lane_value(lane, period, "capacity")
+
     # ---- provenance -------------------------------------------------------------------------
     @cached_property
     def tracks_provenance(self) -> bool:
@@ -166,7 +185,9 @@ class Instance:
         }.get(name)
         spec = TABLES[name]
         columns = list(spec.row.model_fields)
-        if name == "capacity":
+        if name == "lane_periods":
+            data = [r.model_dump() for r in self.lane_periods.values()]
+        elif name == "capacity":
             data = [{"facility": f, "period": t, "capacity": c} for (f, t), c in self.capacity.items()]
         else:
             data = [r.model_dump() for r in rows]  # type: ignore[union-attr]

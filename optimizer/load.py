@@ -781,6 +781,17 @@ def _cross_check(
         if periods and c.get("period") is not None and c["period"] not in periods:
             at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
 
+    lane_keys = {tuple(r.values.get(k, "") for k in ("origin", "destination", "product"))
+                 for r in raw_tables["lanes"].rows} if "lanes" in raw_tables else None
+    for v in views.get("lane_periods", []):
+        c = v.values
+        key = (c.get("origin"), c.get("destination"), c.get("product"))
+        if lane_keys is not None and None not in key and key not in lane_keys:
+            at(v.raw, "origin", f"no lane {key[0]} -> {key[1]} ({key[2]}) in {file['lanes']}; "
+                                "expected the origin, destination and product of a listed lane")
+        if periods and c.get("period") is not None and c["period"] not in periods:
+            at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
+
     for v in views.get("expansions", []):
         e = v.values
         if unknown(facility_codes, e.get("facility")):
@@ -950,6 +961,7 @@ def load_instance(path: str | Path, scenarios: Iterable[str] = (), *, check_netw
         lanes=tuple(r for _, r in rows["lanes"]),
         demands=tuple(r for _, r in rows["demands"]),
         capacity={(r.facility, r.period): r.capacity for _, r in rows["capacity"]},
+        lane_periods={(r.origin, r.destination, r.product, r.period): r for _, r in rows["lane_periods"]},
         expansions=tuple(r for _, r in rows["expansions"]),
         policies=tuple(p for p in policies if p is not None),
         scenario=tuple(scenarios),

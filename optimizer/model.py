@@ -403,17 +403,21 @@ class _Builder:
         self.m.expansion_limit = pyo.Constraint(list(rows), rule=lambda _m, *k: rows[k])
 
     def lane_capacity(self) -> None:
-        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odp}` (t/yr)."""
+        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr).
+
+        The capacity is the lane's, or its year's value in lane_periods.csv.
+        """
+        inst = self.inst
         groups: dict[tuple, Terms] = defaultdict(list)
         for (o, d, p, _g, t), v in self.F.items():
-            if self.lane[o, d, p].capacity is not None:
+            if inst.lane_capacity(self.lane[o, d, p], t) is not None:
                 groups[o, d, p, t].append((1.0, v))
         keys = list(groups)
         slack = self.slack("lane_capacity", keys, "lane capacity exceeded")
         rows = {}
         for k in keys:
             terms = list(groups[k]) + ([(-1.0, slack[k])] if k in slack else [])
-            rows[k] = (None, lin(terms), self.lane[k[:3]].capacity)
+            rows[k] = (None, lin(terms), inst.lane_capacity(self.lane[k[:3]], k[3]))
         self.m.lane_capacity = pyo.Constraint(keys, rule=lambda _m, *k: rows[k])
         self.register(
             "lane_capacity", "USD/t",
@@ -632,8 +636,8 @@ class _Builder:
             by_t["production"][t].append((inst.facilities[f].cost, v))
         for (o, d, p, _g, t), v in self.F.items():
             lane = self.lane[o, d, p]
-            by_t["transport"][t].append((lane.cost, v))
-            by_t["tariff"][t].append((lane.tariff, v))
+            by_t["transport"][t].append((inst.lane_cost(lane, t), v))
+            by_t["tariff"][t].append((inst.lane_tariff(lane, t), v))
         for f, fac in inst.facilities.items():
             if fac.fixed_cost:
                 for t in inst.active_periods(f):

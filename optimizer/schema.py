@@ -133,6 +133,16 @@ class CapacityRow(Row):
     capacity: float = col("Activity limit in that year (overrides facilities.csv).", "units of activity/yr", ge=0)
 
 
+class LanePeriodRow(Row):
+    origin: Name = col("Lane origin (the lane must be in lanes.csv).")
+    destination: Name = col("Lane destination.")
+    product: Name = col("Lane product.")
+    period: int = col("Year.", "year")
+    cost: float | None = col("Transport cost in that year (blank: the lane's).", "USD/t", default=None)
+    tariff: float | None = col("Tariff in that year (blank: the lane's).", "USD/t", default=None, ge=0)
+    capacity: float | None = col("Lane limit in that year (blank: the lane's).", "t/yr", default=None, ge=0)
+
+
 class ExpansionRow(Row):
     facility: Name = col("Facility code (must have a finite capacity).")
     first_period: int = col("First year a step can be built.", "year")
@@ -173,6 +183,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("demands", DemandRow, ("customer", "product", "period"), True, "Customer demand by year."),
         TableSpec("capacity", CapacityRow, ("facility", "period"), False, "Capacity by year (ramp-ups)."),
         TableSpec("expansions", ExpansionRow, ("facility",), False, "Capacity that can be built in steps."),
+        TableSpec("lane_periods", LanePeriodRow, ("origin", "destination", "product", "period"), False,
+                  "Lane cost, tariff or capacity by year (e.g. a tariff that starts in 2026)."),
     )
 }
 

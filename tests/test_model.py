@@ -455,6 +455,27 @@ def test_tariff(tmp_path, tariff, cn_ore, tariff_cost, objective):
     assert r.solution.objective == approx(objective)
 
 
+def test_lane_periods_override_cost_tariff_and_capacity_by_year(tmp_path):
+    """lane_periods.csv changes a lane in the years it lists and nowhere else.
+
+    2025: CN ore as in the base chain (10 + 1 = 11 < 21): all 80 t from CN, cost 1080.
+    2026: a tariff of 15 on CN ore (26 > 21): all 80 t from the US mine: 80*21 + 200 = 1880.
+    2027: the CN lane is capped at 30 t and costs 2: 30 CN (10 + 2) + 50 US (21) + 200 = 1610.
+    """
+    t = chain()
+    t["lane_periods"] = [
+        {"origin": "mine_cn", "destination": "plant", "product": "ore", "period": 2026, "tariff": 15},
+        {"origin": "mine_cn", "destination": "plant", "product": "ore", "period": 2027, "cost": 2, "capacity": 30},
+    ]
+    t["demands"] = [dem("buyer", "US", "magnet", y, 40) for y in (2025, 2026, 2027)]
+    r = solve(tmp_path, t, periods=(2025, 2026, 2027))
+    assert [flow(r, "mine_cn", "plant", "ore", y) for y in (2025, 2026, 2027)] == approx([80, 0, 30])
+    assert cost(r, "tariff", 2026) == approx(0)
+    assert cost(r, "transport", 2027) == approx(30 * 2 + 50 * 1)
+    assert keys(r, "lane_capacity") == {("mine_cn", "plant", "ore", 2027)}
+    assert r.solution.objective == approx(1080 + 1880 + 1610)
+
+
 # ============================================================================================
 # surplus
 # ============================================================================================

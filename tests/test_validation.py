@@ -427,6 +427,24 @@ def test_capacity_facility_unknown(inst: Path) -> None:
     only(problems(inst), "capacity.csv", 2, "facility", "unknown facility 'mine_au'")
 
 
+def test_lane_periods_names_a_lane_that_does_not_exist(inst: Path) -> None:
+    write_table(inst / "lane_periods.csv", [{"origin": "mine_us", "destination": "buyer", "product": "ore",
+                                              "period": 2025, "tariff": 5}])
+    only(problems(inst), "lane_periods.csv", 2, "origin", "no lane mine_us -> buyer (ore)")
+
+
+def test_lane_periods_period_outside_horizon(inst: Path) -> None:
+    write_table(inst / "lane_periods.csv", [{"origin": "mine_us", "destination": "plant", "product": "ore",
+                                              "period": 2026, "cost": 5}])
+    only(problems(inst), "lane_periods.csv", 2, "period", "period 2026 is outside the horizon")
+
+
+def test_lane_periods_negative_tariff(inst: Path) -> None:
+    write_table(inst / "lane_periods.csv", [{"origin": "mine_us", "destination": "plant", "product": "ore",
+                                              "period": 2025, "tariff": -1}])
+    only(problems(inst), "lane_periods.csv", 2, "tariff", "expected a number >= 0")
+
+
 def test_expansion_facility_unknown(inst: Path) -> None:
     write_table(inst / "expansions.csv", [{"facility": "mine_au", "first_period": 2025, "size": 5}])
     only(problems(inst), "expansions.csv", 2, "facility", "unknown facility 'mine_au'")
