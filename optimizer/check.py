@@ -875,7 +875,7 @@ class Checker:
         cost: dict[tuple[str, int], float] = defaultdict(float)
         for (f, _g, t), x in plan.act.items():
             if f in inst.facilities:
-                cost["production", t] += inst.facilities[f].cost * x
+                cost["production", t] += inst.cost(f, t) * x
         for (o, d, p, t), q in plan.lane_flow.items():
             lane = self.lanes.get((o, d, p))
             if lane is not None:
@@ -910,7 +910,7 @@ class Checker:
         floors = [max(0.0, (by_period(p.floor, t) or 0.0) - (by_period(p.market, t) or 0.0))
                   * inst.outputs.get(p.facility, {}).get(p.product, 0.0) for p, t in self.policy_years(PriceFloor)]
         values = {
-            "production": [f.cost for f in inst.facilities.values()],
+            "production": [f.cost for f in inst.facilities.values()] + list(inst.period_cost.values()),
             "transport": [l.cost for l in inst.lanes] + [r.cost or 0.0 for r in inst.lane_periods.values()],
             "tariff": [l.tariff for l in inst.lanes] + [r.tariff or 0.0 for r in inst.lane_periods.values()],
             "fixed": [f.fixed_cost for f in inst.facilities.values()],

@@ -53,6 +53,7 @@ class Instance:
     lanes: tuple[LaneRow, ...]
     demands: tuple[DemandRow, ...]
     capacity: dict[tuple[str, int], float]
+    period_cost: dict[tuple[str, int], float]
     lane_periods: dict[tuple[str, str, str, int], LanePeriodRow]
     expansions: tuple[ExpansionRow, ...]
     policies: tuple[PolicyBase, ...]
@@ -123,6 +124,10 @@ class Instance:
         """Capacity before expansions (units of activity/yr); None = unlimited."""
         return self.capacity.get((facility, period), self.facilities[facility].capacity)
 
+    def cost(self, facility: str, period: int) -> float:
+        """Variable cost per unit of activity in that year (USD/unit)."""
+        return self.period_cost.get((facility, period), self.facilities[facility].cost)
+
     def _lane_value(self, lane: LaneRow, period: int, column: str):
         row = self.lane_periods.get((lane.origin, lane.destination, lane.product, period))
         value = None if row is None else getattr(row, column)
@@ -188,7 +193,9 @@ class Instance:
         if name == "lane_periods":
             data = [r.model_dump() for r in self.lane_periods.values()]
         elif name == "capacity":
-            data = [{"facility": f, "period": t, "capacity": c} for (f, t), c in self.capacity.items()]
+            keys = sorted(set(self.capacity) | set(self.period_cost))
+            data = [{"facility": f, "period": t, "capacity": self.capacity.get((f, t)), "cost": self.period_cost.get((f, t))}
+                    for f, t in keys]
         else:
             data = [r.model_dump() for r in rows]  # type: ignore[union-attr]
         return pd.DataFrame(data, columns=columns)

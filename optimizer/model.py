@@ -623,7 +623,7 @@ class _Builder:
     def cost_terms(self) -> None:
         r"""Register each cost term per period (undiscounted USD/yr):
 
-        production :math:`\sum c_f x`; transport :math:`\sum c_{odp} F`; tariff
+        production :math:`\sum c_{ft} x`; transport :math:`\sum c_{odpt} F`; tariff
         :math:`\sum \tau_{odp} F`; fixed :math:`\sum \phi_f y` (+ existing facilities' fixed cost,
         a constant); capex :math:`\sum \kappa_e z`; unmet_penalty :math:`\sum \pi U`; surplus
         :math:`-\sum v_p S`; price_floor :math:`\sum \max(0, \text{floor}-\text{market}) r^{out} x`;
@@ -633,7 +633,7 @@ class _Builder:
         by_t: dict[str, dict[int, Terms]] = {term: defaultdict(list) for term in COST_TERMS}
         const: dict[int, float] = defaultdict(float)
         for (f, _g, t), v in self.x.items():
-            by_t["production"][t].append((inst.facilities[f].cost, v))
+            by_t["production"][t].append((inst.cost(f, t), v))
         for (o, d, p, _g, t), v in self.F.items():
             lane = self.lane[o, d, p]
             by_t["transport"][t].append((inst.lane_cost(lane, t), v))

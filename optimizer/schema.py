@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 FORMAT_VERSION = 1
 
@@ -130,7 +130,20 @@ class DemandRow(Row):
 class CapacityRow(Row):
     facility: Name = col("Facility code.")
     period: int = col("Year.", "year")
-    capacity: float = col("Activity limit in that year (overrides facilities.csv).", "units of activity/yr", ge=0)
+    capacity: float | None = col(
+        "Activity limit in that year (overrides facilities.csv; blank: facilities.csv's).", "units of activity/yr",
+        default=None, ge=0,
+    )
+    cost: float | None = col(
+        "Variable cost in that year, e.g. as a tax credit phases out (blank: facilities.csv's).", "USD/unit",
+        default=None,
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "CapacityRow":
+        if self.capacity is None and self.cost is None:
+            raise ValueError("a capacity.csv row needs a capacity or a cost for its year")
+        return self
 
 
 class LanePeriodRow(Row):
@@ -181,7 +194,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("lanes", LaneRow, ("origin", "destination", "product"), True,
                   "Transport links; only listed lanes exist."),
         TableSpec("demands", DemandRow, ("customer", "product", "period"), True, "Customer demand by year."),
-        TableSpec("capacity", CapacityRow, ("facility", "period"), False, "Capacity by year (ramp-ups)."),
+        TableSpec("capacity", CapacityRow, ("facility", "period"), False,
+                  "Capacity and variable cost by year (ramp-ups, cost paths)."),
         TableSpec("expansions", ExpansionRow, ("facility",), False, "Capacity that can be built in steps."),
         TableSpec("lane_periods", LanePeriodRow, ("origin", "destination", "product", "period"), False,
                   "Lane cost, tariff or capacity by year (e.g. a tariff that starts in 2026)."),

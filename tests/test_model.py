@@ -455,6 +455,23 @@ def test_tariff(tmp_path, tariff, cn_ore, tariff_cost, objective):
     assert r.solution.objective == approx(objective)
 
 
+def test_capacity_csv_cost_overrides_the_variable_cost_by_year(tmp_path):
+    """capacity.csv may give a year's cost without touching capacity (e.g. a credit phasing out).
+
+    2025: CN ore 10 + 1 = 11 < 21: all 80 t from CN, cost 80*11 + 200 = 1080.
+    2026: mine_cn costs 25 that year: 26 > 21, all 80 t from the US: 80*21 + 200 = 1880.
+    """
+    t = chain()
+    t["capacity"] = [{"facility": "mine_cn", "period": 2026, "cost": 25}]
+    t["demands"] = [dem("buyer", "US", "magnet", y, 40) for y in (2025, 2026)]
+    r = solve(tmp_path, t, periods=(2025, 2026))
+    assert [flow(r, "mine_cn", "plant", "ore", y) for y in (2025, 2026)] == approx([80, 0])
+    assert cost(r, "production", 2026) == approx(80 * 20 + 40 * 5)
+    assert r.solution.objective == approx(1080 + 1880)
+    cap = r.tables["activity"].set_index(["facility", "period"])["capacity"]
+    assert cap["mine_cn", 2026] == approx(100)  # capacity kept from facilities.csv
+
+
 def test_lane_periods_override_cost_tariff_and_capacity_by_year(tmp_path):
     """lane_periods.csv changes a lane in the years it lists and nowhere else.
 

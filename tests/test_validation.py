@@ -422,6 +422,11 @@ def test_capacity_period_outside_horizon(inst: Path) -> None:
     only(problems(inst), "capacity.csv", 2, "period", "period 2026 is outside the horizon")
 
 
+def test_capacity_row_with_neither_capacity_nor_cost(inst: Path) -> None:
+    write_table(inst / "capacity.csv", [{"facility": "mine_us", "period": 2025, "capacity": "", "cost": ""}])
+    only(problems(inst), "capacity.csv", 2, "-", "needs a capacity or a cost")
+
+
 def test_capacity_facility_unknown(inst: Path) -> None:
     write_table(inst / "capacity.csv", [{"facility": "mine_au", "period": 2025, "capacity": 5}])
     only(problems(inst), "capacity.csv", 2, "facility", "unknown facility 'mine_au'")
