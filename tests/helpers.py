@@ -10,6 +10,7 @@ what matters to it.
 from __future__ import annotations
 
 import csv
+import random
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,39 @@ def two_mine_chain(folder: Path, **header: Any) -> Path:
             ],
         },
     )
+
+
+def edit_csv(path: Path, match: dict[str, Any], **values: Any) -> None:
+    """Set ``values`` in the rows of a CSV file whose columns equal ``match`` (at least one must)."""
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    hit = [r for r in rows if all(r[k] == str(v) for k, v in match.items())]
+    assert hit, (path, match)
+    for r in hit:
+        r.update({k: str(v) for k, v in values.items()})
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, restval="")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def cflp(folder: Path, n_fac: int = 40, n_cust: int = 80, seed: int = 1) -> Path:
+    """A random capacitated facility location MIP: candidates with fixed costs, hard demands.
+
+    Total capacity (>= 60 per facility) exceeds total demand (<= 30 per customer) when
+    n_fac >= n_cust / 2, so it is feasible; at the default size HiGHS needs seconds to prove
+    optimality, far more than the tiny time limits the tests give it.
+    """
+    rng = random.Random(seed)
+    return write_instance(folder, {"periods": [2025]}, {
+        "countries": [{"country": "XX", "name": "X", "groups": ""}],
+        "products": [{"product": "good", "unit": "t", "surplus_value": None}],
+        "facilities": [{"facility": f"w{i}", "stage": "warehouse", "country": "XX", "capacity": rng.randint(60, 120),
+                        "cost": 0, "fixed_cost": rng.randint(300, 900), "status": "candidate"} for i in range(n_fac)],
+        "recipes": [{"facility": f"w{i}", "product": "good", "direction": "out", "ratio": 1} for i in range(n_fac)],
+        "lanes": [{"origin": f"w{i}", "destination": f"c{j}", "product": "good", "cost": rng.randint(1, 60)}
+                  for i in range(n_fac) for j in range(n_cust)],
+        "demands": [{"customer": f"c{j}", "country": "XX", "product": "good", "period": 2025,
+                     "quantity": rng.randint(5, 30), "penalty": None, "provenance": "any"} for j in range(n_cust)],
+    })

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import random
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.extract import COLUMNS
 from optimizer.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
-from tests.helpers import two_mine_chain, write_instance
+from tests.helpers import cflp, edit_csv, two_mine_chain, write_instance
 
 M2M = Path(sys.executable).with_name("m2m")
 TABLE_FILES = {f"{name}.csv" for name in COLUMNS}
@@ -55,18 +54,6 @@ def header(path: Path) -> list[str]:
     with path.open(newline="") as fh:
         return next(csv.reader(fh))
 
-
-def edit_csv(path: Path, match: dict, **values) -> None:
-    with path.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    hit = [r for r in rows if all(r[k] == str(v) for k, v in match.items())]
-    assert hit, (path, match)
-    for r in hit:
-        r.update({k: str(v) for k, v in values.items()})
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 @pytest.fixture
@@ -246,21 +233,6 @@ def test_unbounded_exits_1_without_tables(tmp_path):
     assert [p.name for p in out.iterdir()] == ["summary.json"]
     assert summary(out)["status"] == "unbounded"
 
-
-def cflp(folder: Path, n_fac: int = 30, n_cust: int = 60, seed: int = 7) -> Path:
-    """A random capacitated facility location MIP that HiGHS needs seconds to prove optimal."""
-    rng = random.Random(seed)
-    return write_instance(folder, {"periods": [2025]}, {
-        "countries": [{"country": "XX", "name": "X", "groups": ""}],
-        "products": [{"product": "good", "unit": "t", "surplus_value": None}],
-        "facilities": [{"facility": f"w{i}", "stage": "warehouse", "country": "XX", "capacity": rng.randint(60, 120),
-                        "cost": 0, "fixed_cost": rng.randint(300, 900), "status": "candidate"} for i in range(n_fac)],
-        "recipes": [{"facility": f"w{i}", "product": "good", "direction": "out", "ratio": 1} for i in range(n_fac)],
-        "lanes": [{"origin": f"w{i}", "destination": f"c{j}", "product": "good", "cost": rng.randint(1, 60)}
-                  for i in range(n_fac) for j in range(n_cust)],
-        "demands": [{"customer": f"c{j}", "country": "XX", "product": "good", "period": 2025,
-                     "quantity": rng.randint(5, 30), "penalty": None, "provenance": "any"} for j in range(n_cust)],
-    })
 
 
 def test_tiny_time_limit_exit_code_matches_status(tmp_path):

@@ -17,21 +17,8 @@ from optimizer.infeasibility import COLUMNS, explain
 from optimizer.load import load_instance
 from optimizer.pipeline import run
 from optimizer.solver import Status
-from tests.helpers import two_mine_chain
+from tests.helpers import edit_csv, two_mine_chain
 
-
-def edit_csv(path: Path, match: dict, **values) -> None:
-    with path.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    hit = [r for r in rows if all(r[k] == str(v) for k, v in match.items())]
-    assert hit, (path, match)
-    for r in hit:
-        r.update({k: str(v) for k, v in values.items()})
-    fields = list(dict.fromkeys(k for r in rows for k in r))
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, restval="")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def drop_rows(path: Path, **match) -> None:

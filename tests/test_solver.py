@@ -6,8 +6,6 @@ costs 2*(10+1)+5 = 27 USD, from US ore 2*(20+1)+5 = 47 USD; mines have capacity 
 
 from __future__ import annotations
 
-import csv
-import random
 from pathlib import Path
 
 import pyomo.environ as pyo
@@ -17,24 +15,8 @@ from optimizer.load import load_instance
 from optimizer.model import build_model
 from optimizer.pipeline import run
 from optimizer.solver import Solution, SolveOptions, Status, solve
-from tests.helpers import two_mine_chain, write_instance
+from tests.helpers import cflp, edit_csv, two_mine_chain, write_instance
 
-
-def edit_csv(path: Path, match: dict, **values) -> None:
-    """Set ``values`` in the rows of a CSV file whose columns equal ``match``."""
-    with path.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    hit = 0
-    for r in rows:
-        if all(r[k] == str(v) for k, v in match.items()):
-            r.update({k: str(v) for k, v in values.items()})
-            hit += 1
-    assert hit, (path, match)
-    fields = list(dict.fromkeys(k for r in rows for k in r))
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, restval="")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def built_for(folder: Path):
@@ -144,25 +126,6 @@ def test_duals_off(tmp_path):
 # time limit on a harder MIP
 # ============================================================================================
 
-
-def cflp(folder: Path, n_fac: int = 40, n_cust: int = 80, seed: int = 1) -> Path:
-    """A random capacitated facility location problem: candidates with fixed costs, hard demands.
-
-    Total capacity (>= 40*60) exceeds total demand (<= 80*30), so it is feasible; it takes
-    HiGHS seconds to prove optimality, far more than the limits used below.
-    """
-    rng = random.Random(seed)
-    return write_instance(folder, {"periods": [2025]}, {
-        "countries": [{"country": "XX", "name": "X", "groups": ""}],
-        "products": [{"product": "good", "unit": "t", "surplus_value": None}],
-        "facilities": [{"facility": f"w{i}", "stage": "warehouse", "country": "XX", "capacity": rng.randint(60, 120),
-                        "cost": 0, "fixed_cost": rng.randint(300, 900), "status": "candidate"} for i in range(n_fac)],
-        "recipes": [{"facility": f"w{i}", "product": "good", "direction": "out", "ratio": 1} for i in range(n_fac)],
-        "lanes": [{"origin": f"w{i}", "destination": f"c{j}", "product": "good", "cost": rng.randint(1, 60)}
-                  for i in range(n_fac) for j in range(n_cust)],
-        "demands": [{"customer": f"c{j}", "country": "XX", "product": "good", "period": 2025,
-                     "quantity": rng.randint(5, 30), "penalty": None, "provenance": "any"} for j in range(n_cust)],
-    })
 
 
 @pytest.fixture(scope="module")
