@@ -105,6 +105,9 @@ class Built:
     #: minimising ``downgrade`` (these variables) with each tag group's total held.
     downgrades: list = field(default_factory=list)
     tag_groups: list[list] = field(default_factory=list)
+    #: Constraint families that only strengthen the LP relaxation of a MILP (valid inequalities
+    #: implied once the integers are integral); left out of the LP that prices a MILP.
+    strengthening: set[str] = field(default_factory=set)
 
     def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
         if terms or constant:
@@ -260,6 +263,7 @@ class _Builder:
             self.demand_balance,
             self.capacity_limit,
             self.open_stays_open,
+            self.candidate_flow_link,
             self.expansion_limit,
             self.lane_capacity,
             self.max_open,
@@ -370,6 +374,36 @@ class _Builder:
             lambda k: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
             lambda k, b: -1.0 / b.discount(k[1]),
         )
+
+    def candidate_flow_link(self) -> None:
+        r"""Nothing leaves a candidate while it is shut, lane by lane (t/yr):
+
+        .. math:: \sum_g F[f,d,p,g,t] \le U_{fdpt}\, y[f,t], \quad
+                  U = \min(\text{cap}_{ft}\, r^{out}_{fp},\ \text{lane cap}_{fdpt},\ q_{dpt})
+
+        with :math:`q_{dpt}` the demand when d is a customer.  For integer y this follows from
+        the capacity and demand rows; it is written only where U is tighter than what the
+        capacity row alone implies, to strengthen the LP relaxation that branch and bound works
+        on (the classic strong formulation of facility location).
+        """
+        inst = self.inst
+        demand = {(d.customer, d.product, d.period): d.quantity for d in inst.demands}
+        expandable = {e.facility for e in inst.expansions}
+        groups: dict[tuple, list] = defaultdict(list)
+        for (o, d, p, _g, t), v in self.F.items():
+            if (o, t) in self.y:
+                groups[o, d, p, t].append(v)
+        rows = {}
+        for (o, d, p, t), vs in groups.items():
+            base = inst.base_capacity(o, t)
+            made = None if o in expandable or base is None else base * inst.outputs[o].get(p, 0.0)
+            bounds = [b for b in (inst.lane_capacity(self.lane[o, d, p], t), demand.get((d, p, t))) if b is not None]
+            if not bounds or (made is not None and min(bounds) >= made):
+                continue
+            u = min(bounds + ([made] if made is not None else []))
+            rows[o, d, p, t] = (None, lin([(1.0, v) for v in vs] + [(-u, self.y[o, t])]), 0.0)
+        self.m.candidate_flow_link = pyo.Constraint(list(rows), rule=lambda _m, *k: rows[k])
+        self.built.strengthening.add("candidate_flow_link")
 
     def open_stays_open(self) -> None:
         r"""A candidate, once open, stays open: :math:`y[f,t-1] \le y[f,t]` (dimensionless)."""

@@ -157,6 +157,10 @@ class MatrixModel:
             self.col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in self.columns), dtype=float, count=n)
             self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), dtype=float, count=n)
             self.integer = np.fromiter((v.is_integer() for v in self.columns), dtype=bool, count=n)
+        # Rows that only strengthen a MILP's relaxation: freed in the LP that prices it.
+        self.strengthening = np.fromiter(
+            (r.constraint.parent_component().local_name in built.strengthening for r in repn.rows), dtype=bool, count=m
+        )
         A = repn.A
         self.a_start = A.indptr.astype(np.int32)
         self.a_index = A.indices.astype(np.int32)
@@ -255,19 +259,24 @@ def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
 def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: float | None) -> highspy.Highs | None:
     """A MILP's LP: integer decisions fixed at their optimum, re-solved for duals (and labels).
 
+    Strengthening rows (valid inequalities such as ``candidate_flow_link``) are freed: with the
+    integers fixed they are redundant, and as data-derived bounds they would distort the duals.
+
     ``time_limit`` is what is left of the user's limit (at least a second, since an LP with
     its integers fixed is cheap).  None if the LP does not solve to optimality.
     """
     fixed = np.round(x)
     lp = new_highs()
     _set_options(lp, SolveOptions(log=opts.log, time_limit=time_limit), "simplex")
-    saved = (mm.col_lower, mm.col_upper)
+    saved = (mm.col_lower, mm.col_upper, mm.row_lower, mm.row_upper)
     mm.col_lower = np.where(mm.integer, fixed, mm.col_lower)
     mm.col_upper = np.where(mm.integer, fixed, mm.col_upper)
+    mm.row_lower = np.where(mm.strengthening, -INF, mm.row_lower)
+    mm.row_upper = np.where(mm.strengthening, INF, mm.row_upper)
     try:
         mm.pass_to(lp, relax_integers=True)
     finally:
-        mm.col_lower, mm.col_upper = saved
+        mm.col_lower, mm.col_upper, mm.row_lower, mm.row_upper = saved
     lp.run()
     return lp if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 

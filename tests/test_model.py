@@ -655,6 +655,33 @@ def test_no_provenance_tags_when_nothing_needs_them(tmp_path):
 # ============================================================================================
 
 
+def test_candidate_flow_link_rows_only_where_tighter(tmp_path):
+    """A candidate's lane gets a link row flow <= U * open only where U beats the capacity row.
+
+    mine_a (candidate, capacity 50): its ore lane to the plant is capped at 30 t, tighter than
+    50, so it gets a row; mine_b (candidate, capacity 50, lane unlimited) does not.  The plan
+    is the same as without the rows: mine_a opens, ships its 30 t, mine_us makes the rest.
+    """
+    t = chain()
+    t["facilities"] = [
+        fac("mine_us", "mine", "US", 100, 20),
+        fac("mine_a", "mine", "US", 50, 5, fixed_cost=100, status="candidate"),
+        fac("mine_b", "mine", "US", 50, 30, fixed_cost=100, status="candidate"),
+        fac("plant", "magnet", "US", None, 5),
+    ]
+    t["recipes"] = [rec(m, "ore", "out", 1) for m in ("mine_us", "mine_a", "mine_b")] + [
+        rec("plant", "ore", "in", 2), rec("plant", "magnet", "out", 1)]
+    t["lanes"] = [lane("mine_us", "plant", "ore", 1), lane("mine_a", "plant", "ore", 1, capacity=30),
+                  lane("mine_b", "plant", "ore", 1), lane("plant", "buyer", "magnet")]
+    r = solve(tmp_path, t)
+    assert list(r.built.model.candidate_flow_link) == [("mine_a", "plant", "ore", 2025)]
+    # 30 t from mine_a at 5 + 1, 50 t from mine_us at 20 + 1, plant 40 * 5, fixed 100
+    assert r.solution.objective == approx(30 * 6 + 50 * 21 + 200 + 100)
+    # priced with the open decisions fixed and the link row left out: one more magnet needs
+    # 2 t of US ore, 2 * 21 + 5 = 47
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(47)
+
+
 def test_max_open(tmp_path):
     """Stage mine: existing mine_us (20/t) plus candidates mine_a (5/t, cap 50, fixed 100) and
     mine_b (6/t, cap 50, fixed 100).  At most 2 mines open, and mine_us counts: one candidate.
