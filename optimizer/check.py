@@ -348,7 +348,7 @@ class Checker:
         for family in (
             self.check_flows, self.check_activity, self.check_surplus, self.check_duplicates,
             self.check_product_balance, self.check_provenance, self.check_demand,
-            self.check_capacity, self.check_candidates, self.check_expansions, self.check_lane_capacity,
+            self.check_capacity, self.check_activity_floor, self.check_candidates, self.check_expansions, self.check_lane_capacity,
             self.check_max_open, self.check_max_share, self.check_stage_shares, self.check_offtake,
             self.check_export_cap, self.check_max_supplier_share, self.check_costs, self.check_objective,
         ):
@@ -595,6 +595,15 @@ class Checker:
                 if cap is not None:
                     self.le("capacity_limit", label, "activity", self.plan.total_act.get((f, t), 0.0), "capacity", cap)
 
+    def check_activity_floor(self) -> None:
+        r"""Must-run: :math:`\sum_g X[f,g,t] \ge \underline{x}_{ft}\, y[f,t]` (units of activity/yr)."""
+        for (f, t), low in sorted(self.inst.min_activity.items()):
+            if t not in self.active.get(f, ()):
+                continue
+            self.count("activity_floor")
+            need = low * self.open.get((f, t), 0.0)
+            self.le("activity_floor", f"{f} {t}", "must-run", need, "activity", self.plan.total_act.get((f, t), 0.0))
+
     def check_candidates(self) -> None:
         """Candidates: open is 0/1 and never goes 1 -> 0; existing facilities are open.
 
@@ -791,7 +800,8 @@ class Checker:
         r"""Deliveries counting towards an offtake: :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t]` (t/yr)."""
         return sum(q for o, g, q in self.plan.arrivals.get((pol.customer, pol.product, t), [])
                    if (pol.provenance != CLEAN or g == CLEAN)
-                   and (pol.countries is None or self.inst.country_of(o) in pol.countries))
+                   and (pol.countries is None or self.inst.country_of(o) in pol.countries)
+                   and (pol.facilities is None or o in pol.facilities))
 
     def check_offtake(self) -> None:
         r"""Offtakes are delivered, :math:`\text{delivered}_t \ge Q_t` (t/yr), and offtakes.csv reports them."""

@@ -106,7 +106,7 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
 @click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop (e.g. 1e-4).")
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
 @click.option("--algorithm", type=click.Choice(["auto", "simplex", "ipx", "pdlp"]), default="auto", show_default=True,
-              help="LP algorithm (auto: dual simplex below 100k columns, IPX above).")
+              help="LP algorithm (auto: dual simplex below 20k columns, IPX above).")
 @click.option("--iis", is_flag=True, help="If infeasible, also ask HiGHS for an irreducible infeasible subsystem.")
 @click.option("--update-expected", is_flag=True, help="Rewrite this scenario's entry in the instance's expected.json.")
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")

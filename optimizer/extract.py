@@ -201,11 +201,8 @@ def offtakes_table(b: Built) -> pd.DataFrame:
             q = by_period(pol.quantity, t)
             if q is None:
                 continue
-            delivered = sum(
-                _v(var) for o, g, var in _inflows(b, (pol.customer, pol.product, t))
-                if (pol.provenance != "clean" or g == "clean")
-                and (pol.countries is None or inst.facilities[o].country in pol.countries)
-            )
+            delivered = sum(_v(var) for o, g, var in _inflows(b, (pol.customer, pol.product, t))
+                            if inst.offtake_counts(pol, o, g))
             rows.append({"policy": pol.name, "customer": pol.customer, "product": pol.product, "period": t,
                          "provenance": pol.provenance, "required": q, "delivered": delivered,
                          "short": max(0.0, q - delivered)})

@@ -36,6 +36,9 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
     if family == "capacity_limit":
         f, t = k
         return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
+    if family == "activity_floor":
+        f, t = k
+        return "units of activity/yr", f"must-run of {f} {t}: {q} units/yr more than can be used"
     if family == "lane_capacity":
         o, d, p, t = k
         return "t/yr", f"lane {o} -> {d} ({p}) {t}: {q} t over its capacity"

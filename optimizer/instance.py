@@ -54,6 +54,7 @@ class Instance:
     demands: tuple[DemandRow, ...]
     capacity: dict[tuple[str, int], float]
     period_cost: dict[tuple[str, int], float]
+    min_activity: dict[tuple[str, int], float]
     lane_periods: dict[tuple[str, str, str, int], LanePeriodRow]
     expansions: tuple[ExpansionRow, ...]
     policies: tuple[PolicyBase, ...]
@@ -107,6 +108,14 @@ class Instance:
         for r in self.recipes:
             if r.direction == "out":
                 out[r.facility][r.product] = r.ratio
+        return out
+
+    @cached_property
+    def origins(self) -> dict[tuple[str, str], list[str]]:
+        """(destination, product) -> origins of the lanes delivering it, in lanes.csv order."""
+        out: dict[tuple[str, str], list[str]] = {}
+        for lane in self.lanes:
+            out.setdefault((lane.destination, lane.product), []).append(lane.origin)
         return out
 
     def is_source(self, facility: str) -> bool:
@@ -176,6 +185,14 @@ class Instance:
     def clean_customer_products(self) -> frozenset[tuple[str, str]]:
         return frozenset((d.customer, d.product) for d in self.demands if d.provenance == CLEAN)
 
+    def offtake_counts(self, pol: Offtake, origin: str, tag: str) -> bool:
+        """Whether a delivery from ``origin`` with provenance ``tag`` counts towards offtake ``pol``."""
+        return (
+            (pol.provenance != CLEAN or tag == CLEAN)
+            and (pol.countries is None or self.facilities[origin].country in pol.countries)
+            and (pol.facilities is None or origin in pol.facilities)
+        )
+
     # ---- tables -----------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
         """A table as a DataFrame with the schema's columns (for reports and checks)."""
@@ -194,8 +211,9 @@ class Instance:
             data = [r.model_dump() for r in self.lane_periods.values()]
         elif name == "capacity":
             keys = sorted(set(self.capacity) | set(self.period_cost))
-            data = [{"facility": f, "period": t, "capacity": self.capacity.get((f, t)), "cost": self.period_cost.get((f, t))}
-                    for f, t in keys]
+            keys = sorted(set(keys) | set(self.min_activity))
+            data = [{"facility": f, "period": t, "capacity": self.capacity.get((f, t)), "cost": self.period_cost.get((f, t)),
+                     "min_activity": self.min_activity.get((f, t))} for f, t in keys]
         else:
             data = [r.model_dump() for r in rows]  # type: ignore[union-attr]
         return pd.DataFrame(data, columns=columns)

@@ -774,10 +774,16 @@ def _cross_check(
         if origin is not None and origin == dest:
             at(v.raw, "destination", "a lane cannot start and end at the same facility")
 
+    expandable = {r.values.get("facility") for r in raw_tables["expansions"].rows} if "expansions" in raw_tables else set()
     for v in views.get("capacity", []):
         c = v.values
         if unknown(facility_codes, c.get("facility")):
             at(v.raw, "facility", f"unknown facility {c['facility']!r}; expected a facility in {file['facilities']}")
+        fac = facilities.get(c.get("facility"))
+        cap = c.get("capacity") if c.get("capacity") is not None else (fac.capacity if fac is not None else None)
+        low = c.get("min_activity")
+        if low is not None and cap is not None and low > cap and c.get("facility") not in expandable:
+            at(v.raw, "min_activity", f"must-run {low:g} exceeds the year's capacity {cap:g}; expected at most the capacity")
         if periods and c.get("period") is not None and c["period"] not in periods:
             at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
 
@@ -887,6 +893,9 @@ def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[Polic
         elif isinstance(p, Offtake):
             if unknown(customers, p.customer):
                 bad("customer", f"unknown customer {p.customer!r}; expected a customer in {file['demands']}")
+            for f in p.facilities or []:
+                if unknown(facilities, f):
+                    bad("facilities", f"unknown facility {f!r}; expected a facility in {file['facilities']}")
         elif isinstance(p, ExportCap):
             if (p.group is None) == (p.countries is None):
                 both = "both" if p.group is not None else "neither"
@@ -962,6 +971,7 @@ def load_instance(path: str | Path, scenarios: Iterable[str] = (), *, check_netw
         demands=tuple(r for _, r in rows["demands"]),
         capacity={(r.facility, r.period): r.capacity for _, r in rows["capacity"] if r.capacity is not None},
         period_cost={(r.facility, r.period): r.cost for _, r in rows["capacity"] if r.cost is not None},
+        min_activity={(r.facility, r.period): r.min_activity for _, r in rows["capacity"] if r.min_activity},
         lane_periods={(r.origin, r.destination, r.product, r.period): r for _, r in rows["lane_periods"]},
         expansions=tuple(r for _, r in rows["expansions"]),
         policies=tuple(p for p in policies if p is not None),

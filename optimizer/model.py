@@ -262,6 +262,7 @@ class _Builder:
             self.product_balance,
             self.demand_balance,
             self.capacity_limit,
+            self.activity_floor,
             self.open_stays_open,
             self.candidate_flow_link,
             self.expansion_limit,
@@ -373,6 +374,35 @@ class _Builder:
             "capacity_limit", "USD per unit of activity/yr",
             lambda k: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
             lambda k, b: -1.0 / b.discount(k[1]),
+        )
+
+    def activity_floor(self) -> None:
+        r"""Must-run: a facility runs at least its year's minimum (units of activity/yr):
+
+        .. math:: \sum_g x[f,g,t] \ge \underline{x}_{ft}\, y[f,t]
+
+        with y = 1 for existing facilities.  The reported dual is what the must-run costs the
+        plan per unit of activity (USD per unit/yr); zero when the plan would run anyway.
+        """
+        inst = self.inst
+        keys = [(f, t) for (f, t) in sorted(inst.min_activity) if (f, t) in self.acts_of]
+        slack = self.slack("activity_floor", keys, "must-run not met")
+        rows = {}
+        for f, t in keys:
+            low = inst.min_activity[f, t]
+            terms: Terms = [(1.0, v) for _g, v in self.acts_of[f, t]]
+            rhs = low
+            if (f, t) in self.y:
+                terms.append((-low, self.y[f, t]))
+                rhs = 0.0
+            if (f, t) in slack:
+                terms.append((1.0, slack[f, t]))
+            rows[f, t] = (rhs, lin(terms), None)
+        self.m.activity_floor = pyo.Constraint(keys, rule=lambda _m, *k: rows[k])
+        self.register(
+            "activity_floor", "USD per unit of activity/yr",
+            lambda k: f"cost of one more unit/yr of must-run at {k[0]} in {k[1]}",
+            lambda k, b: 1.0 / b.discount(k[1]),
         )
 
     def candidate_flow_link(self) -> None:
@@ -561,7 +591,8 @@ class _Builder:
 
         .. math:: \sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t
 
-        with G = {clean} for a clean offtake and C the listed supplier countries.  The dual
+        with G = {clean} for a clean offtake and C the listed supplier countries (and/or
+        facilities: see ``Instance.offtake_counts``).  The dual
         is the cost of one more tonne of offtake (USD/t).
         """
         inst = self.inst
@@ -570,12 +601,8 @@ class _Builder:
             q = by_period(pol.quantity, t)
             if q is None:
                 return None
-            terms = [
-                (1.0, v)
-                for o, g, v in self.flows_in.get((pol.customer, pol.product, t), [])
-                if (pol.provenance != CLEAN or g == CLEAN)
-                and (pol.countries is None or inst.facilities[o].country in pol.countries)
-            ]
+            terms = [(1.0, v) for o, g, v in self.flows_in.get((pol.customer, pol.product, t), [])
+                     if inst.offtake_counts(pol, o, g)]
             return {(pol.name, t): (terms, q)}
 
         self._policy_constraint("offtake", Offtake, make, "offtake short", sense=">=")

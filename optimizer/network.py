@@ -9,8 +9,6 @@ group can reach, is an input error worth stating in supply-chain words rather th
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from .errors import Finding, finding
 from .instance import Instance
 from .schema import Offtake
@@ -20,17 +18,14 @@ YAML_FILE = "instance.yaml"
 
 def runnable(inst: Instance, allowed: set[str]) -> set[str]:
     """Facilities in ``allowed`` that can run using only facilities in ``allowed`` upstream."""
-    suppliers: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for lane in inst.lanes:
-        if lane.origin in allowed:
-            suppliers[lane.destination, lane.product].append(lane.origin)
+    origins = inst.origins
     ok = {f for f in allowed if inst.is_source(f)}
     pending = set(allowed) - ok
     changed = True
     while changed:
         changed = False
         for f in list(pending):
-            if all(any(o in ok for o in suppliers[f, p]) for p in inst.inputs[f]):
+            if all(any(o in ok and o in allowed for o in origins.get((f, p), ())) for p in inst.inputs[f]):
                 ok.add(f)
                 pending.discard(f)
                 changed = True
@@ -40,7 +35,7 @@ def runnable(inst: Instance, allowed: set[str]) -> set[str]:
 def _why_not(inst: Instance, facility: str, ok: set[str], allowed: set[str], depth: int = 0) -> str:
     """First missing input on the way up from ``facility``, in words."""
     for p in inst.inputs[facility]:
-        origins = [l.origin for l in inst.lanes if l.destination == facility and l.product == p and l.origin in allowed]
+        origins = [o for o in inst.origins.get((facility, p), ()) if o in allowed]
         if not origins:
             return f"{facility} has no lane bringing {p}"
         if not any(o in ok for o in origins):
@@ -55,7 +50,7 @@ def _reach_message(inst: Instance, customer: str, product: str, ok: set[str], al
     """Why no chain of facilities in ``allowed`` can deliver ``product`` to ``customer`` (None if one can).
 
     ``excluded`` says in words which facilities ``allowed`` leaves out, ``need`` what is required."""
-    origins = [l.origin for l in inst.lanes if l.destination == customer and l.product == product]
+    origins = inst.origins.get((customer, product), [])
     eligible = [o for o in origins if o in allowed]
     if any(o in ok for o in eligible):
         return None
@@ -98,11 +93,13 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
         if isinstance(p, Offtake) and p.customer in inst.customers:
             upstream = clean_allowed if p.provenance == "clean" else everything
             ok = runnable(inst, upstream)
-            last = upstream if p.countries is None else {f for f in upstream if inst.facilities[f].country in p.countries}
+            last = {f for f in upstream if (p.countries is None or inst.facilities[f].country in p.countries)
+                    and (p.facilities is None or f in p.facilities)}
             parts = (["in the provenance group"] if p.provenance == "clean" else []) + (
                 [f"outside {', '.join(p.countries)}"] if p.countries is not None else [])
             needs = (["outside the provenance group"] if p.provenance == "clean" else []) + (
-                [f"in {', '.join(p.countries)}"] if p.countries is not None else [])
+                [f"in {', '.join(p.countries)}"] if p.countries is not None else []) + (
+                [f"ending at {', '.join(p.facilities)}"] if p.facilities is not None else [])
             msg = _reach_message(inst, p.customer, p.product, ok, last, "the offtake", " or ".join(parts),
                                  f"a chain {' and '.join(needs)}")
             if msg is not None:

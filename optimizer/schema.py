@@ -138,11 +138,16 @@ class CapacityRow(Row):
         "Variable cost in that year, e.g. as a tax credit phases out (blank: facilities.csv's).", "USD/unit",
         default=None,
     )
+    min_activity: float | None = col(
+        "Least activity in that year (must-run: a producer that runs whatever the plan prefers, e.g. "
+        "under contract); for a candidate, only while open (blank: none).", "units of activity/yr",
+        default=None, ge=0,
+    )
 
     @model_validator(mode="after")
     def _says_something(self) -> "CapacityRow":
-        if self.capacity is None and self.cost is None:
-            raise ValueError("a capacity.csv row needs a capacity or a cost for its year")
+        if self.capacity is None and self.cost is None and self.min_activity is None:
+            raise ValueError("a capacity.csv row needs a capacity, a cost or a min_activity for its year")
         return self
 
 
@@ -195,7 +200,8 @@ TABLES: dict[str, TableSpec] = {
                   "Transport links; only listed lanes exist."),
         TableSpec("demands", DemandRow, ("customer", "product", "period"), True, "Customer demand by year."),
         TableSpec("capacity", CapacityRow, ("facility", "period"), False,
-                  "Capacity and variable cost by year (ramp-ups, cost paths)."),
+                  "Capacity, variable cost and must-run by year (ramp-ups, cost paths); "
+                  "a row applies to its year only."),
         TableSpec("expansions", ExpansionRow, ("facility",), False, "Capacity that can be built in steps."),
         TableSpec("lane_periods", LanePeriodRow, ("origin", "destination", "product", "period"), False,
                   "Lane cost, tariff or capacity by year (e.g. a tariff that starts in 2026)."),
@@ -243,7 +249,7 @@ class MaxShare(PolicyBase):
 
 
 class Offtake(PolicyBase):
-    """A customer receives at least `quantity` t/yr of a product, optionally clean and from given countries."""
+    """A customer receives at least `quantity` t/yr of a product, optionally clean and from given countries or facilities."""
 
     kind: Literal["offtake"]
     customer: str = Field(description="Customer receiving the offtake.")
@@ -251,6 +257,9 @@ class Offtake(PolicyBase):
     quantity: ByPeriod = Field(description="Least quantity delivered.", json_schema_extra={"unit": "t/yr"})
     provenance: Literal["any", "clean"] = Field("clean", description="`clean`: only clean deliveries count.")
     countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.")
+    facilities: list[str] | None = Field(
+        None, description="Only deliveries from these facilities count (e.g. a contract for one plant's output)."
+    )
 
 
 class ExportCap(PolicyBase):

@@ -28,7 +28,7 @@ from .model import Built, paused_gc
 
 #: Below this many columns the dual simplex is pinned; above it, the interior point solver
 #: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.
-IPX_FROM_COLUMNS = 100_000
+IPX_FROM_COLUMNS = 20_000
 INF = highspy.kHighsInf
 
 

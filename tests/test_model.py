@@ -472,6 +472,22 @@ def test_capacity_csv_cost_overrides_the_variable_cost_by_year(tmp_path):
     assert cap["mine_cn", 2026] == approx(100)  # capacity kept from facilities.csv
 
 
+def test_min_activity_must_run(tmp_path):
+    """capacity.csv min_activity makes mine_us run 30 t that year although CN ore is cheaper.
+
+    80 t ore needed: 30 from mine_us (21 delivered) + 50 from mine_cn (11): 630 + 550 + 200 = 1380.
+    Each unit of must-run costs the plan 21 - 11 = 10 USD; in the other year nothing changes.
+    """
+    t = chain()
+    t["capacity"] = [{"facility": "mine_us", "period": 2026, "min_activity": 30}]
+    t["demands"] = [dem("buyer", "US", "magnet", y, 40) for y in (2025, 2026)]
+    r = solve(tmp_path, t, periods=(2025, 2026))
+    assert [flow(r, "mine_us", "plant", "ore", y) for y in (2025, 2026)] == approx([0, 30])
+    assert r.solution.objective == approx(1080 + 1380)
+    assert dual(r, "activity_floor", "mine_us", 2026) == approx(10)
+    assert keys(r, "activity_floor") == {("mine_us", 2026)}
+
+
 def test_lane_periods_override_cost_tariff_and_capacity_by_year(tmp_path):
     """lane_periods.csv changes a lane in the years it lists and nowhere else.
 
@@ -795,6 +811,23 @@ def test_offtake_with_countries(tmp_path):
     assert flow(r, "mag_us", "buyer", "magnet", 2025, ANY) == approx(10)
     assert dual(r, "offtake", "us10", 2025) == approx(20)
     assert r.tables["offtakes"].iloc[0]["delivered"] == approx(10)
+
+
+def test_offtake_with_facilities(tmp_path):
+    """A contract for one plant's output: at least 15 t to buyer from mag_us2 (US, 60) even
+    though mag_us (US, 50) is cheaper; deliveries from mag_us do not count.  15 from mag_us2
+    (900) + 25 from mag_cn (750) = 1650; one more contracted tonne costs 60 - 30 = 30."""
+    t = sources()
+    t["facilities"].append(fac("mag_us2", "magnet", "US", 100, 60))
+    t["recipes"].append(rec("mag_us2", "magnet", "out", 1))
+    t["lanes"].append(lane("mag_us2", "buyer", "magnet"))
+    pol = {"kind": "offtake", "name": "plant_contract", "customer": "buyer", "product": "magnet", "quantity": 15,
+           "provenance": "any", "facilities": ["mag_us2"]}
+    r = solve(tmp_path, t, policies=[pol])
+    assert r.solution.objective == approx(1650)
+    assert flow(r, "mag_us2", "buyer", "magnet", 2025, ANY) == approx(15)
+    assert dual(r, "offtake", "plant_contract", 2025) == approx(30)
+    assert r.tables["offtakes"].iloc[0]["delivered"] == approx(15)
 
 
 def export_case() -> dict:

@@ -1,7 +1,7 @@
 """Property test: on random small valid instances, the solver and the independent check agree.
 
 Hypothesis draws mine -> separation -> magnet chains across a covered and two other countries,
-with co-products, candidates, ramp-ups, penalised or hard demand, clean demand and random
+with co-products, candidates, must-run producers, penalised or hard demand, clean demand and random
 policies.  Whatever it draws, a solved plan must pass ``m2m check`` (every constraint, and the
 objective equal to the sum of its cost terms), and an infeasible one must come with an
 explanation.
@@ -88,12 +88,18 @@ def chains(draw) -> tuple[dict, dict]:
         policies.append({"kind": "max_share", "customers": ["buyer"], "basis": "provenance", "share": draw(st.sampled_from([0.2, 0.8]))})
     if draw(st.booleans()):
         policies.append({"kind": "export_cap", "group": "covered", "product": "oxide", "quantity": draw(st.sampled_from([0, 20]))})
+    must_run = []
+    for fac in facilities:
+        if fac["status"] == "existing" and draw(st.integers(0, 3)) == 0:
+            cap = fac["capacity"] if fac["capacity"] is not None else 200
+            must_run.append({"facility": fac["facility"], "period": periods[-1], "min_activity": draw(st.integers(0, cap))})
     header = {"periods": periods, "discount_rate": draw(st.sampled_from([0.0, 0.07])), "policies": policies}
     tables = {
         "countries": [{"country": "CN", "groups": "covered"}, {"country": "US"}, {"country": "AU"}],
         "products": [{"product": "ore"}, {"product": "oxide"}, {"product": "byproduct", "surplus_value": by_value},
                      {"product": "magnet"}],
         "facilities": facilities, "recipes": recipes, "lanes": lanes, "demands": demands,
+        "capacity": must_run,
     }
     return header, tables
 

@@ -424,7 +424,12 @@ def test_capacity_period_outside_horizon(inst: Path) -> None:
 
 def test_capacity_row_with_neither_capacity_nor_cost(inst: Path) -> None:
     write_table(inst / "capacity.csv", [{"facility": "mine_us", "period": 2025, "capacity": "", "cost": ""}])
-    only(problems(inst), "capacity.csv", 2, "-", "needs a capacity or a cost")
+    only(problems(inst), "capacity.csv", 2, "-", "needs a capacity, a cost or a min_activity")
+
+
+def test_capacity_min_activity_above_capacity(inst: Path) -> None:
+    write_table(inst / "capacity.csv", [{"facility": "mine_us", "period": 2025, "capacity": 10, "min_activity": 20}])
+    only(problems(inst), "capacity.csv", 2, "min_activity", "must-run 20 exceeds the year's capacity 10")
 
 
 def test_capacity_facility_unknown(inst: Path) -> None:
@@ -585,6 +590,8 @@ def test_policy_missing_required_field(inst: Path) -> None:
     ("countries", "- kind: max_share\n  stage: mine\n  countries: [CN, XX]\n  share: 0.5", 6, "unknown country 'XX'"),
     ("customers", "- kind: max_share\n  customers: [bob]\n  group: covered\n  share: 0.5", 5, "unknown customer 'bob'"),
     ("customer", "- kind: offtake\n  customer: bob\n  product: magnet\n  quantity: 1", 5, "unknown customer 'bob'"),
+    ("facilities", "- kind: offtake\n  customer: buyer\n  product: magnet\n  quantity: 1\n  facilities: [plant, plant9]", 8,
+     "unknown facility 'plant9'"),
     ("product", "- kind: export_cap\n  group: covered\n  product: [ore, dust]\n  quantity: 0", 6, "unknown product 'dust'"),
     ("facility", "- kind: price_floor\n  facility: mine_au\n  product: ore\n  floor: 5\n  market: 3", 5,
      "unknown facility 'mine_au'"),

@@ -1,0 +1,713 @@
+"""Generate docs/flagship.md: the planner-facing report of instances/us_mine_to_magnet.
+
+    python docs/flagship_report.py          # solve every reported scenario and rewrite docs/flagship.md
+    python docs/flagship_report.py --check  # exit 1 if docs/flagship.md is not what the generator makes now
+
+Every number on the page comes from a solve (``optimizer.pipeline.run``) or from the instance's
+own files; nothing is typed in by hand.  All reported scenarios solve in a few seconds together,
+so the page is always rendered from fresh solves (no intermediate file); tests/test_flagship.py
+does the same and compares the result with the committed page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from optimizer.pipeline import Run, run  # noqa: E402
+
+INSTANCE = ROOT / "instances" / "us_mine_to_magnet"
+PAGE = ROOT / "docs" / "flagship.md"
+YEARS = list(range(2025, 2036))
+SHOW_YEARS = [2025, 2026, 2027, 2028, 2029, 2030, 2031, 2032, 2033, 2034, 2035]
+
+#: Scenario combinations reported (and pinned in expected.json), in page order.
+SCENARIOS: list[str] = [
+    "baseline", "dfars_2027", "export_ban", "china_cap_50", "china_cap_20", "no_price_floor",
+    "recycling_push", "ten_x_delay", "chromatography",
+    "us_demand_high", "us_conversion_low", "cn_metal_mfn_only", "ionic_heavy_low", "ndpr_price_high",
+    "dfars_2027+export_ban", "export_ban+us_conversion_low",
+]
+REQUIRED = SCENARIOS[:9]
+US_CUSTOMERS = ("us_commercial", "dod")
+STAGES = ("mine", "separation", "metal", "magnet")
+US_MAGNET_PLANTS = ("mp_independence", "mp_10x", "vulcan_benson", "evac_sumter", "usar_stillwater")
+
+# ------------------------------------------------------------------------------------------
+# calibration: the recorded 2025 world (shared with tests/test_flagship.py)
+# ------------------------------------------------------------------------------------------
+#: (key, what, record, unit, source, grade, tolerance, kind of tolerance, how the model gets there)
+CALIBRATION = [
+    ("china_share_mine", "China's share of mine production", 270_000 / 390_000, "share",
+     "USGS MCS 2026 v1.3: 270 of 390 kt REO", "H (EST ratio)", 0.02, "pp",
+     "imposed: 2025 mine capacities are the USGS outputs and every mine runs because concentrate is "
+     "worth more (USGS unit value) than its mining cost"),
+    ("china_share_separation", "China's share of separation", 0.91, "share",
+     "IEA commentary Oct 2025 (2024 share)", "M", 0.02, "pp",
+     "semi-emergent: China = its 2024 separation quota (254 kt, M); the rest = recorded 2025 outputs "
+     "(Lynas FY25, USGS US compounds, Energy Fuels at half of Phase 1, India and Russia at 90%); the "
+     "share is a cross-check of these sources, not set to 91%"),
+    ("china_share_magnet", "China's share of sintered magnets", 0.94, "share",
+     "IEA commentary Oct 2025 (2024 share)", "M", 0.02, "pp",
+     "imposed: Japan's undisclosed capacity and China's other buyers are derived from the 94%"),
+    ("us_concentrate_t", "US concentrate output", 51_000, "t REO",
+     "USGS MCS 2026 (MP FY2025: 50,692 t)", "H", 0.10, "rel",
+     "imposed: Mountain Pass capacity = record; it runs because concentrate is worth more than it costs"),
+    ("mp_ndpr_t", "MP NdPr oxide", 2_599, "t",
+     "MP Materials FY2025 results", "H", 0.10, "rel",
+     "imposed: MP's 2025 separation capacity and NdPr yield are derived from this figure"),
+]
+#: Figures compared but not tested: what the model does with the imposed 2025 world.
+CROSS_CHECKS = [
+    ("cn_magnets_to_us_t", "Chinese magnets to the US, 2025", "6,000-7,500 t", "EST from China customs (M), dossier §2",
+     "emergent: set by US demand (EST) less recycled and non-China supply"),
+    ("us_magnet_price_2025", "Delivered cost of a magnet in the US, 2025", "~49 $/kg (2024 export value)", "Adamas 2024 (EST), dossier §5b",
+     "tuned: China's conversion cost is derived from the 2024 value; RE prices rose in 2025"),
+    ("china_share_metal", "China's share of metal, alloy and magnet conversion", "92% (~2021)", "DOE via exbulletin 2022 (M)",
+     "not reproduced: Japanese and Vietnamese makers buy Chinese metal in the model, cheaper than making it from Lynas "
+     "oxide at the assumed conversion costs; Lynas's oxide is sold on the world market"),
+    ("world_magnets_t", "World sintered magnet output, 2025", "~310 kt", "Metalnomist Oct 2025 (L)",
+     "not reproduced: at 29% NdPr per magnet the modelled NdPr supports ~123 kt (see Limits)"),
+    ("china_share_separation_2030", "China's share of separation, 2030", "77% (projection)", "IEA GCMO 2024 (M)",
+     "emergent: China held at its 2025 level while Lynas, Iluka, Nolans and US plants grow"),
+    ("china_share_mine_2030", "China's share of mine production, 2030", "54% (projection, IEA basis)", "IEA GCMO 2024 (M)",
+     "emergent: China held flat (no quota path in the dossier)"),
+]
+
+#: Derived parameters shown in the derivations table: (table, key columns, value column, label).
+DERIVATIONS = [
+    ("products", {"product": "concentrate"}, "surplus_value", "Value of concentrate (USD/t REO)"),
+    ("products", {"product": "ionic_mrec"}, "surplus_value", "Value of ionic-clay MREC (USD/t REO)"),
+    ("products", {"product": "la_ce_oxides"}, "surplus_value", "Value of La/Ce oxides (USD/t)"),
+    ("products", {"product": "sep_waste"}, "surplus_value", "Disposal of separation residue (USD/t)"),
+    ("facilities", {"facility": "cn_mine_light"}, "capacity", "China hard-rock mines (t REO/yr)"),
+    ("facilities", {"facility": "cn_mine_ionic"}, "capacity", "China ionic-clay mines (t REO/yr)"),
+    ("facilities", {"facility": "oth_mines_to_cn"}, "capacity", "Other mines feeding China (t REO/yr)"),
+    ("facilities", {"facility": "au_mt_weld"}, "capacity", "Mt Weld from 2027 (t REO/yr)"),
+    ("facilities", {"facility": "us_mp_mine"}, "cost", "Mining cost outside China (USD/t REO)"),
+    ("facilities", {"facility": "cn_sep_light"}, "capacity", "China separation, light feed (t REO/yr)"),
+    ("facilities", {"facility": "cn_sep_ionic"}, "capacity", "China separation, ionic feed (t REO/yr)"),
+    ("facilities", {"facility": "mp_separation"}, "capacity", "MP separation 2025 (t REO products)"),
+    ("recipes", {"facility": "mp_separation", "product": "ndpr_oxide", "direction": "out"}, "ratio", "MP: NdPr per t of products"),
+    ("recipes", {"facility": "mp_separation", "product": "concentrate", "direction": "in"}, "ratio", "MP: concentrate per t of products"),
+    ("recipes", {"facility": "lynas_lamp", "product": "concentrate", "direction": "in"}, "ratio", "Lynas: concentrate per t of products"),
+    ("recipes", {"facility": "cn_sep_light", "product": "concentrate", "direction": "in"}, "ratio", "China: concentrate per t of products"),
+    ("recipes", {"facility": "cn_sep_ionic", "product": "dy_oxide", "direction": "out"}, "ratio", "Ionic clays: Dy share (assumed)"),
+    ("recipes", {"facility": "ef_white_mesa", "product": "dy_oxide", "direction": "out"}, "ratio", "Monazite: Dy share"),
+    ("facilities", {"facility": "ef_white_mesa"}, "capacity", "Energy Fuels Phase 1 (t REO products)"),
+    ("facilities", {"facility": "iluka_eneabba"}, "capacity", "Iluka Eneabba (t REO products)"),
+    ("facilities", {"facility": "au_nolans_separation"}, "capacity", "Nolans refinery (t REO products)"),
+    ("facilities", {"facility": "au_nolans_separation"}, "fixed_cost", "Nolans refinery fixed cost (USD/yr)"),
+    ("recipes", {"facility": "cn_metal_ndpr", "product": "ndpr_oxide", "direction": "in"}, "ratio", "NdPr oxide per t of metal"),
+    ("recipes", {"facility": "cn_metal_dytb", "product": "dy_oxide", "direction": "in"}, "ratio", "Dy oxide per t of Dy-Tb metal"),
+    ("recipes", {"facility": "cn_magnet", "product": "ndpr_metal", "direction": "in"}, "ratio", "NdPr metal per t of magnet"),
+    ("recipes", {"facility": "cn_magnet", "product": "dy_tb_metal", "direction": "in"}, "ratio", "Dy-Tb metal per t of magnet"),
+    ("recipes", {"facility": "cn_magnet", "product": "swarf", "direction": "out"}, "ratio", "Swarf per t of magnet"),
+    ("recipes", {"facility": "cn_swarf_recycling", "product": "swarf", "direction": "in"}, "ratio", "Scrap per t of REO recovered"),
+    ("facilities", {"facility": "cn_magnet"}, "cost", "China magnet conversion (USD/t)"),
+    ("facilities", {"facility": "jp_magnet"}, "capacity", "Japanese makers (t/yr)"),
+    ("facilities", {"facility": "mp_10x"}, "capacity", "MP 10X (t/yr)"),
+    ("facilities", {"facility": "mp_10x"}, "fixed_cost", "MP 10X fixed cost (USD/yr)"),
+    ("lanes", {"origin": "cn_magnet", "destination": "us_commercial", "product": "ndfeb_magnet"}, "tariff", "Section 301 duty on Chinese magnets (USD/t)"),
+    ("lanes", {"origin": "cn_metal_ndpr", "destination": "mp_10x", "product": "ndpr_metal"}, "tariff", "Duty on Chinese NdPr metal (USD/t)"),
+    ("capacity", {"facility": "mp_separation", "period": "2031"}, "cost", "MP separation cost in 2031, 45X at 75% (USD/t)"),
+    ("demands", {"customer": "us_commercial", "period": "2025"}, "quantity", "US commercial demand 2025 (t)"),
+    ("demands", {"customer": "us_commercial", "period": "2028"}, "quantity", "US commercial demand 2028, net of DoD resale (t)"),
+    ("demands", {"customer": "dod", "period": "2028"}, "quantity", "DoD deliveries 2028 (t)"),
+    ("demands", {"customer": "allied_oem", "period": "2026"}, "quantity", "Buyers of non-China makers 2026 (t)"),
+    ("demands", {"customer": "row_magnets", "period": "2025"}, "quantity", "China's other buyers (t/yr)"),
+]
+
+
+# ------------------------------------------------------------------------------------------
+# figures from one solved run
+# ------------------------------------------------------------------------------------------
+def _years(series: pd.Series) -> dict[str, float]:
+    return {str(int(k)): float(v) for k, v in series.items()}
+
+
+def _ratio(inst, facility: str, product: str, direction: str = "out") -> float:
+    for r in inst.recipes:
+        if r.facility == facility and r.product == product and r.direction == direction:
+            return float(r.ratio)
+    return 0.0
+
+
+MAKERS = ("China-made", "US-made (primary)", "US recycled", "allied-made")
+
+
+def _maker(fac) -> str:
+    if fac.country == "CN":
+        return MAKERS[0]
+    if fac.country == "US":
+        return MAKERS[2] if fac.stage == "recycle_magnet" else MAKERS[1]
+    return MAKERS[3]
+
+
+def figures(r: Run) -> dict[str, Any]:
+    """The numbers the page shows for one solved scenario (plain JSON types)."""
+    s, t, inst = r.summary, r.tables, r.instance
+    out: dict[str, Any] = {"status": s["status"], "objective": s["objective"], "mip_gap": s["mip_gap"], "size": s["size"]}
+    if not r.solution.status.has_solution:
+        return out
+    out["cost_breakdown"] = {k: float(v) for k, v in s["cost_breakdown"].items()}
+    act = t["activity"].copy()
+    tot = act.groupby(["facility", "period"])["activity"].sum()
+    out["activity"] = {f: _years(tot.loc[f]) for f in sorted(set(act["facility"]))}
+    act["cn"] = act["activity"].where(act["country"] == "CN", 0.0)
+    by = act.groupby(["stage", "period"])[["cn", "activity"]].sum()
+    out["china_share"] = {st: _years((by.loc[st]["cn"] / by.loc[st]["activity"]).fillna(0.0)) for st in STAGES}
+    fl = t["flows"]
+    us = fl[fl["destination"].isin(US_CUSTOMERS)].copy()
+    us["cn_made"] = [inst.facilities[o].country == "CN" for o in us["origin"]]
+    total = us.groupby("period")["quantity"].sum().reindex(YEARS, fill_value=0.0)
+    cn = us[us["cn_made"]].groupby("period")["quantity"].sum().reindex(YEARS, fill_value=0.0)
+    touched = us[us["provenance"] == "touched"].groupby("period")["quantity"].sum().reindex(YEARS, fill_value=0.0)
+    out["us_supply_t"] = _years(total)
+    out["us_china_made_share"] = _years(cn / total)
+    tracked = bool((fl["provenance"] != "any").any())
+    out["us_touched_share"] = _years(touched / total) if tracked else None
+    out["cn_magnets_to_us_t"] = _years(cn)
+    us["maker"] = [_maker(inst.facilities[o]) for o in us["origin"]]
+    out["us_supply_by_maker"] = {m: _years(g.groupby("period")["quantity"].sum().reindex(YEARS, fill_value=0.0))
+                                 for m, g in us.groupby("maker")}
+    un = t["unmet"]
+    out["unmet"] = {c: _years(g.set_index("period")["unmet"]) for c, g in un.groupby("customer") if g["unmet"].sum() > 1e-6}
+    out["offtakes"] = {f"{row.policy}|{row.period}": [float(row.required), float(row.delivered)] for row in t["offtakes"].itertuples()}
+    out["built"] = [[b["facility"], int(b["period"]), b["kind"], float(b["capacity_added"])] for b in s["built"]]
+    du = t["duals"]
+    out["duals"] = {}
+    for fam in ("max_share", "offtake", "export_cap", "demand_balance", "capacity_limit"):
+        d = du[du["constraint"] == fam]
+        if fam == "demand_balance":
+            d = d[d["index"].str.split("|").str[0].isin(US_CUSTOMERS + ("allied_oem", "row_magnets"))]
+        out["duals"][fam] = {i: float(v) for i, v in zip(d["index"], d["value"])}
+    costs = t["costs"]
+    out["costs_by_term_year"] = {f"{row.term}|{row.period}": float(row.cost) for row in costs.itertuples() if abs(row.cost) > 1e-6}
+    # 2025 calibration quantities
+    a25 = act[act["period"] == 2025]
+    st25 = a25.groupby("stage")[["cn", "activity"]].sum()
+    mp_ratio = _ratio(inst, "mp_separation", "ndpr_oxide")
+    out["calibration"] = {
+        "china_share_mine": float(st25.loc["mine", "cn"] / st25.loc["mine", "activity"]),
+        "china_share_separation": float(st25.loc["separation", "cn"] / st25.loc["separation", "activity"]),
+        "china_share_magnet": float(st25.loc["magnet", "cn"] / st25.loc["magnet", "activity"]),
+        "china_share_metal": float(st25.loc["metal", "cn"] / st25.loc["metal", "activity"]),
+        "us_concentrate_t": float(a25[a25["facility"] == "us_mp_mine"]["activity"].sum()),
+        "mp_ndpr_t": float(a25[a25["facility"] == "mp_separation"]["activity"].sum() * mp_ratio),
+        "cn_magnets_to_us_t": float(cn.loc[2025]),
+        "us_magnet_price_2025": float(out["duals"]["demand_balance"].get("us_commercial|ndfeb_magnet|2025", float("nan"))),
+        "world_magnets_t": float(a25[a25["stage"] == "magnet"]["activity"].sum()),
+        "china_share_separation_2030": out["china_share"]["separation"]["2030"],
+        "china_share_mine_2030": out["china_share"]["mine"]["2030"],
+    }
+    out["mp_ndpr_t"] = {y: v * mp_ratio for y, v in out["activity"].get("mp_separation", {}).items()}
+    return out
+
+
+def solve(key: str) -> dict[str, Any]:
+    return figures(run(INSTANCE, [] if key == "base" else key.split("+")))
+
+
+def solve_all(keys: list[str] = SCENARIOS) -> dict[str, Any]:
+    return {k: solve(k) for k in keys}
+
+
+# ------------------------------------------------------------------------------------------
+# rendering
+# ------------------------------------------------------------------------------------------
+def pct(x: float | None, nd: int = 1) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.{nd}f}%"
+
+
+def num(x: float | None, nd: int = 0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    v = round(x, nd)
+    return f"{v:,.{nd}f}" if v != 0 else "0"
+
+
+def musd(x: float) -> str:
+    return f"{x / 1e6:,.1f}"
+
+
+def bnusd(x: float) -> str:
+    return f"{x / 1e9:,.3f}"
+
+
+def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    al = align or ("l" + "r" * (len(header) - 1))
+    sep = ["---:" if a == "r" else "---" for a in al]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _yaml() -> dict[str, Any]:
+    return yaml.safe_load((INSTANCE / "instance.yaml").read_text(encoding="utf-8"))
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(INSTANCE / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _describe(key: str, scen: dict[str, Any]) -> str:
+    parts = key.split("+")
+    return " Then: ".join(" ".join(str(scen[p].get("description", "")).split()) for p in parts)
+
+
+def _years_where(d: dict[str, float], pred) -> list[int]:
+    return [int(y) for y, v in sorted(d.items()) if pred(v)]
+
+
+def _span(years: list[int]) -> str:
+    if not years:
+        return "none"
+    runs, start, prev = [], years[0], years[0]
+    for y in years[1:] + [None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        runs.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(runs)
+
+
+def _dual_years(fig: dict[str, Any], fam: str, prefix: str = "") -> dict[str, float]:
+    out = {}
+    for k, v in fig["duals"].get(fam, {}).items():
+        if prefix and not k.startswith(prefix):
+            continue
+        out[k.rsplit("|", 1)[1]] = v
+    return out
+
+
+def _unmet_total(fig: dict[str, Any], customers: tuple[str, ...]) -> float:
+    return sum(sum(fig["unmet"].get(c, {}).values()) for c in customers)
+
+
+def _sum(d: dict[str, float] | None, years=None) -> float:
+    if not d:
+        return 0.0
+    return sum(v for y, v in d.items() if years is None or int(y) in years)
+
+
+def _mix(fig: dict[str, Any], year: str) -> str:
+    tot = fig["us_supply_t"][year]
+    parts = [f"{pct(fig['us_supply_by_maker'].get(m, {}).get(year, 0.0) / tot, 0)} {m}" for m in MAKERS
+             if fig["us_supply_by_maker"].get(m, {}).get(year, 0.0) > 0.5]
+    return ", ".join(parts)
+
+
+def _range(d: dict[str, float], scale: float = 1.0, nd: int = 0) -> str:
+    lo, hi = min(d.values()) / scale, max(d.values()) / scale
+    return num(lo, nd) if round(lo, nd) == round(hi, nd) else f"{num(lo, nd)}-{num(hi, nd)}"
+
+
+def _floor_liability() -> tuple[float, float, float]:
+    """(floor - market) in USD/t, MP's nameplate NdPr in t/yr and the yearly payment at nameplate."""
+    pol = next(p for p in _yaml()["policies"] if p.get("name") == "mp_price_floor")
+    gap = float(pol["floor"]) - float(pol["market"])
+    capf = _csv("capacity")
+    row = capf[(capf["facility"] == "mp_separation") & (capf["period"] == "2030")]
+    units = float(row.iloc[0]["capacity"]) if not row.empty and row.iloc[0]["capacity"] else \
+        float(_csv("facilities").set_index("facility").loc["mp_separation", "capacity"])
+    rec = _csv("recipes")
+    ratio = float(rec[(rec["facility"] == "mp_separation") & (rec["product"] == "ndpr_oxide") & (rec["direction"] == "out")].iloc[0]["ratio"])
+    return gap, units * ratio, gap * units * ratio
+
+
+def _other_us(fig: dict[str, Any]) -> float:
+    return sum(_sum(fig["activity"].get(f)) for f in US_MAGNET_PLANTS if f != "mp_10x")
+
+
+def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
+    """Templated reading: what the numbers say, with the numbers filled in from the solves."""
+    base = figs["baseline"]
+    lines: list[str] = []
+    delta = fig["objective"] - base["objective"]
+    us = fig["us_china_made_share"]
+    act = fig["activity"]
+    usdual = _dual_years(fig, "demand_balance", "us_commercial|")
+    base_usdual = _dual_years(base, "demand_balance", "us_commercial|")
+    gap, nameplate, liability = _floor_liability()
+    if key == "baseline":
+        lines.append(
+            f"China makes {pct(us['2025'])} of the magnets delivered to US buyers in 2025 and {pct(us['2027'])} in 2027. "
+            f"From 2028 DoD's 10X offtake moves 7,000 t/yr to US plants and the share drops to {pct(us['2028'])}; it climbs "
+            f"back to {pct(us['2035'])} by 2035 as commercial demand grows and is met by tariffed Chinese magnets.")
+        lines.append(
+            f"US commercial buyers pay {num(usdual['2025'] / 1000, 1)} $/kg at the margin in 2025 and {num(usdual['2026'] / 1000, 1)} $/kg "
+            f"from 2026, when the Section 301 duty starts. US-made magnets cost more than tariffed Chinese ones, so beyond the "
+            f"offtake the other US plants (Independence, Vulcan, e-VAC, USA Rare Earth) make {num(_other_us(fig))} t over 2025-2035, "
+            f"and 10X runs at {num(act['mp_10x']['2030'])} t/yr next to recycled Noveon magnets, which also count as US-made.")
+        lines.append(
+            f"MP's separation makes {num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025 and {num(fig['mp_ndpr_t']['2026'])} t from 2026. "
+            f"Each tonne would cost DoD {num(gap / 1000)} $/kg in floor payments, more than MP's margin at the 2025 price, so the plan "
+            f"takes NdPr from Energy Fuels, Iluka, Nolans and Lynas and leaves Mountain Pass concentrate unseparated. "
+            f"At MP's nameplate ({num(nameplate)} t/yr) the floor would cost {musd(liability)} M USD/yr.")
+        lines.append(f"Nolans (mine and refinery) is built in 2027 in every scenario: at 26.4% NdPr its oxide is the cheapest new "
+                     f"non-China supply.")
+        return lines
+    lines.append(f"Cost over the baseline: {musd(delta)} M USD (discounted to 2025), {100 * delta / base['objective']:+.2f}%.")
+    if abs(delta) < 1e3:
+        lines.append("The plan is the baseline's.")
+    if any(abs(fig["us_supply_by_maker"].get(m, {}).get("2030", 0) - base["us_supply_by_maker"].get(m, {}).get("2030", 0)) > 0.5 for m in MAKERS) \
+            or abs(fig["us_supply_t"]["2030"] - base["us_supply_t"]["2030"]) > 0.5:
+        lines.append(f"US supply in 2030: {_mix(fig, '2030')} (baseline {_mix(base, '2030')}).")
+    unmet_us = _unmet_total(fig, US_CUSTOMERS)
+    if unmet_us > 0.5:
+        lines.append(f"US demand left unmet: {num(unmet_us)} t over the horizon.")
+    unmet_allied = _unmet_total(fig, ("allied_oem",)) - _unmet_total(base, ("allied_oem",))
+    allied_to_us = _sum(fig["us_supply_by_maker"].get(MAKERS[3])) - _sum(base["us_supply_by_maker"].get(MAKERS[3]))
+    if unmet_allied > 0.5 and allied_to_us > 0.5:
+        lines.append(f"Buyers of Japanese, Vietnamese and European makers go without {num(unmet_allied)} t more than in the baseline "
+                     f"over the horizon: the US outbids them for {num(allied_to_us)} t of non-China magnets at their 75 $/kg penalty. "
+                     f"In practice they could turn to Chinese magnets, which no US measure stops, so part of China's supply would "
+                     f"reach the US by reshuffling.")
+    elif unmet_allied > 0.5:
+        lines.append(f"Buyers of Japanese, Vietnamese and European makers go without {num(unmet_allied)} t more than in the baseline "
+                     f"over the horizon: their makers cannot supply them below the buyers' penalty.")
+    sh = _dual_years(fig, "max_share", "china_share_us|")
+    if sh:
+        bind = _years_where(sh, lambda v: v > 1e-3)
+        lines.append(f"The China-share cap binds in {_span(bind)}; one more point off the cap costs up to "
+                     f"{num(max(sh.values()) / 1e6, 2)} M USD/yr (in {max(sh, key=sh.get)}), and US commercial buyers pay up to "
+                     f"{num(max(usdual.values()) / 1000, 1)} $/kg at the margin (baseline {num(max(base_usdual.values()) / 1000, 1)}).")
+    ex = _dual_years(fig, "export_cap")
+    if ex:
+        lines.append(f"Each tonne of Chinese exports the ban removes is worth {_range(ex)} $/t to the plan (export-cap dual); "
+                     f"US commercial buyers pay up to {num(max(usdual.values()) / 1000, 1)} $/kg at the margin "
+                     f"(baseline {num(max(base_usdual.values()) / 1000, 1)}); the other US plants make {num(_other_us(fig))} t over the horizon.")
+        if key == "export_ban":
+            lines.append("Made in the US, a magnet costs about as much as outbidding allied buyers, so which of the two fills the "
+                         "gap turns on two EST costs (see `export_ban+us_conversion_low`).")
+    off = _dual_years(fig, "offtake")
+    if off and (key.startswith("dfars") or key in ("ten_x_delay", "recycling_push")):
+        b = _dual_years(base, "offtake")
+        if max(off.values()) < 1e-3:
+            lines.append("The DoD offtake no longer binds: recycled US magnets cover what 10X does not make.")
+        else:
+            lines.append(f"One more t/yr of the DoD offtake costs {_range(off)} $/t (baseline {_range(b)}).")
+    if key in ("no_price_floor", "ndpr_price_high"):
+        lines.append(f"MP's separation makes {num(fig['mp_ndpr_t']['2026'])} t of NdPr oxide in 2026 and {num(fig['mp_ndpr_t']['2030'])} t "
+                     f"in 2030 (baseline {num(base['mp_ndpr_t']['2030'])} t).")
+    if key == "no_price_floor":
+        lines.append(f"The saving is MP's separation margin, which the floor makes the plan forgo; it is not floor payments, which "
+                     f"are nil in the baseline. Were MP to run at its nameplate under the floor, DoD would pay "
+                     f"{musd(liability)} M USD/yr ({num(gap / 1000)} $/kg on {num(nameplate)} t).")
+    if key == "ndpr_price_high":
+        fp = _sum({k.split('|')[1]: v for k, v in fig["costs_by_term_year"].items() if k.startswith("price_floor|")})
+        lines.append(f"At 90 $/kg the floor's per-tonne cost (20 $/kg) is below MP's margin: MP runs and DoD pays "
+                     f"{musd(fp)} M USD over 2026-2035 (undiscounted). The lower total cost is mostly the higher value of the "
+                     f"oxides the world chain sells.")
+    if key == "recycling_push":
+        lines.append(f"Noveon makes {num(act['noveon']['2030'])} t in 2030 and {num(act['noveon']['2035'])} t in 2035 "
+                     f"(baseline {num(base['activity']['noveon']['2030'])} and {num(base['activity']['noveon']['2035'])}); "
+                     f"the collection of end-of-life magnets, unchanged here, limits it, and 10X makes correspondingly less "
+                     f"({num(act['mp_10x']['2035'])} t in 2035).")
+    if key == "ten_x_delay":
+        lines.append(f"Without 10X in 2028-2029, China makes {pct(us['2028'])} and {pct(us['2029'])} of US supply in those years "
+                     f"(baseline {pct(base['us_china_made_share']['2028'])} and {pct(base['us_china_made_share']['2029'])}). The delay "
+                     f"saves money because the campus's annualised capex and its conversion cost are avoided for two years; the "
+                     f"security the offtake buys has no price in the objective.")
+    if key == "chromatography":
+        built = [b for b in fig["built"] if b[0] == "chroma_us"]
+        lines.append("The chromatography refinery is " + (f"built in {built[0][1]}." if built else
+                     "not built: at SX-parity operating cost, five more points of recovery and 80% less waste on scarce "
+                     "Serra Verde MREC are worth less than its annualised capex."))
+    if key == "export_ban+us_conversion_low":
+        lines.append(f"With US conversion at China + 10 $/kg the ban costs {musd(figs['export_ban']['objective'] - fig['objective'])} M USD "
+                     f"less than with the base costs: the other US plants make {num(_other_us(fig))} t over the horizon and 10X runs at "
+                     f"{num(act['mp_10x']['2030'])} t/yr in 2030.")
+    if key == "us_conversion_low":
+        lines.append(f"The other US plants make {num(_other_us(fig))} t over the horizon (baseline {num(_other_us(base))}) and 10X "
+                     f"makes {num(act['mp_10x']['2030'])} t/yr in 2030: at China + 10 $/kg, US-made magnets still lose to tariffed "
+                     f"Chinese ones except where DoD needs them.")
+    if key == "cn_metal_mfn_only":
+        lines.append("US magnet plants make their metal from Australian and US oxide, which is cheaper than Chinese metal even at "
+                     "5% duty, so the Section 301 scope on metals does not matter here.")
+    if key == "us_demand_high":
+        lines.append(f"The extra demand is met mostly by tariffed Chinese magnets: China makes {pct(us['2030'])} of US supply in 2030 "
+                     f"(baseline {pct(base['us_china_made_share']['2030'])}); the other US plants make {num(_other_us(fig))} t.")
+    if key == "ionic_heavy_low":
+        lines.append("With 20% less Dy and Tb in ionic feed the world's Dy balance binds: magnet buyers outside the US go short and "
+                     "the cost rises by the value of the magnets they go without.")
+    if key.startswith("dfars"):
+        ts = fig["us_touched_share"] or {}
+        lines.append(f"DoD's supply is clean from 2027; touched material is {pct(ts.get('2030'))} of all US supply in 2030, "
+                     f"all of it in commercial deliveries. The rule is cheap because US magnet plants already use Australian "
+                     f"and US oxide in the baseline.")
+    return lines
+
+
+def render(figs: dict[str, Any]) -> str:
+    y = _yaml()
+    scen = y["scenarios"]
+    base = figs["baseline"]
+    out: list[str] = []
+    w = out.append
+    w("# The US mine-to-magnet flagship instance, 2025-2035\n")
+    w("<!-- Generated by `python docs/flagship_report.py` from instances/us_mine_to_magnet and its solved\n"
+      "     scenarios. Do not edit by hand: tests/test_flagship.py fails when this page and the generator disagree. -->\n")
+    w("`instances/us_mine_to_magnet` plans the rare-earth permanent-magnet chain that supplies US magnet buyers, "
+      "from mine to magnet, year by year from 2025 to 2035. Every figure in its tables comes from the project's sourced "
+      "dossier (USGS *Mineral Commodity Summaries 2026* v1.3, IEA, company filings and releases) and carries its source and "
+      "a confidence grade (H, M, L as graded there; EST where this instance derives or assumes a number, with the method in "
+      "the row's `note`). The year 2025 is calibrated to the recorded world; the later years are the cheapest plan under "
+      "each scenario's policies, not a forecast.\n")
+    w("```\nm2m validate instances/us_mine_to_magnet\nm2m solve    instances/us_mine_to_magnet --scenario baseline\n"
+      "m2m solve    instances/us_mine_to_magnet --scenario dfars_2027,export_ban\npython docs/flagship_report.py    # regenerates this page\n```\n")
+    nfac = len(_csv("facilities"))
+    w(f"Size: {nfac} facilities, {len(_csv('lanes'))} lanes, {len(_csv('demands'))} demand rows; the baseline model has "
+      f"{num(base['size']['variables'])} variables ({base['size']['integers']} integer) and {num(base['size']['constraints'])} constraints. "
+      f"Each scenario solves in about a second on two shared cores; this page solves {len(SCENARIOS)} of them.\n")
+
+    # --- the chain
+    w("## What is modelled\n")
+    w("| stage (activity unit) | China (covered) | United States | allies and others |\n|---|---|---|---|")
+    w("| mine (t REO) | hard-rock and ionic-clay mines; Myanmar and other ionic feed sold to China | Mountain Pass | Mt Weld, Serra Verde, India, Russia; Nolans (candidate) |")
+    w("| mine_byproduct (t REO) | | monazite from mineral sands (White Mesa feed) | Iluka's monazite (Eneabba feed) |")
+    w("| cracking (t REO of MREC) | | | Lynas Kalgoorlie (Mt Weld concentrate to mixed carbonate for Malaysia) |")
+    w("| separation (t REO of separated products) | light and ionic refineries (2024 quota) | MP, Energy Fuels, ReElement (Noblesville, Marion), Ucore | Lynas Malaysia, Neo Silmet, Solvay, Iluka Eneabba, Nolans (candidate), India, Russia |")
+    w("| heavy_separation (t Dy+Tb oxide) | in the ionic refinery | MP heavy circuit (from mid-2026) | Lynas Malaysia |")
+    w("| metal (t metal) | NdPr and Dy-Tb metal | NdPr (Independence) and Dy-Tb metal | Japan; Less Common Metals (UK) |")
+    w("| magnet (t magnet) | sintered NdFeB | Independence, 10X (2028), Vulcan Benson, e-VAC Sumter, USA Rare Earth Stillwater | Japan, Vietnam, Neo Narva |")
+    w("| recycle_magnet, recycle_oxide (t magnet, t REO) | swarf recycling | Noveon, MP-Apple, Cyclic Mesa | HyProMag (UK), Cyclic Kingston (CA), Japanese swarf recycling |\n")
+    w("Buyers: `us_commercial` (US commercial magnet demand, net of the 10X magnets DoD resells), `dod` (weapons use, the "
+      "National Defense Stockpile and, from 2028, the 10X offtake), `allied_oem` (the buyers of Japanese, Vietnamese and "
+      "European makers) and `row_magnets` (China's other buyers). Oxides and co-products not used in the chain are sold at "
+      "their 2025 world prices (USGS), which is how the rest of the world enters: as a market, not as a chain.\n")
+    w("Policies in the baseline: DFARS as applied in 2025 (no magnets made in a covered country for DoD), the 10X "
+      "offtake from 2028 (at least 7,000 t/yr of US-made magnets to DoD), MP's 110 $/kg price floor (a cost per tonne of MP's "
+      "NdPr to the buyer, here DoD), the 25% Section 301 duty on Chinese magnets from 2026 (`lane_periods.csv`), and the 45X "
+      "credit (10% of production cost for US separation, metal and oxide recycling, phased 75/50/25% in 2031-33; "
+      "`capacity.csv`). The 2027 DFARS expansion is final law (May 2024) but is kept out of the baseline so that "
+      "`dfars_2027` isolates its effect.\n")
+
+    # --- calibration
+    w("## Calibration: 2025, model against record\n")
+    w("`tests/test_flagship.py` solves the baseline and checks the first five rows against the stated tolerances. "
+      "Shares are of each stage's activity (t REO at mines, t REO of separated products at refineries, t of magnets at "
+      "magnet plants) in facilities located in China. The model is a cost minimiser: the 2025 world is reproduced mostly by "
+      "setting 2025 capacities to recorded output and valuing products at their 2025 prices, so that every plant runs; the "
+      "last column says which figures are imposed and which come out of the solve.\n")
+    cal = base["calibration"]
+    rows = []
+    for k, what, rec, unit, src, grade, tol, tk, how in CALIBRATION:
+        m = cal[k]
+        if unit == "share":
+            diff = f"{100 * (m - rec):+.1f} pp"
+            rows.append([what, pct(rec), src, grade, pct(m, 2), diff, f"<= {100 * tol:.0f} pp", how])
+        else:
+            diff = f"{100 * (m / rec - 1):+.1f}%"
+            rows.append([what, f"{num(rec)} {unit}", src, grade, f"{num(m)} {unit}", diff, f"<= {100 * tol:.0f}%", how])
+    w(table(["quantity", "record", "source", "grade", "model", "difference", "tolerance", "how the model gets there"], rows, "lrllrrll"))
+    w("")
+    rows = []
+    for k, what, rec, src, how in CROSS_CHECKS:
+        m = cal[k]
+        if k.startswith("china_share"):
+            mv = pct(m)
+        elif k == "us_magnet_price_2025":
+            mv = f"{num(m / 1000, 1)} $/kg"
+        else:
+            mv = f"{num(m)} t"
+        rows.append([what, rec, src, mv, how])
+    w("Cross-checks (reported, not tested):\n")
+    w(table(["quantity", "record", "source", "model", "reading"], rows, "lllrl"))
+    w("")
+
+    # --- overview
+    w("## Scenarios at a glance\n")
+    w("Costs are total discounted costs (USD, 5%/yr, money of 2025) net of the value of co-products and oxides sold on "
+      "the world market, so they compare scenarios rather than price the chain. *China-made* is the share of magnets "
+      "delivered to US buyers (`us_commercial` and `dod`) that were made in China. *US unmet* is US demand left unmet over "
+      "2025-2035.\n")
+    rows = []
+    for key in SCENARIOS:
+        f = figs[key]
+        if f["status"] not in ("optimal", "feasible"):
+            rows.append([f"`{key}`", f["status"], "", "", "", "", "", "", "", ""])
+            continue
+        us = f["us_china_made_share"]
+        built = ", ".join(f"{b[0]} {b[1]}" for b in f["built"] if b[2] == "open") or "none"
+        rows.append([f"`{key}`", f["status"], bnusd(f["objective"]), musd(f["objective"] - base["objective"]),
+                     pct(us["2025"]), pct(us["2028"]), pct(us["2030"]), pct(us["2035"]),
+                     num(_unmet_total(f, US_CUSTOMERS)), built])
+    w(table(["scenario", "status", "cost, bn USD", "vs baseline, M USD", "China-made 2025", "2028", "2030", "2035",
+             "US unmet, t", "candidates opened"], rows, "llrrrrrrrl"))
+    w("")
+    w("`base` (no scenario) is the same plan as `baseline`, which is an empty scenario; both are pinned in "
+      "`expected.json`.\n")
+
+    # --- per scenario
+    w("## Scenario results\n")
+    for key in SCENARIOS:
+        f = figs[key]
+        w(f"### `{key}`\n")
+        w(_describe(key, scen) + "\n")
+        if f["status"] not in ("optimal", "feasible"):
+            w(f"Status: {f['status']}.\n")
+            continue
+        w(f"Total cost {bnusd(f['objective'])} bn USD ({musd(f['objective'] - base['objective'])} M USD against the baseline); "
+          f"status {f['status']}.\n")
+        for line in reading(key, f, figs):
+            w(f"* {line}")
+        w("")
+        # China share by stage and year
+        rows = []
+        for st in STAGES:
+            rows.append([st] + [pct(f["china_share"][st].get(str(yr))) for yr in SHOW_YEARS])
+        rows.append(["US supply: China-made"] + [pct(f["us_china_made_share"][str(yr)]) for yr in SHOW_YEARS])
+        if f["us_touched_share"] is not None:
+            rows.append(["US supply: touched"] + [pct(f["us_touched_share"][str(yr)]) for yr in SHOW_YEARS])
+        rows.append(["US supply, t"] + [num(f["us_supply_t"][str(yr)]) for yr in SHOW_YEARS])
+        for m in MAKERS:
+            d = f["us_supply_by_maker"].get(m)
+            if d and sum(d.values()) > 0.5:
+                rows.append([f"&nbsp;&nbsp;of which {m}, t"] + [num(d[str(yr)]) for yr in SHOW_YEARS])
+        w("China's share by stage and year (activity in China; *touched*: mined or processed in a covered country at any stage):\n")
+        w(table(["share"] + [str(yr) for yr in SHOW_YEARS], rows))
+        w("")
+        # offtake, unmet, built
+        off = {k.rsplit("|", 1)[1]: v for k, v in f["offtakes"].items()}
+        if off:
+            met = all(v[1] >= v[0] - 1e-6 for v in off.values())
+            w(f"Offtake: {'met in every year' if met else 'short in some years'} "
+              f"({', '.join(f'{y}: {num(v[1])}/{num(v[0])} t' for y, v in sorted(off.items()) if y in ('2028', '2030', '2035'))}).\n")
+        if f["unmet"]:
+            rows = [[c] + [num(f["unmet"][c].get(str(yr), 0.0)) for yr in SHOW_YEARS] for c in sorted(f["unmet"])]
+            w("Unmet demand (t):\n")
+            w(table(["customer"] + [str(yr) for yr in SHOW_YEARS], rows))
+            w("")
+        else:
+            w("Unmet demand: none.\n")
+        built = f["built"]
+        w("Built: " + ("; ".join(f"{b[0]} ({b[2]}, {b[1]}, {num(b[3])} t/yr)" for b in built) if built else "nothing") + ".\n")
+        # duals
+        rows = []
+        for fam, label, unit, scale in [("max_share", "share cap", "M USD/yr per point", 1e6), ("offtake", "DoD offtake", "USD per t/yr", 1),
+                                        ("export_cap", "export ban", "USD per t/yr", 1)]:
+            vals = {}
+            for k, v in f["duals"].get(fam, {}).items():
+                pol, yr = k.rsplit("|", 1)
+                vals.setdefault(pol, {})[yr] = v
+            for pol, d in vals.items():
+                rows.append([f"{label} (`{pol}`)", unit] + [num(d.get(str(yr)) / scale, 2 if scale > 1 else 0) if str(yr) in d else "" for yr in SHOW_YEARS])
+        for c in US_CUSTOMERS:
+            d = _dual_years(f, "demand_balance", f"{c}|")
+            rows.append([f"marginal magnet cost, `{c}`", "$/kg"] + [num(d.get(str(yr), float('nan')) / 1000, 1) for yr in SHOW_YEARS])
+        w("Duals in planner units (what one more unit of each requirement costs, in USD of that year):\n")
+        w(table(["dual", "unit"] + [str(yr) for yr in SHOW_YEARS], rows, "ll" + "r" * len(SHOW_YEARS)))
+        cap = {}
+        for k, v in f["duals"].get("capacity_limit", {}).items():
+            fac, yr = k.rsplit("|", 1)
+            cap.setdefault(fac, []).append(v)
+        top = sorted(cap.items(), key=lambda kv: -sum(kv[1]))[:5]
+        if top:
+            w("\nMost valuable capacity (value of one more unit/yr of capacity in USD, mean over the years it binds; ranked by total): " +
+              "; ".join(f"{fac} {num(sum(v) / len(v))} ({len(v)} yr)" for fac, v in top) + ".\n")
+        else:
+            w("")
+
+    # --- assumptions
+    w("## Assumptions that drive the results\n")
+    w("Each is a scenario knob where the dossier has a gap; the knob scenarios above show how far the results move.\n")
+    w("* **US demand (gap 5).** No US NdFeB tonnage exists in the dossier. The baseline takes 8,000 t in 2025 (about the "
+      "EST 6,000-7,500 t of Chinese imports plus recycled and other supply) doubling by 2035 (Section 232: US consumption "
+      "'will likely double in the next decade'); `us_demand_high` uses the 20,000 t implied by '10X is ~50% of US demand' (L). "
+      "From 2028 the 7,000 t of 10X magnets DoD takes are resold to commercial buyers (C7), so `us_commercial` is net of them.")
+    w("* **Magnet conversion costs (gap 3).** China's is derived from its 2024 export value (~49 $/kg, EST) less the RE "
+      "content; non-China makers are 11-18 $/kg dearer (Neo: +10-30 $/kg). With the 25% duty, Chinese magnets still land "
+      "below US-made ones, which is why US plants beyond the offtake stay idle in the baseline; `us_conversion_low` moves "
+      "US plants to China + 10 $/kg.")
+    w("* **The price floor is a cost per tonne** (docs/model.md): DoD pays 110 - 69 = 41 $/kg on every tonne MP makes, more "
+      "than MP's separation margin at the 2025 price, so the plan uses MP's oxide only where nothing cheaper exists. MP, which "
+      "receives the floor, would run; the model cannot state that a plant must run. At 90 $/kg (`ndpr_price_high`) MP runs "
+      "at its nameplate.")
+    w("* **Heavy rare earths in ionic clays (gap 1).** Dy 3.5% and Tb 0.6% of TREO are assumed; with 2% Dy and 0.25% Tb per "
+      "magnet the world's Dy balance has little slack, and `ionic_heavy_low` (20% less) makes Dy the world's binding "
+      "constraint. Mt Weld's NdPr share (25%, gap 1) only sets Lynas's implied recovery (90.4%), since Lynas's yields are "
+      "taken from its FY25 output.")
+    w("* **Non-China makers' buyers.** `allied_oem` takes 97% of the Japanese, Vietnamese and Narva capacity at a 75 $/kg "
+      "penalty (China price + ~20 $/kg premium). When the US needs non-China magnets (export ban, China caps) it outbids "
+      "them, and this penalty sets the US price.")
+    w("* **China held flat** at its 2025 mining and separation (USGS shows no growth 2024-2025; the 2025 quota is not "
+      "public), and its other buyers (`row_magnets`) with it.")
+    w("* **Section 301 on Chinese RE metals (scope unverified).** 25% + 5% MFN is assumed on Chinese NdPr and Dy-Tb metal; "
+      "`cn_metal_mfn_only` removes the 25% and changes nothing, because US metal made from Australian and US oxide is cheaper.")
+    w("* **Concentrate value.** Unprocessed concentrate is worth the USGS unit value (240 M USD / 51,000 t = 4,706 $/t); "
+      "Mountain Pass concentrate MP does not separate is counted at that value (stockpile), which keeps the mine at 51 kt.")
+    w("* **Discounting** at 5%/yr; capex annualised at 8% over 15 years (both EST).\n")
+
+    # --- derivations
+    w("## Table of derivations\n")
+    w("The value column is read from the instance files; the derivation is the row's `note`.\n")
+    rows = []
+    tables = {}
+    for tbl, keys, col, label in DERIVATIONS:
+        df = tables.setdefault(tbl, _csv(tbl))
+        sel = df
+        for k, v in keys.items():
+            sel = sel[sel[k] == v]
+        if sel.empty:
+            continue
+        r0 = sel.iloc[0]
+        val = r0[col]
+        try:
+            fv = float(val)
+            val = num(fv, 4) if abs(fv) < 10 else num(fv)
+        except ValueError:
+            pass
+        rows.append([label, val, r0.get("note", "").replace("|", "/"), r0.get("source", "").replace("|", "/"), r0.get("confidence", "")])
+    w(table(["parameter", "value", "derivation", "source", "grade"], rows, "lrlll"))
+    w("")
+
+    # --- limits
+    w("## Limits\n")
+    w("* **World magnet tonnage.** With 29% NdPr per magnet and the modelled NdPr supply, world sintered output is "
+      f"{num(cal['world_magnets_t'])} t in 2025, not the ~310 kt reported (L). Real Chinese output includes lower grades with Ce "
+      "substitution and a larger swarf loop; the model calibrates China's *share* of magnets, not the world tonnage, and "
+      "the US-facing results depend on shares and costs, not on the world total.")
+    w("* **Costs are mostly EST** (dossier gaps 2 and 3): mining and separation from Arafura's Nolans opex, magnet "
+      "conversion from China's export value, a flat 25% China discount. Results that hinge on a cost are flagged above.")
+    w("* **Not modelled:** FEOC rules for 45X (gap 7: threshold not verified), CO2 and radioactive residues (gap 4), the "
+      "MP-Maaden JV and Lynas Seadrift (no capacity; Seadrift unlikely), USA Rare Earth's South Carolina plant and Round "
+      "Top, POSCO, Aclara and the Lynas-JS Link MoU (no capacity or no decision), stockpiles carried between years, China's "
+      "extraterritorial rule No. 61 (suspended to Nov 2026).")
+    w("* **10X offtake** is modelled as at least 7,000 t/yr of US-made magnets for DoD; recycled US magnets count (DFARS "
+      "allows them), so 10X itself runs below 7,000 t/yr when Noveon's magnets are cheaper.")
+    w("")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="exit 1 if docs/flagship.md is out of date")
+    args = ap.parse_args(argv)
+    page = render(solve_all())
+    if args.check:
+        ok = PAGE.read_text(encoding="utf-8") == page
+        print("docs/flagship.md is " + ("up to date" if ok else "OUT OF DATE: run python docs/flagship_report.py"))
+        return 0 if ok else 1
+    PAGE.write_text(page, encoding="utf-8")
+    print(f"wrote {PAGE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
