@@ -7,6 +7,7 @@ returns plain data; writing files and printing are left to :mod:`optimizer.write
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import platform
@@ -79,20 +80,23 @@ def run(
     inst = instance if instance is not None else load_instance(path, scenarios)
     timings["load"] = time.perf_counter() - t0
 
-    built = build_model(inst)
-    timings["build"] = built.build_seconds
-    t0 = time.perf_counter()
-    sol = solve(built, opts)
-    timings["solve"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    results = extract(built, sol)
-    timings["extract"] = time.perf_counter() - t0
-
-    infeasibility = None
-    if sol.status == Status.INFEASIBLE and explain_infeasible:
+    try:
+        built = build_model(inst, freeze=True)
+        timings["build"] = built.build_seconds
         t0 = time.perf_counter()
-        _status, infeasibility = explain(inst, opts)
-        timings["explain"] = time.perf_counter() - t0
+        sol = solve(built, opts)
+        timings["solve"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        results = extract(built, sol)
+        timings["extract"] = time.perf_counter() - t0
+
+        infeasibility = None
+        if sol.status == Status.INFEASIBLE and explain_infeasible:
+            t0 = time.perf_counter()
+            _status, infeasibility = explain(inst, opts)
+            timings["explain"] = time.perf_counter() - t0
+    finally:
+        gc.unfreeze()  # the model was kept out of the collector while in use (build_model(freeze=True))
 
     r = Run(inst, sol, results, built, infeasibility, timings)
     r.results.summary = summarize(r, opts)
