@@ -188,7 +188,7 @@ def figures(r: Run) -> dict[str, Any]:
     out["built"] = [[b["facility"], int(b["period"]), b["kind"], float(b["capacity_added"])] for b in s["built"]]
     du = t["duals"]
     out["duals"] = {}
-    for fam in ("max_share", "offtake", "export_cap", "demand_balance", "capacity_limit"):
+    for fam in ("max_share", "offtake", "export_cap", "demand_balance", "capacity_limit", "activity_floor"):
         d = du[du["constraint"] == fam]
         if fam == "demand_balance":
             d = d[d["index"].str.split("|").str[0].isin(US_CUSTOMERS + ("allied_oem", "row_magnets"))]
@@ -329,6 +329,11 @@ def _floor_liability() -> tuple[float, float, float]:
     return gap, units * ratio, gap * units * ratio
 
 
+def _mp_ratio() -> float:
+    rec = _csv("recipes")
+    return float(rec[(rec["facility"] == "mp_separation") & (rec["product"] == "ndpr_oxide") & (rec["direction"] == "out")].iloc[0]["ratio"])
+
+
 def _other_us(fig: dict[str, Any]) -> float:
     return sum(_sum(fig["activity"].get(f)) for f in US_MAGNET_PLANTS if f != "mp_10x")
 
@@ -353,11 +358,15 @@ def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
             f"from 2026, when the Section 301 duty starts. US-made magnets cost more than tariffed Chinese ones, so beyond the "
             f"offtake the other US plants (Independence, Vulcan, e-VAC, USA Rare Earth) make {num(_other_us(fig))} t over 2025-2035, "
             f"and 10X runs at {num(act['mp_10x']['2030'])} t/yr next to recycled Noveon magnets, which also count as US-made.")
+        fp = {k.split("|")[1]: v for k, v in fig["costs_by_term_year"].items() if k.startswith("price_floor|")}
+        mr = _dual_years(fig, "activity_floor", "mp_separation|")
         lines.append(
-            f"MP's separation makes {num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025 and {num(fig['mp_ndpr_t']['2026'])} t from 2026. "
-            f"Each tonne would cost DoD {num(gap / 1000)} $/kg in floor payments, more than MP's margin at the 2025 price, so the plan "
-            f"takes NdPr from Energy Fuels, Iluka, Nolans and Lynas and leaves Mountain Pass concentrate unseparated. "
-            f"At MP's nameplate ({num(nameplate)} t/yr) the floor would cost {musd(liability)} M USD/yr.")
+            f"MP's separation runs at its capacity, as it would under the floor (a must-run in `capacity.csv`): "
+            f"{num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025, {num(fig['mp_ndpr_t']['2026'])} t in 2026 and "
+            f"{num(fig['mp_ndpr_t']['2030'])} t from 2027. DoD's floor payments are {musd(fp['2030'])} M USD/yr from 2027 "
+            f"({num(gap / 1000)} $/kg). Running MP under the floor costs the plan {num(mr['2030'] / _mp_ratio() / 1000, 1)} $/kg of "
+            f"NdPr in 2030 net of MP's margin (the must-run's dual): the floor payment exceeds what MP's separation earns at "
+            f"69 $/kg.")
         lines.append(f"Nolans (mine and refinery) is built in 2027 in every scenario: at 26.4% NdPr its oxide is the cheapest new "
                      f"non-China supply.")
         return lines
@@ -401,18 +410,21 @@ def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
             lines.append("The DoD offtake no longer binds: recycled US magnets cover what 10X does not make.")
         else:
             lines.append(f"One more t/yr of the DoD offtake costs {_range(off)} $/t (baseline {_range(b)}).")
-    if key in ("no_price_floor", "ndpr_price_high"):
+    if key in ("no_price_floor", "ndpr_price_high") and abs(_sum(fig["mp_ndpr_t"]) - _sum(base["mp_ndpr_t"])) > 0.5:
         lines.append(f"MP's separation makes {num(fig['mp_ndpr_t']['2026'])} t of NdPr oxide in 2026 and {num(fig['mp_ndpr_t']['2030'])} t "
                      f"in 2030 (baseline {num(base['mp_ndpr_t']['2030'])} t).")
     if key == "no_price_floor":
-        lines.append(f"The saving is MP's separation margin, which the floor makes the plan forgo; it is not floor payments, which "
-                     f"are nil in the baseline. Were MP to run at its nameplate under the floor, DoD would pay "
-                     f"{musd(liability)} M USD/yr ({num(gap / 1000)} $/kg on {num(nameplate)} t).")
+        same = abs(_sum(fig["mp_ndpr_t"]) - _sum(base["mp_ndpr_t"])) < 0.5
+        lines.append("The saving is the floor payments: " + (
+            "the physical plan is the baseline's, because at the model's (EST) costs MP's separation pays at 69 $/kg without "
+            "the floor, so the floor is a transfer from DoD to MP worth that much." if same else
+            "without the floor the plan also changes what MP makes."))
     if key == "ndpr_price_high":
         fp = _sum({k.split('|')[1]: v for k, v in fig["costs_by_term_year"].items() if k.startswith("price_floor|")})
-        lines.append(f"At 90 $/kg the floor's per-tonne cost (20 $/kg) is below MP's margin: MP runs and DoD pays "
-                     f"{musd(fp)} M USD over 2026-2035 (undiscounted). The lower total cost is mostly the higher value of the "
-                     f"oxides the world chain sells.")
+        bfp = _sum({k.split('|')[1]: v for k, v in base["costs_by_term_year"].items() if k.startswith("price_floor|")})
+        lines.append(f"At 90 $/kg the floor costs DoD 20 $/kg: {musd(fp)} M USD over 2026-2035 (undiscounted), against "
+                     f"{musd(bfp)} M USD in the baseline. The lower total cost is mostly the higher value of the oxides the "
+                     f"world chain sells.")
     if key == "recycling_push":
         lines.append(f"Noveon makes {num(act['noveon']['2030'])} t in 2030 and {num(act['noveon']['2035'])} t in 2035 "
                      f"(baseline {num(base['activity']['noveon']['2030'])} and {num(base['activity']['noveon']['2035'])}); "
@@ -551,7 +563,10 @@ def render(figs: dict[str, Any]) -> str:
              "US unmet, t", "candidates opened"], rows, "llrrrrrrrl"))
     w("")
     w("`base` (no scenario) is the same plan as `baseline`, which is an empty scenario; both are pinned in "
-      "`expected.json`.\n")
+      "`expected.json`, with every scenario and combination above. The pinned figures are unique: every entry reaches a "
+      "zero MIP gap at the default options, and re-solving with all costs, capacities and demands perturbed by up to "
+      "2e-5 (relative) leaves its costs, shares, offtakes and duals unchanged. Freights of otherwise equal routes differ "
+      "by a few USD/t on purpose, so that no two routes tie.\n")
 
     # --- per scenario
     w("## Scenario results\n")
@@ -634,10 +649,11 @@ def render(figs: dict[str, Any]) -> str:
       "content; non-China makers are 11-18 $/kg dearer (Neo: +10-30 $/kg). With the 25% duty, Chinese magnets still land "
       "below US-made ones, which is why US plants beyond the offtake stay idle in the baseline; `us_conversion_low` moves "
       "US plants to China + 10 $/kg.")
-    w("* **The price floor is a cost per tonne** (docs/model.md): DoD pays 110 - 69 = 41 $/kg on every tonne MP makes, more "
-      "than MP's separation margin at the 2025 price, so the plan uses MP's oxide only where nothing cheaper exists. MP, which "
-      "receives the floor, would run; the model cannot state that a plant must run. At 90 $/kg (`ndpr_price_high`) MP runs "
-      "at its nameplate.")
+    w("* **The price floor and MP's must-run.** The floor is a cost per tonne of MP's NdPr to DoD (docs/model.md): 110 - 69 = "
+      "41 $/kg at the 2025 price, more than MP's separation margin, so a planner who controls MP's output would idle it. "
+      "MP, which receives the floor, runs; the instance says so with a must-run at MP's capacity (`min_activity` in "
+      "`capacity.csv`), removed in `no_price_floor`. Its dual is what running MP costs the plan net of MP's margin. "
+      "At 90 $/kg (`ndpr_price_high`) the floor costs 20 $/kg.")
     w("* **Heavy rare earths in ionic clays (gap 1).** Dy 3.5% and Tb 0.6% of TREO are assumed; with 2% Dy and 0.25% Tb per "
       "magnet the world's Dy balance has little slack, and `ionic_heavy_low` (20% less) makes Dy the world's binding "
       "constraint. Mt Weld's NdPr share (25%, gap 1) only sets Lynas's implied recovery (90.4%), since Lynas's yields are "
@@ -689,7 +705,9 @@ def render(figs: dict[str, Any]) -> str:
       "Top, POSCO, Aclara and the Lynas-JS Link MoU (no capacity or no decision), stockpiles carried between years, China's "
       "extraterritorial rule No. 61 (suspended to Nov 2026).")
     w("* **10X offtake** is modelled as at least 7,000 t/yr of US-made magnets for DoD; recycled US magnets count (DFARS "
-      "allows them), so 10X itself runs below 7,000 t/yr when Noveon's magnets are cheaper.")
+      "allows them), so 10X itself runs below 7,000 t/yr when Noveon's magnets are cheaper. An offtake restricted to 10X "
+      "(`facilities: [mp_10x]`) would bind exactly at 10X's capacity (both 7,000 t/yr, dossier C5), which leaves its "
+      "dual undetermined, so it is not used.")
     w("")
     return "\n".join(out)
 
