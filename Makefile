@@ -3,7 +3,7 @@ VENV     ?= .venv
 PYTHON   ?= python3
 PY       := $(VENV)/bin/python
 M2M      := $(VENV)/bin/m2m
-INSTANCE ?= instances/demo_mine_to_magnet
+INSTANCE ?= instances/us_mine_to_magnet
 RUNTIME  := $(VENV)/.installed-runtime
 DEV      := $(VENV)/.installed-dev
 
@@ -37,9 +37,10 @@ test-slow: $(DEV)
 bench: $(DEV)
 	$(PY) benchmarks/solver_paths.py
 
-## make docs: regenerate the instance-format reference from the schema
+## make docs: regenerate the instance-format reference from the schema and the flagship report
 docs: $(RUNTIME)
 	$(PY) -m optimizer.docs > docs/instance-format.md
+	$(PY) docs/flagship_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis results/*/
