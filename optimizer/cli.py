@@ -149,5 +149,8 @@ def check(results: Path, instance: Path | None, tol: float) -> int:
     return EXIT_OK if report.ok else EXIT_NO_SOLUTION
 
 
+# ---- planner tools: each command below is a thin wrapper over its own module ----------------
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
