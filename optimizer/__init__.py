@@ -9,6 +9,9 @@ For notebooks::
     from optimizer import load_instance, solve
     run = solve("instances/demo_mine_to_magnet", scenario=["no_china_magnets"])
     run.tables["flows"]          # pandas DataFrames, the same as the CLI writes
+    compare_runs({"base": run, "ban": solve(..., scenario=["export_ban"])})   # diff tables
+
+See docs/api_example.py for a walk-through.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ def __getattr__(name: str):
         from . import solver
 
         return getattr(solver, name)
+    if name == "compare_runs":
+        from .compare import compare_runs
+
+        return compare_runs
     raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
 
 
@@ -50,4 +57,5 @@ def solve(
     return run(instance, list(scenario), opts)
 
 
-__all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "load_instance", "solve", "__version__"]
+__all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "compare_runs", "load_instance", "solve",
+           "__version__"]

@@ -1016,6 +1016,12 @@ def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6
         raise InputError([finding(str(folder / SUMMARY), "-", "instance.path",
                                   "summary.json names no instance; pass --instance")])
     inst = load_instance(path, named.get("scenario") or [])
+    point = summary.get("sweep")
+    if point:  # a kept point of `m2m sweep`: its policy parameter was set by the sweep
+        try:
+            inst = inst.with_policy_value(point["policy"], point["param"], point["value"], point.get("periods"))
+        except (KeyError, ValueError) as exc:
+            raise InputError([finding(str(folder / SUMMARY), "-", "sweep", f"cannot apply the sweep point: {exc}")]) from None
     checker = Checker(inst, Plan(read_tables(folder)), summary, tol)
     checker.run()
     notes = []

@@ -111,20 +111,26 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
 @click.option("--update-expected", is_flag=True, help="Rewrite this scenario's entry in the instance's expected.json.")
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
 @click.option("--quiet", "-q", is_flag=True, help="No console summary.")
+@click.option("--excel", is_flag=True, help="Also write the results as one workbook, results.xlsx, in the results folder.")
 @polite
 def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limit: float | None, mip_gap: float | None,
-          threads: int | None, algorithm: str, iis: bool, update_expected: bool, log: bool, quiet: bool) -> int:
-    """Solve an instance and write its results folder."""
+          threads: int | None, algorithm: str, iis: bool, update_expected: bool, log: bool, quiet: bool,
+          excel: bool) -> int:
+    """Solve an instance (a folder or an .xlsx workbook) and write its results folder."""
     from . import expected
+    from .excel import write_results_book
     from .pipeline import run
     from .report import print_summary
     from .solver import SolveOptions
     from .write import default_out, write_results
 
+    if update_expected and instance.suffix.lower() == ".xlsx":
+        raise InputError([finding(str(instance), "-", "--update-expected",
+                                  "expected.json lives in an instance folder; convert the workbook first (m2m convert)")])
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
     r = run(instance, _scenarios(scenario), opts)
     target = out if out is not None else default_out(r.instance.name, r.instance.scenario)
-    write_results(r, target)
+    write_results(r, target, extra_writers=[write_results_book] if excel else [])
     if not quiet:
         print_summary(r, target, out_console)
     if update_expected:
@@ -150,6 +156,90 @@ def check(results: Path, instance: Path | None, tol: float) -> int:
 
 
 # ---- planner tools: each command below is a thin wrapper over its own module ----------------
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@scenario_option
+@click.option("--policy", required=True, help="Name of the policy whose parameter is swept.")
+@click.option("--param", required=True, help="Numeric parameter of the policy: share, quantity, count, floor or market.")
+@click.option("--from", "start", type=float, required=True, help="First value of the parameter.")
+@click.option("--to", "stop", type=float, required=True, help="Last value of the parameter.")
+@click.option("--steps", type=click.IntRange(min=2), default=9, show_default=True, help="Number of points, ends included.")
+@click.option("--periods", help="Years to set the value in, e.g. 2030,2035 (default: every year the policy applies).")
+@click.option("--stage", help="Stage whose provenance-group share is reported (default: the policy's).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Sweep folder (default results/<instance>[-<scenario>]-sweep-<policy>-<param>).")
+@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per point (seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop each point.")
+@click.option("--keep", is_flag=True, help="Also keep each point's results folder under points/.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no console summary.")
+@polite
+def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, start: float, stop: float, steps: int,
+          periods: str | None, stage: str | None, out: Path | None, time_limit: float | None, mip_gap: float | None,
+          keep: bool, quiet: bool) -> int:
+    """Epsilon-constraint sweep: solve for a series of values of one policy parameter; write the cost frontier."""
+    from .solver import SolveOptions
+    from .sweep import parse_periods, print_frontier, run_sweep, sweep_values
+
+    result = run_sweep(instance, _scenarios(scenario), policy, param, sweep_values(start, stop, steps),
+                       periods=parse_periods(periods), stage=stage, opts=SolveOptions(time_limit=time_limit, mip_gap=mip_gap),
+                       out=out, keep=keep, console=None if quiet else out_console)
+    if not quiet:
+        print_frontier(result, out_console)
+    return EXIT_OK if result.any_plan else EXIT_NO_SOLUTION
+
+
+@main.command()
+@click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--scenario", "-s", "scenario", multiple=True,
+              help="With an INSTANCE: one plan per option (a,b is the combination a then b; base is the base instance).")
+@click.option("--no-base", is_flag=True, help="With an INSTANCE: leave out the base instance (it is otherwise the first plan).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Folder for the diff tables (default results/compare-<names>).")
+@click.option("--tol", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+              help="Rows where the plans agree within TOL x the table's scale are left out of the diff tables.")
+@click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
+              help="How many of the largest policy duals, and of demand duals, to show.")
+@click.option("--quiet", "-q", is_flag=True, help="No console table.")
+@polite
+def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, out: Path | None, tol: float, top: int,
+            quiet: bool) -> int:
+    """Compare plans side by side (results folders, or an instance's scenarios solved in memory); write diff tables."""
+    from .compare import compare as compare_plans
+    from .compare import load_plans, print_comparison, write_comparison
+
+    loaded = load_plans(plans, scenario, base=not no_base)
+    result = compare_plans(loaded.plans, tol=tol, top=top)
+    target = out if out is not None else result.default_out(loaded.instance)
+    write_comparison(result, target)
+    if not quiet:
+        print_comparison(result, out_console, target)
+    return EXIT_OK
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DST if it exists.")
+@polite
+def convert(src: Path, dst: Path, force: bool) -> int:
+    """Convert an instance folder to an Excel workbook (DST ends in .xlsx), or a workbook to a folder."""
+    from .excel import convert as convert_instance
+
+    out_console.print(convert_instance(src, dst, force=force), markup=False)
+    return EXIT_OK
+
+
+@main.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--compare", "compare_with", type=click.Path(path_type=Path),
+              help="A second results folder, drawn beside RUN (costs and shares overlaid, a Sankey of each).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="HTML file to write (default RUN/report.html).")
+@polite
+def report(run: Path, compare_with: Path | None, out: Path | None) -> int:
+    """Write one self-contained HTML report of a results folder: Sankey, shares, costs, builds, unmet demand, duals."""
+    from .html_report import write_report
+
+    out_console.print(f"wrote {write_report(run, compare=compare_with, out=out)}", markup=False)
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

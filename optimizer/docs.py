@@ -208,6 +208,9 @@ INTRO = f"""\
 
 An instance is a folder holding `instance.yaml` (name, periods, discounting, policies and
 scenarios) and one CSV file per table. `m2m validate <folder>` checks it without solving.
+An instance may also be one Excel workbook (`.xlsx`): an `instance` sheet holding the lines
+of `instance.yaml` (line n in cell An) and one sheet per table, named after it; `m2m convert`
+converts between the two forms (see [cli.md](cli.md#the-instance-workbook)).
 
 * **Units.** Quantities are tonnes (t) of product, money is USD, time is years. A facility's
   *activity* is measured in whatever its recipe makes one unit of activity (usually one tonne
@@ -223,7 +226,8 @@ scenarios) and one CSV file per table. `m2m validate <folder>` checks it without
   and `-` only.
 * **Key columns** identify a row; two rows with the same key are an error.
 * **Errors** name the cell: `file:row:column: message`, where `row` is the line number in the
-  CSV file (the header is line 1) or in `instance.yaml`. Every problem is reported at once, each
+  CSV file (the header is line 1) or in `instance.yaml` (in a workbook, `book.xlsx[sheet]:row:column`,
+  where `row` is the sheet's row). Every problem is reported at once, each
   where it is (a value a scenario changed is reported at the scenario's line), and nothing is
   solved until all are fixed.
 """

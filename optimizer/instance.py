@@ -6,8 +6,9 @@ check has passed; model building, result checking and reporting read it and neve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -217,6 +218,25 @@ class Instance:
         else:
             data = [r.model_dump() for r in rows]  # type: ignore[union-attr]
         return pd.DataFrame(data, columns=columns)
+
+    def with_policy_value(self, name: str, param: str, value: float, periods: Sequence[int] | None = None) -> "Instance":
+        """This instance with policy ``name``'s numeric ``param`` set to ``value``.
+
+        In ``periods`` only (a by-year value results), or in every year the policy applies
+        (a by-year value keeps its years).  The changed policy is validated again by its model;
+        everything else is shared with this instance.  Used by sweeps and to re-check their points.
+        """
+        pol = self.policy(name)
+        old = getattr(pol, param)
+        if param == "count":
+            value = int(value)
+        if periods is None:
+            new = {t: value for t in old} if isinstance(old, dict) else value
+        else:
+            base = dict(old) if isinstance(old, dict) else {t: old for t in self.policy_periods(pol)}
+            new = dict(sorted({**base, **{t: value for t in periods}}.items()))
+        changed = type(pol).model_validate({**pol.model_dump(), param: new})
+        return replace(self, policies=tuple(changed if p.name == name else p for p in self.policies))
 
     def policy(self, name: str) -> PolicyBase:
         for p in self.policies:

@@ -1,4 +1,4 @@
-"""Load and validate an instance folder: ``instance.yaml`` plus CSV tables.
+"""Load and validate an instance: a folder (``instance.yaml`` plus CSV tables) or a workbook.
 
 Stage 1 of the pipeline.  Reading goes raw (strings) -> scenarios applied -> rows validated
 against :mod:`optimizer.schema` -> cross-table references -> network checks.  Every problem is
@@ -11,6 +11,11 @@ Two rules keep the report short and to the point:
   recipes and lanes that name it do not get "unknown facility" findings as well; a table that
   could not be read is not used to judge references into it;
 * a value changed by a scenario is reported at the scenario's line in ``instance.yaml``.
+
+An Excel workbook (``.xlsx``, see :mod:`optimizer.excel`) is read into the same raw tables and
+YAML text: its ``instance`` sheet holds the lines of ``instance.yaml`` (row n = line n) and each
+table is a sheet named after it, so scenarios, validation and findings work unchanged; findings
+name ``book.xlsx[sheet]`` as the file and the sheet's row as the row.
 """
 
 from __future__ import annotations
@@ -132,6 +137,38 @@ def _read_csv(path: Path, display: str, name: str, findings: list[Finding]) -> R
             if c and c not in values:  # a repeated column is reported above; its first cell counts
                 values[c] = cells[i].strip() if i < len(cells) else ""
         table.rows.append(RawRow(display, str(start), values, broken=broken))
+    return table
+
+
+def _read_sheet(sheet: Any, display: str, name: str, findings: list[Finding]) -> RawTable | None:
+    """A table from a worksheet (an :class:`optimizer.excel.Sheet`): the header in row 1, rows
+    named by their spreadsheet row; the same checks as :func:`_read_csv`."""
+    rows = sheet.rows
+    if not rows or rows[0][0] != 1 or not any(c.strip() for c in rows[0][1]):
+        findings.append(finding(display, 1, "-", "the sheet has no header; expected the table's columns in row 1"))
+        return None
+    columns = [h.strip() for h in rows[0][1]]
+    table = RawTable(name, display, columns)
+    seen: set[str] = set()
+    for c in columns:
+        if c and c in seen:
+            findings.append(finding(display, 1, c, "column appears twice in the header; expected each column once"))
+        seen.add(c)
+    for n, cells in rows[1:]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        broken = len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):])
+        if broken:
+            findings.append(finding(
+                display, n, "-",
+                f"row has a value in column {len(cells)} but the header has {len(columns)} columns; "
+                f"expected at most {len(columns)} (give the column a header in row 1, or clear the cell)",
+            ))
+        values: dict[str, str] = {}
+        for i, c in enumerate(columns):
+            if c and c not in values:
+                values[c] = cells[i].strip() if i < len(cells) else ""
+        table.rows.append(RawRow(display, str(n), values, broken=broken))
     return table
 
 
@@ -297,9 +334,11 @@ class _Policy:
 
 
 class _Loader:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, book: Any = None):
         self.folder = folder
-        self.findings: list[Finding] = []
+        #: the workbook read (an :class:`optimizer.excel.Book`) when the instance is one, else None
+        self.book = book
+        self.findings: list[Finding] = list(book.findings) if book is not None else []
         self.lines: dict[tuple, int] = {}
         self.yaml_bytes = b""
         self.table_bytes: dict[str, bytes] = {}
@@ -319,10 +358,18 @@ class _Loader:
 
     # ---- instance.yaml ----------------------------------------------------------------------
     def read_yaml(self) -> dict[str, Any]:
-        path = self.folder / YAML_FILE
-        if not path.is_file():
-            raise InputError([finding(str(path), "-", "-", "no instance.yaml here; an instance is a folder with instance.yaml and CSV tables")])
-        raw = path.read_bytes()
+        if self.book is not None:
+            text = self.book.yaml_text()
+            if text is None:
+                raise InputError([finding(self.book.where("instance"), "-", "-",
+                                          f"{self.book.missing('instance')}; expected the sheet holding instance.yaml, "
+                                          "one line per row in column A")])
+            raw = text.encode("utf-8")
+        else:
+            path = self.folder / YAML_FILE
+            if not path.is_file():
+                raise InputError([finding(str(path), "-", "-", "no instance.yaml here; an instance is a folder with instance.yaml and CSV tables")])
+            raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -424,6 +471,26 @@ class _Loader:
             self.table_bytes[name] = full.read_bytes()
             raw = _read_csv(full, rel, name, self.findings)
             tables[name] = raw if raw is not None else RawTable(name, rel, schema_columns, readable=False)
+        return tables
+
+    def read_sheets(self, explicit: Iterable[str] = ()) -> dict[str, RawTable]:
+        """Every table from its sheet of the workbook (what :meth:`read_tables` does for a folder)."""
+        tables: dict[str, RawTable] = {}
+        explicit = set(explicit)
+        for name, spec in TABLES.items():
+            display = self.book.where(name)
+            sheet = self.book.sheets.get(name)
+            if sheet is None:
+                what = self.book.missing(name)
+                if spec.required:
+                    self.add(display, "-", "-", f"{what}; the {name} table is required ({spec.summary})")
+                elif name in explicit:
+                    self.yaml_at(("tables", name), name, f"{what}; expected the {name} table there (or drop the entry)")
+                tables[name] = RawTable(name, display, list(spec.row.model_fields), readable=not spec.required)
+                continue
+            self.table_bytes[name] = sheet.digest_bytes()
+            raw = _read_sheet(sheet, display, name, self.findings)
+            tables[name] = raw if raw is not None else RawTable(name, display, list(spec.row.model_fields), readable=False)
         return tables
 
     def check_columns(self, raw: RawTable) -> bool:
@@ -920,20 +987,50 @@ def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[Polic
 
 
 def load_instance(path: str | Path, scenarios: Iterable[str] = (), *, check_network: bool = True) -> Instance:
-    """Read, apply ``scenarios`` in order, validate; raise :class:`InputError` with every finding."""
+    """Read, apply ``scenarios`` in order, validate; raise :class:`InputError` with every finding.
+
+    ``path`` is an instance folder, its ``instance.yaml``, or an instance workbook (``.xlsx``)."""
     folder = Path(path)
     if folder.is_file() and folder.name == YAML_FILE:
         folder = folder.parent
     if not folder.exists():
-        raise InputError([finding(str(path), "-", "-", "no such instance folder")])
+        what = "no such workbook" if folder.suffix.lower() in (".xlsx", ".xlsm") else "no such instance folder"
+        raise InputError([finding(str(path), "-", "-", what)])
+    if not folder.is_file():
+        return _load(_Loader(folder), scenarios, check_network)
+    from . import excel  # openpyxl is loaded only for workbooks
+
+    if not excel.is_book(folder) and folder.suffix.lower() != ".xls":
+        raise InputError([finding(str(path), "-", "-", "not an instance; expected an instance folder, its instance.yaml, "
+                                                       "or an Excel workbook (.xlsx)")])
+    book = excel.read_book(folder)
+    label = book.where(excel.INSTANCE_SHEET)
+    try:
+        inst = _load(_Loader(folder, book), scenarios, check_network)
+    except InputError as exc:
+        raise InputError(_relabel(exc.findings, label)) from None
+    object.__setattr__(inst, "warnings", tuple(_relabel(list(inst.warnings), label)))
+    return inst
+
+
+def _relabel(findings: list[Finding], label: str) -> list[Finding]:
+    """Findings in instance.yaml named as in the workbook: ``book.xlsx[instance]``, same line."""
+    def name(text: str) -> str:
+        return text.replace(f"{YAML_FILE}:", f"{label}:")
+
+    return [Finding(label if f.file == YAML_FILE else f.file, f.row, f.column, name(f.message)) for f in findings]
+
+
+def _load(ld: _Loader, scenarios: Iterable[str], check_network: bool) -> Instance:
+    folder = ld.folder
     scenarios = [s for s in scenarios if s]
-    ld = _Loader(folder)
     data = ld.read_yaml()
     ld.validate_header(data)
     header0, _ = ld.lenient_header(data)
     if header0 is None:  # the tables' paths are unknown: nothing more can be checked
         raise InputError(ld.findings)
-    raw_tables = ld.read_tables(ld.table_paths(header0), header0.tables)
+    paths = ld.table_paths(header0)  # for a workbook too: its CSV paths must fit a folder
+    raw_tables = ld.read_tables(paths, header0.tables) if ld.book is None else ld.read_sheets(header0.tables)
     data = ld.apply_scenarios(data, raw_tables, scenarios)
     ld.validate_header(data, report=False)  # values set by scenarios
     header, periods_known = ld.lenient_header(data)

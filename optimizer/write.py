@@ -1,21 +1,17 @@
-"""Stage 5a: write a run's results folder, atomically.
-
-Everything is written into a temporary sibling folder which replaces the target only when
-complete, so a failure never leaves a half-written results folder behind.
-"""
+"""Stage 5a: write a run's results folder, atomically (see :mod:`optimizer.atomic`)."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .pipeline import Run
+from .atomic import staged_folder
+
+if TYPE_CHECKING:  # the pipeline (Pyomo, HiGHS) is not needed to write or name a folder
+    from .pipeline import Run
 
 SUMMARY = "summary.json"
 INFEASIBILITY = "infeasibility.csv"
@@ -47,32 +43,21 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, default=_json_default) + "\n")
 
 
-def write_results(run: Run, out: str | Path) -> Path:
-    """Write every table and summary.json into ``out`` (replacing it whole); return the path."""
+def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Path:
+    """Write every table and summary.json into ``out`` (replacing it whole); return the path.
+
+    Each of ``extra_writers`` is called as ``writer(run, folder)`` to add its files to the
+    folder before it is swapped in (e.g. ``results.xlsx``), so they are part of the atomic write."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(out) as tmp:
         if run.solution.status.has_solution:
             for name, df in run.tables.items():
                 df.to_csv(tmp / f"{name}.csv", index=False)
         if run.infeasibility is not None:
             run.infeasibility.to_csv(tmp / INFEASIBILITY, index=False)
+        for writer in extra_writers:
+            writer(run, tmp)
         run.summary["timings"]["write"] = round(time.perf_counter() - t0, 4)
         write_json(tmp / SUMMARY, run.summary)
-        _replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
-
-
-def _replace(tmp: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old.{os.getpid()}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)

@@ -1,0 +1,704 @@
+"""Compare plans side by side: ``m2m compare`` and, for notebooks, :func:`compare_runs`.
+
+A *plan* is one solved run: a results folder written by ``m2m solve``, or a
+:class:`~optimizer.pipeline.Run` held in memory.  The first plan is the *reference*.  A
+comparison has two parts:
+
+* the **overview**: one row per figure, one column per plan (status, total cost and each cost
+  term, the provenance group's share of each stage and year, each share policy against its
+  cap, offtakes met, unmet demand, what is built, the largest policy and demand duals), as
+  display strings; ``m2m compare`` prints it as a table;
+* the **diff tables** ``flows``, ``activity``, ``costs`` and ``shares``: long tables keyed by the
+  results table's key columns, with one value column per plan and a ``delta_<plan>`` column
+  (plan minus reference) for every other plan.  Values are rounded to a fixed number of
+  decimals per table; rows on which every plan with a solution agrees within the table's
+  threshold are dropped.  The threshold is ``tol`` x max(1, the largest absolute value of the
+  table over all plans).  Same inputs give byte-identical files (see ``docs/results.md``).
+
+Reading folders needs neither Pyomo nor HiGHS; solving an instance (``plans_from_instance``)
+imports the pipeline only when called.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+import pandas as pd
+
+from .atomic import staged_folder
+from .errors import Finding, InputError, finding
+from .write import write_json
+
+SUMMARY = "summary.json"
+#: Statuses that come with a plan.
+SOLVED = ("optimal", "feasible")
+#: Name of the base instance (no scenario) among the plans.
+BASE = "base"
+#: Default of ``--tol``: relative to the scale of each diff table.
+DEFAULT_TOL = 1e-6
+#: Default of ``--top``: how many policy duals and how many demand duals the overview shows.
+DEFAULT_TOP = 5
+#: Version of the comparison files (``summary_diff.json`` ``format``).
+FORMAT = 1
+
+#: Dual families of security policies, and of demand, ranked in the overview.
+POLICY_DUALS = ("max_share", "offtake", "export_cap", "max_supplier_share")
+DEMAND_DUALS = ("demand_balance",)
+
+
+@dataclass(frozen=True)
+class DiffSpec:
+    """One diff table: the results table it compares, its key, the value compared and how."""
+
+    table: str
+    key: tuple[str, ...]
+    value: str
+    unit: str
+    decimals: int
+    #: Value of a key that a plan with a solution does not list (None: blank, not applicable).
+    missing: float | None
+
+    @property
+    def file(self) -> str:
+        return f"{self.table}_diff.csv"
+
+
+DIFFS: dict[str, DiffSpec] = {
+    spec.table: spec
+    for spec in (
+        DiffSpec("flows", ("origin", "destination", "product", "period", "provenance"), "quantity", "t/yr", 6, 0.0),
+        DiffSpec("activity", ("facility", "period", "provenance"), "activity", "units of activity/yr", 6, 0.0),
+        DiffSpec("costs", ("term", "period"), "discounted", "USD (discounted)", 2, 0.0),
+        DiffSpec("shares", ("policy", "stage", "period"), "share", "fraction 0..1", 8, None),
+    )
+}
+
+SUMMARY_DIFF = "summary_diff.json"
+
+TEXT, INT, NUM = "text", "int", "number"
+
+#: Columns read from each table of a results folder, and how each is parsed.
+READ_COLUMNS: dict[str, dict[str, str]] = {
+    "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
+    "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM},
+    "costs": {"term": TEXT, "period": INT, "discounted": NUM},
+    "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "group": TEXT, "share": NUM, "cap": NUM},
+    "offtakes": {"policy": TEXT, "period": INT, "required": NUM, "delivered": NUM},
+    "unmet": {"product": TEXT, "unmet": NUM},
+    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "capacity_added": NUM},
+    "duals": {"constraint": TEXT, "index": TEXT, "value": NUM, "unit": TEXT},
+}
+
+
+# ============================================================================================
+# plans
+# ============================================================================================
+
+
+@dataclass
+class Plan:
+    """One plan to compare: its name (a column header), its summary and its results tables."""
+
+    name: str
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return str(self.summary.get("status", "unknown"))
+
+    @property
+    def solved(self) -> bool:
+        """True when the plan has a solution (status optimal or feasible) and its tables."""
+        return self.status in SOLVED and bool(self.tables)
+
+    @property
+    def objective(self) -> float | None:
+        value = self.summary.get("objective")
+        return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+    @property
+    def cost_breakdown(self) -> dict[str, float]:
+        """Discounted total per cost term (from the summary, else summed from costs)."""
+        breakdown = self.summary.get("cost_breakdown")
+        if breakdown:
+            return {str(k): float(v) for k, v in breakdown.items()}
+        if not self.solved:
+            return {}
+        costs = self.tables["costs"]
+        return {str(k): float(v) for k, v in costs.groupby("term", sort=False)["discounted"].sum().items()}
+
+
+def scenario_key(scenario: Iterable[str]) -> str:
+    """``base`` for the base instance, ``a+b`` for scenarios a then b (as in ``expected.json``)."""
+    names = list(scenario)
+    return "+".join(names) if names else BASE
+
+
+def plan_from_run(run: Any, name: str | None = None) -> Plan:
+    """A :class:`~optimizer.pipeline.Run` (from ``optimizer.solve`` or ``pipeline.run``) as a plan."""
+    summary = dict(run.summary)
+    tables = dict(run.tables) if run.solution.status.has_solution else {}
+    return Plan(name or scenario_key(run.instance.scenario), summary, _normalise(tables))
+
+
+def results_folder(path: str | Path) -> Path:
+    """The results folder (``path``, or the folder of a ``summary.json`` given directly)."""
+    path = Path(path)
+    if path.is_file() and path.name == SUMMARY:
+        return path.parent
+    if not path.is_dir():
+        raise InputError([finding(str(path), "-", "-", "no such results folder")])
+    if not (path / SUMMARY).is_file():
+        raise InputError([finding(str(path / SUMMARY), "-", "-",
+                                  "no summary.json: not a results folder written by `m2m solve`")])
+    return path
+
+
+def read_plan(path: str | Path, name: str | None = None) -> Plan:
+    """A results folder as a plan named after the folder; raise InputError if it cannot be read."""
+    folder = results_folder(path)
+    spath = folder / SUMMARY
+    try:
+        summary = json.loads(spath.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError([finding(str(spath), exc.lineno, "-", f"not valid JSON: {exc.msg}")]) from None
+    if not isinstance(summary, dict):
+        raise InputError([finding(str(spath), 1, "-", "expected a JSON object")])
+    plan = Plan(name or folder.resolve().name, summary)
+    if plan.status in SOLVED:
+        findings: list[Finding] = []
+        plan.tables = {t: _read_table(folder / f"{t}.csv", cols, findings) for t, cols in READ_COLUMNS.items()}
+        if findings:
+            raise InputError(findings)
+    return plan
+
+
+def _read_table(path: Path, columns: dict[str, str], findings: list[Finding]) -> pd.DataFrame:
+    if not path.is_file():
+        findings.append(finding(str(path), "-", "-", "results table is missing"))
+        return pd.DataFrame()
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        findings.append(finding(str(path), "-", "-", f"not a readable CSV table: {exc}"))
+        return pd.DataFrame()
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        findings.extend(finding(str(path), 1, c, "column is missing") for c in missing)
+        return pd.DataFrame()
+    out = pd.DataFrame(index=df.index)
+    for column, kind in columns.items():
+        text = df[column].str.strip()
+        if kind == TEXT:
+            out[column] = text
+            continue
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = values.isna() & (text != "")
+        if kind == INT:
+            bad |= text == ""
+            bad |= values.notna() & (values != values.round())
+        for line in df.index[bad][:5]:
+            findings.append(finding(str(path), int(line) + 2, column,
+                                    f"expected {'a whole year' if kind == INT else 'a number'}, got {text[line]!r}"))
+        out[column] = values.fillna(0).astype(int) if kind == INT else values
+    return out
+
+
+def _normalise(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The columns the comparison uses, with text keys as str and years as int."""
+    out = {}
+    for name, columns in READ_COLUMNS.items():
+        if name not in tables:
+            continue
+        df = tables[name][[c for c in columns if c in tables[name].columns]].copy()
+        for column, kind in columns.items():
+            if column not in df.columns:
+                continue
+            if kind == TEXT:
+                df[column] = df[column].fillna("").astype(str)
+            elif kind == INT:
+                df[column] = df[column].astype(int)
+            else:
+                df[column] = pd.to_numeric(df[column], errors="coerce")
+        out[name] = df.reset_index(drop=True)
+    return out
+
+
+def scenario_items(values: Iterable[str]) -> list[list[str]]:
+    """``--scenario`` values as plans: each value is one plan; ``a,b`` is the combination a then b."""
+    items = []
+    for value in values:
+        names = [s.strip() for s in value.split(",") if s.strip()]
+        if names:
+            items.append([] if names == [BASE] else names)
+    return items
+
+
+def plans_from_instance(instance: str | Path, items: Sequence[Sequence[str]], *, base: bool = True,
+                        opts: Any = None) -> list[Plan]:
+    """Solve the instance once per item (a list of scenarios applied in order), in memory.
+
+    The base instance comes first unless ``base`` is false or ``base`` is listed (as an empty
+    item, or ``[BASE]``) among ``items``.  Raises InputError on bad input.
+    """
+    from .pipeline import run
+    from .solver import SolveOptions
+
+    wanted = [[] if list(item) == [BASE] else list(item) for item in items]
+    if base and [] not in wanted:
+        wanted.insert(0, [])
+    plans, seen = [], set()
+    for item in wanted:
+        key = scenario_key(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        r = run(instance, item, opts or SolveOptions(), explain_infeasible=False)
+        plans.append(plan_from_run(r, key))
+    return plans
+
+
+def as_plans(runs: Mapping[str, Any] | Sequence[Any]) -> list[Plan]:
+    """Plans from Runs, Plans or results folders, given as a list or as a mapping name -> run."""
+    pairs = list(runs.items()) if isinstance(runs, Mapping) else [(None, r) for r in runs]
+    plans = []
+    for name, r in pairs:
+        if isinstance(r, Plan):
+            plans.append(Plan(name or r.name, r.summary, r.tables))
+        elif isinstance(r, (str, Path)):
+            plans.append(read_plan(r, name))
+        else:
+            plans.append(plan_from_run(r, name))
+    return _unique_names(plans)
+
+
+def _unique_names(plans: list[Plan]) -> list[Plan]:
+    used: set[str] = set()
+    reserved = {c for spec in DIFFS.values() for c in spec.key}
+    for p in plans:
+        name, n = p.name, 1
+        while name in used or name in reserved or name.startswith("delta_"):
+            n += 1
+            name = f"{p.name}-{n}"
+        p.name = name
+        used.add(name)
+    return plans
+
+
+def _is_results(path: Path) -> bool:
+    return (path.is_file() and path.name == SUMMARY) or (path / SUMMARY).is_file()
+
+
+class Loaded(NamedTuple):
+    plans: list[Plan]
+    #: Name of the instance when the plans were solved from one (``m2m compare INSTANCE``).
+    instance: str | None
+
+
+def load_plans(paths: Sequence[str | Path], scenarios: Iterable[str] = (), *, base: bool = True) -> Loaded:
+    """What ``m2m compare`` was given: two or more results folders, or one instance and scenarios."""
+    paths = [Path(p) for p in paths]
+    items = scenario_items(scenarios)
+    first = paths[0] if paths else Path("-")
+    # One path that is not a results folder is an instance (a folder, its instance.yaml or any
+    # other form the loader reads); the loader judges it.
+    if len(paths) == 1 and not _is_results(first):
+        if not first.exists():
+            raise InputError([finding(str(first), "-", "-", "no such instance or results folder")])
+        count = len({scenario_key(i) for i in items} | ({BASE} if base else set()))
+        if count < 2:
+            raise InputError([finding(str(first), "-", "--scenario",
+                                      f"fewer than two plans to compare ({count}): give --scenario once per plan")])
+        plans = plans_from_instance(first, items, base=base)
+        name = plans[0].summary.get("instance", {}).get("name") if plans else None
+        return Loaded(plans, name or first.stem)
+    findings: list[Finding] = []
+    if items:
+        findings.append(finding(str(first), "-", "--scenario",
+                                "--scenario applies to an instance folder, not to results folders"))
+    plans = []
+    for p in paths:
+        try:
+            plans.append(read_plan(p))
+        except InputError as exc:
+            findings.extend(exc.findings)
+    if not findings and len(plans) < 2:
+        findings.append(finding(str(first), "-", "-",
+                                "fewer than two plans to compare: give two or more results folders, "
+                                "or an instance folder with --scenario"))
+    if findings:
+        raise InputError(findings)
+    return Loaded(_unique_names(plans), None)
+
+
+# ============================================================================================
+# the comparison
+# ============================================================================================
+
+
+@dataclass
+class Comparison:
+    plans: list[Plan]
+    tol: float
+    top: int
+    diffs: dict[str, pd.DataFrame]
+    thresholds: dict[str, float]
+    agreeing: dict[str, int]
+    overview: pd.DataFrame
+    notes: list[str]
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.plans]
+
+    @property
+    def reference(self) -> Plan:
+        return self.plans[0]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``overview`` and the diff tables ``flows``, ``activity``, ``costs``, ``shares``."""
+        return {"overview": self.overview, **self.diffs}
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary_diff.json``."""
+        ref = self.reference
+        terms = _terms(self.plans)
+
+        def money(x: float | None) -> float | None:
+            return None if x is None else round(x, 2) + 0.0
+
+        return {
+            "format": FORMAT,
+            "reference": ref.name,
+            "tol": self.tol,
+            "plans": [
+                {
+                    "name": p.name,
+                    "instance": (p.summary.get("instance") or {}).get("name"),
+                    "scenario": list((p.summary.get("instance") or {}).get("scenario") or []),
+                    "status": p.status,
+                    "objective": money(p.objective),
+                    "stamp": (p.summary.get("stamp") or {}).get("sha256"),
+                }
+                for p in self.plans
+            ],
+            "objective_delta": {
+                p.name: (money(p.objective - ref.objective) if p.objective is not None and ref.objective is not None else None)
+                for p in self.plans[1:]
+            },
+            "cost_breakdown": {
+                term: {p.name: (money(p.cost_breakdown.get(term, 0.0)) if p.solved else None) for p in self.plans}
+                for term in terms
+            },
+            "tables": {
+                spec.file: {
+                    "key": list(spec.key),
+                    "value": spec.value,
+                    "unit": spec.unit,
+                    "decimals": spec.decimals,
+                    "threshold": self.thresholds[name],
+                    "rows": len(self.diffs[name]),
+                    "rows_agreeing": self.agreeing[name],
+                }
+                for name, spec in DIFFS.items()
+            },
+        }
+
+    def default_out(self, instance: str | None = None, root: str | Path = "results") -> Path:
+        return default_out(self.names, instance, root)
+
+    def write(self, out: str | Path) -> Path:
+        return write_comparison(self, out)
+
+
+def compare(plans: Sequence[Plan], tol: float = DEFAULT_TOL, top: int = DEFAULT_TOP) -> Comparison:
+    """Compare plans (the first is the reference): the overview and the diff tables."""
+    plans = list(plans)
+    if len(plans) < 2:
+        raise InputError([finding("-", "-", "-", f"fewer than two plans to compare ({len(plans)})")])
+    if tol < 0 or not math.isfinite(tol):
+        raise InputError([finding("-", "-", "tol", f"got {tol}; expected a number >= 0")])
+    diffs, thresholds, agreeing = {}, {}, {}
+    for name, spec in DIFFS.items():
+        diffs[name], thresholds[name], agreeing[name] = diff_table(spec, plans, tol)
+    overview, notes = _overview(plans, top)
+    return Comparison(plans, tol, top, diffs, thresholds, agreeing, overview, notes)
+
+
+def compare_runs(runs: Mapping[str, Any] | Sequence[Any], *, tol: float = DEFAULT_TOL,
+                 top: int = DEFAULT_TOP) -> dict[str, pd.DataFrame]:
+    """Compare solved runs (or results folders), the first being the reference.
+
+    ``runs`` is a list of :class:`~optimizer.pipeline.Run` (named ``base`` or by their
+    scenarios), of results folders (named after the folder), or a mapping name -> either.
+    Returns ``overview`` (display strings, one column per plan) and the diff tables
+    ``flows``, ``activity``, ``costs`` and ``shares`` (numbers; see ``docs/results.md``).
+    """
+    return compare(as_plans(runs), tol=tol, top=top).tables
+
+
+def diff_table(spec: DiffSpec, plans: Sequence[Plan], tol: float) -> tuple[pd.DataFrame, float, int]:
+    """The diff table of one results table: (rows that differ, threshold used, rows dropped)."""
+    key = list(spec.key)
+    names = [p.name for p in plans]
+    solved = [p.name for p in plans if p.solved]
+    wide: pd.DataFrame | None = None
+    for p in plans:
+        if not p.solved:
+            continue
+        df = p.tables[spec.table]
+        part = df.groupby(key, sort=False, as_index=False)[spec.value].sum(min_count=1).rename(columns={spec.value: p.name})
+        wide = part if wide is None else wide.merge(part, on=key, how="outer")
+    if wide is None:
+        wide = pd.DataFrame({c: pd.Series(dtype=int if c == "period" else str) for c in key})
+    wide["period"] = wide["period"].astype(int)
+    for name in names:
+        if name not in wide.columns:
+            wide[name] = math.nan
+        elif spec.missing is not None:
+            wide[name] = wide[name].fillna(spec.missing)
+        wide[name] = wide[name].astype(float).round(spec.decimals) + 0.0
+    wide = wide.sort_values(key, kind="mergesort", ignore_index=True)[key + names]
+
+    values = wide[solved]
+    scale = float(values.abs().max().max()) if len(values) and len(solved) else 0.0
+    threshold = tol * max(1.0, scale if math.isfinite(scale) else 0.0)
+    if len(solved) >= 2:
+        present = values.notna()
+        spread = (values.max(axis=1) - values.min(axis=1)).fillna(0.0)
+        keep = (present.any(axis=1) & ~present.all(axis=1)) | (spread > threshold)
+    else:
+        keep = pd.Series(False, index=wide.index)
+    ref = names[0]
+    for name in names[1:]:
+        wide[f"delta_{name}"] = (wide[name] - wide[ref]).round(spec.decimals) + 0.0
+    out = wide[keep].reset_index(drop=True)
+    return out, threshold, int((~keep).sum())
+
+
+# ============================================================================================
+# the overview
+# ============================================================================================
+
+
+def _terms(plans: Sequence[Plan]) -> list[str]:
+    """Cost terms that are not zero in at least one plan, in the order the plans report them."""
+    return list(dict.fromkeys(t for p in plans for t, v in p.cost_breakdown.items() if v != 0))
+
+
+def _usd(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
+
+
+def _t(x: float) -> str:
+    return f"{x:,.1f}"
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
+def _overview(plans: Sequence[Plan], top: int) -> tuple[pd.DataFrame, list[str]]:
+    names = [p.name for p in plans]
+    rows: list[dict[str, str]] = []
+    notes: list[str] = []
+    ref = plans[0]
+
+    def add(section: str, item: str, values: dict[str, str]) -> None:
+        rows.append({"section": section, "item": item, **{n: values.get(n, "-") for n in names}})
+
+    solved = [p for p in plans if p.solved]
+    for p in plans:
+        if not p.solved:
+            notes.append(f"{p.name} has no solution (status {p.status}): its columns are blank "
+                         "and it is left out of the diff tables")
+
+    # ---- plan and costs -----------------------------------------------------------------
+    add("plan", "status", {p.name: p.status for p in plans})
+    add("plan", "total cost (USD, discounted)", {p.name: _usd(p.objective) for p in plans})
+    add("plan", f"change vs {ref.name} (USD)", {
+        p.name: ("reference" if p is ref else
+                 "-" if p.objective is None or ref.objective is None else f"{p.objective - ref.objective:+,.0f}")
+        for p in plans
+    })
+    for term in _terms(plans):
+        add("cost terms (USD, discounted)", term,
+            {p.name: _usd(p.cost_breakdown.get(term, 0.0)) for p in solved})
+
+    # ---- the provenance group's share of each stage ---------------------------------------
+    overview = {p.name: p.tables["shares"][p.tables["shares"]["policy"] == ""] for p in solved}
+    groups = sorted({g for df in overview.values() for g in df["group"] if g})
+    group = "/".join(groups) or "group"
+    stage_year = sorted({(s, int(t)) for df in overview.values() for s, t in zip(df["stage"], df["period"])})
+    share = {p: {(s, int(t)): v for s, t, v in zip(df["stage"], df["period"], df["share"])} for p, df in overview.items()}
+    zero_stages = []
+    for stage in sorted({s for s, _ in stage_year}):
+        years = [t for s, t in stage_year if s == stage]
+        if all(share[p].get((stage, t), 0.0) == 0 for p in share for t in years):
+            zero_stages.append(stage)
+            continue
+        for t in years:
+            add(f"{group} share of each stage (location)", f"{stage} {t}",
+                {p: _pct(share[p].get((stage, t))) for p in share})
+    if zero_stages:
+        notes.append(f"{group} share is 0.0% in every year and plan at: {', '.join(zero_stages)}")
+
+    # ---- share policies against their caps ---------------------------------------------------
+    policy_rows: dict[tuple[str, int], dict[str, str]] = {}
+    for p in solved:
+        df = p.tables["shares"]
+        for pol, t, v, cap in zip(df["policy"], df["period"], df["share"], df["cap"]):
+            if pol:
+                policy_rows.setdefault((pol, int(t)), {})[p.name] = f"{_pct(v)} (cap {_pct(cap)})"
+    for (pol, t), values in sorted(policy_rows.items()):
+        add("share policies (share, cap)", f"{pol} {t}", values)
+
+    # ---- offtakes ------------------------------------------------------------------------------
+    offtakes: dict[tuple[str, int], dict[str, str]] = {}
+    for p in solved:
+        df = p.tables["offtakes"]
+        for pol, t, d, r in zip(df["policy"], df["period"], df["delivered"], df["required"]):
+            offtakes.setdefault((pol, int(t)), {})[p.name] = f"{_t(d)} / {_t(r)}"
+    for (pol, t), values in sorted(offtakes.items()):
+        add("offtakes (delivered / required, t)", f"{pol} {t}", values)
+
+    # ---- unmet demand ---------------------------------------------------------------------------
+    unmet = {p.name: p.tables["unmet"].groupby("product")["unmet"].sum() for p in solved}
+    add("unmet demand (t)", "total", {n: _t(float(s.sum())) for n, s in unmet.items()})
+    for product in sorted({k for s in unmet.values() for k, v in s.items() if v > 0}):
+        add("unmet demand (t)", product, {n: _t(float(s.get(product, 0.0))) for n, s in unmet.items()})
+
+    # ---- what is built ----------------------------------------------------------------------------
+    built: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for p in solved:
+        df = p.tables["investments"].sort_values(["period", "facility", "kind"], kind="mergesort")
+        for f, t, kind, cap in zip(df["facility"], df["period"], df["kind"], df["capacity_added"]):
+            built.setdefault((f, kind), {}).setdefault(p.name, []).append(f"{int(t)} +{cap:,.0f}")
+    for (f, kind), values in sorted(built.items()):
+        add("built (year +capacity)", f"{f} {kind}", {n: "; ".join(values.get(n, [])) or "-" for n in (p.name for p in solved)})
+
+    # ---- the largest duals ------------------------------------------------------------------------
+    for title, families in (("top policy duals", POLICY_DUALS), ("top demand duals", DEMAND_DUALS)):
+        for (family, index, unit), values in _top_duals(solved, families, top):
+            add(title, f"{family} {index} ({unit})", {n: _num(v) for n, v in values.items()})
+
+    return pd.DataFrame(rows, columns=["section", "item", *names]), notes
+
+
+def _top_duals(plans: Sequence[Plan], families: tuple[str, ...], top: int) -> list[tuple[tuple[str, str, str], dict[str, float]]]:
+    """The ``top`` rows of these families with the largest |value| in any plan (ties by name)."""
+    by_key: dict[tuple[str, str], dict[str, float]] = {}
+    units: dict[tuple[str, str], str] = {}
+    for p in plans:
+        df = p.tables["duals"]
+        df = df[df["constraint"].isin(families)]
+        for c, i, v, u in zip(df["constraint"], df["index"], df["value"], df["unit"]):
+            if isinstance(v, float) and math.isnan(v):
+                continue
+            by_key.setdefault((c, i), {})[p.name] = float(v)
+            units.setdefault((c, i), u)
+    # Ranked by the largest |value| to 6 significant digits (solver noise does not reorder ties),
+    # then by family and index.
+    size = {k: float(f"{max(abs(v) for v in values.values()):.6g}") for k, values in by_key.items()}
+    ranked = sorted((k for k in by_key if size[k] > 0), key=lambda k: (-size[k], k))
+    return [((c, i, units[c, i]), by_key[c, i]) for c, i in ranked[:top]]
+
+
+def print_comparison(cmp: Comparison, console: Any, out: Path | None = None) -> None:
+    """The overview as a rich table, then the notes and what the diff tables hold."""
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    names = cmp.names
+    table = Table(title=Text(f"{' vs '.join(names)} (reference: {cmp.reference.name})"), show_lines=False)
+    table.add_column("", no_wrap=True)
+    for n in names:
+        table.add_column(Text(n), justify="right", no_wrap=True)
+    section = None
+    for _, row in cmp.overview.iterrows():
+        if row["section"] != section:
+            if section is not None:
+                table.add_section()
+            section = row["section"]
+            table.add_row(Text(section, style="bold"), *[""] * len(names))
+        table.add_row(Text("  " + row["item"]), *[Text(str(row[n])) for n in names])
+    # As wide as the table needs: a cell cut short would hide the very number being compared.
+    needed = Measurement.get(console, console.options.update(max_width=100_000), table).maximum
+    if needed > console.width:
+        wide = Console(file=console.file, width=needed, highlight=False, soft_wrap=True,
+                       color_system=console.color_system, force_terminal=console.is_terminal)
+        wide.print(table)
+    else:
+        console.print(table)
+    for note in cmp.notes:
+        console.print(f"note: {note}", markup=False)
+    for name, spec in DIFFS.items():
+        console.print(
+            f"{spec.file}: {len(cmp.diffs[name])} rows differ, {cmp.agreeing[name]} agree within "
+            f"{cmp.thresholds[name]:.3g} {spec.unit}", markup=False)
+    if out is not None:
+        console.print(f"diff tables written to {out}", markup=False)
+
+
+# ============================================================================================
+# writing
+# ============================================================================================
+
+
+def default_out(names: Sequence[str], instance: str | None = None, root: str | Path = "results") -> Path:
+    """``results/compare-<a>_vs_<b>...``, or ``results/compare-<instance>-<a>_vs_<b>...``."""
+    label = "_vs_".join(names)
+    if instance:
+        label = f"{instance}-{label}"
+    label = label.replace(os.sep, "_")
+    if len(label) > 150:
+        label = f"{label[:120]}-{hashlib.sha256(label.encode()).hexdigest()[:12]}"
+    return Path(root) / f"compare-{label}"
+
+
+def _cell(value: Any, decimals: int) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value + 0.0:.{decimals}f}"
+    if hasattr(value, "item"):
+        return _cell(value.item(), decimals)
+    return str(value)
+
+
+def write_diff_csv(df: pd.DataFrame, path: Path, decimals: int) -> None:
+    """A diff table with a fixed number of decimals, blank for not applicable, '\\n' line ends."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(list(df.columns))
+        for row in df.itertuples(index=False, name=None):
+            w.writerow([_cell(v, decimals) for v in row])
+
+
+def write_comparison(cmp: Comparison, out: str | Path) -> Path:
+    """Write the diff tables and ``summary_diff.json`` into ``out`` (replacing it whole).
+
+    Refuses (InputError) to replace a results folder or an instance folder.
+    """
+    out = Path(out)
+    for name, what in ((SUMMARY, "a results folder"), ("instance.yaml", "an instance folder")):
+        if (out / name).exists():
+            raise InputError([finding(str(out), "-", "--out", f"is {what} ({name}); not replaced: choose another folder")])
+    with staged_folder(out) as tmp:
+        for name, spec in DIFFS.items():
+            write_diff_csv(cmp.diffs[name], tmp / spec.file, spec.decimals)
+        write_json(tmp / SUMMARY_DIFF, cmp.summary())
+    return out

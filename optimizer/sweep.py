@@ -1,0 +1,516 @@
+"""An epsilon-constraint sweep: solve an instance for a series of values of one numeric
+parameter of one policy, and trace what each value costs (``m2m sweep``).
+
+The instance is loaded and validated once, with its scenarios applied (so a policy that only a
+scenario adds can be swept). Each point is the same :class:`~optimizer.instance.Instance` with
+the swept policy replaced by a copy whose parameter holds the point's value, solved by
+:func:`optimizer.pipeline.run`; nothing is read from disk again.
+
+Which years a point changes. A policy parameter is one number or a mapping year -> number
+(``{2027: 0.8, 2030: 0.5}``). Without ``periods``, the point's value replaces the parameter in
+every year the policy applies: a single number stays a single number, and a mapping keeps its
+years with every value replaced. With ``periods``, only those years take the point's value and
+the others keep the policy's own values (a single number becomes a mapping over the years the
+policy applies); each year must be in the horizon and in the policy's ``periods``.
+
+The frontier (``frontier.csv``, one row per point) is documented in ``docs/results.md``; the
+knee is defined in :func:`knee`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import plots
+from .errors import InputError, finding
+from .instance import Instance, by_period
+from .load import YAML_FILE, load_instance
+from .model import COST_TERMS
+from .pipeline import Run, run
+from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor
+from .solver import SolveOptions
+from .atomic import staged_folder
+from .write import default_out, write_json, write_results
+
+FRONTIER = "frontier.csv"
+SWEEP_JSON = "sweep.json"
+PNG = "frontier.png"
+HTML = "frontier.html"
+POINTS = "points"
+
+#: Numeric (number or year -> number) parameters a sweep can move, with their unit.
+PARAM_UNITS = {"share": "fraction", "quantity": "t/yr", "count": "facilities", "floor": "USD/t", "market": "USD/t"}
+
+#: What ``achieved_<year>`` measures for each policy kind, and its unit.
+ACHIEVED = {
+    "max_share": ("share of the policy's numerator in its denominator (shares.csv)", "fraction"),
+    "offtake": ("deliveries that count towards the offtake (offtakes.csv)", "t/yr"),
+    "export_cap": ("flows the cap counts: the products leaving the exporters (flows.csv)", "t/yr"),
+    "max_supplier_share": ("largest single facility's share of the stage's production", "fraction"),
+    "max_open": ("facilities of the stage open", "facilities"),
+    "price_floor": ("tonnes of the covered product made by the facility", "t/yr"),
+}
+
+#: Cost terms reported as ``cost_<term>`` (the diagnostic ``violation`` term never is).
+TERMS = tuple(t for t in COST_TERMS if t != "violation")
+
+PLAN_STATUSES = plots.PLAN_STATUSES
+
+
+# --------------------------------------------------------------------------------------------
+# input: values, periods, the swept policy
+# --------------------------------------------------------------------------------------------
+
+
+def sweep_values(start: float, stop: float, steps: int) -> list[float]:
+    """``steps`` evenly spaced values from ``start`` to ``stop``, both included (12 decimals)."""
+    if steps < 2:
+        raise InputError([finding("--steps", "-", "-", f"got {steps}; expected at least 2 points")])
+    return [round(start + (stop - start) * i / (steps - 1), 12) + 0.0 for i in range(steps)]
+
+
+def parse_periods(text: str | None) -> list[int] | None:
+    """``"2030,2035"`` -> [2030, 2035]; None or blank -> None (every year the policy applies)."""
+    if text is None or not text.strip():
+        return None
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(int(part))
+        except ValueError:
+            raise InputError([finding("--periods", "-", "-", f"got {part!r}; expected years such as 2030,2035")]) from None
+    return sorted(set(out))
+
+
+def find_policy(inst: Instance, name: str) -> PolicyBase:
+    try:
+        return inst.policy(name)
+    except KeyError:
+        where = inst.name + (f" with scenario {'+'.join(inst.scenario)}" if inst.scenario else "")
+        known = [p.name for p in inst.policies]
+        message = f"no policy named {name!r} in {where}; expected one of {known}"
+        raise InputError([finding(YAML_FILE, "-", "policies", message)]) from None
+
+
+def numeric_params(pol: PolicyBase) -> list[str]:
+    return [p for p in PARAM_UNITS if p in type(pol).model_fields]
+
+
+def _bad_values(param: str, values: Sequence[float]) -> str | None:
+    """The loader's rule for the parameter, applied to the sweep's values (None: all fine)."""
+    if param == "share":
+        bad, expect = [v for v in values if not 0 <= v <= 1], "a fraction between 0 and 1"
+    elif param in ("quantity", "floor"):
+        bad, expect = [v for v in values if v < 0], "a number >= 0"
+    elif param == "count":
+        bad, expect = [v for v in values if v < 0 or v != int(v)], "a whole number of facilities >= 0"
+    else:
+        bad, expect = [], ""
+    bad += [v for v in values if not math.isfinite(v)]
+    if not bad:
+        return None
+    return f"got {', '.join(f'{v:g}' for v in bad)}; expected {expect or 'a finite number'} for every value of the sweep"
+
+
+def relevant_stage(inst: Instance, pol: PolicyBase) -> str | None:
+    """The stage whose provenance-group share a sweep reports.
+
+    The policy's own ``stage`` if it has one; for a share of deliveries or an offtake, the stage
+    of the facilities with lanes delivering its product to its customers; for an export cap, the
+    stage of the facilities making the capped products; for a price floor, the facility's stage.
+    Where several stages qualify, the one with the most such lanes (or facilities) wins, ties by
+    name.
+    """
+    stage = getattr(pol, "stage", None)
+    if stage:
+        return stage
+    found: Counter[str] = Counter()
+    if isinstance(pol, (MaxShare, Offtake)):
+        customers = set(pol.customers or ()) if isinstance(pol, MaxShare) else {pol.customer}
+        for lane in inst.lanes:
+            if lane.destination in customers and (pol.product is None or lane.product == pol.product):
+                if lane.origin in inst.facilities:
+                    found[inst.facilities[lane.origin].stage] += 1
+    elif isinstance(pol, ExportCap):
+        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
+        for f, outs in inst.outputs.items():
+            if products & set(outs):
+                found[inst.facilities[f].stage] += 1
+    elif isinstance(pol, PriceFloor):
+        return inst.facilities[pol.facility].stage
+    if not found:
+        return None
+    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated sweep: the loaded instance, the policy, the values and the years."""
+
+    inst: Instance
+    policy: PolicyBase
+    param: str
+    values: tuple[float, ...]
+    periods: tuple[int, ...] | None  # years set by each point; None: every year
+    stage: str | None
+
+    @property
+    def kind(self) -> str:
+        return self.policy.kind  # type: ignore[attr-defined]
+
+    def instance_at(self, value: float) -> Instance:
+        """The instance of one point: the swept parameter set to ``value``."""
+        return self.inst.with_policy_value(self.policy.name, self.param, value, self.periods)
+
+    def policy_at(self, value: float) -> PolicyBase:
+        return self.instance_at(value).policy(self.policy.name)
+
+    @property
+    def years(self) -> list[int]:
+        """Years the swept policy is active in (its parameter has a value), at any point."""
+        pol = self.policy_at(self.values[0])
+        return [t for t in self.inst.policy_periods(pol) if by_period(getattr(pol, self.param), t) is not None]
+
+    @property
+    def swept_years(self) -> list[int]:
+        """Years each point sets: ``periods``, or every active year."""
+        return list(self.periods) if self.periods is not None else self.years
+
+
+def plan(inst: Instance, policy: str, param: str, values: Sequence[float], periods: Sequence[int] | None = None,
+         stage: str | None = None) -> Plan:
+    """Check the sweep against the instance; raise InputError (one finding) on the first problem."""
+    pol = find_policy(inst, policy)
+    allowed = numeric_params(pol)
+    kind = pol.kind  # type: ignore[attr-defined]
+    if param not in allowed:
+        raise InputError([finding(YAML_FILE, "-", param,
+                                  f"policy {policy!r} ({kind}) has no numeric parameter {param!r}; expected one of {allowed}")])
+    if not values:
+        raise InputError([finding("--steps", "-", "-", "no values to sweep")])
+    msg = _bad_values(param, values)
+    if msg:
+        raise InputError([finding(YAML_FILE, "-", param, f"policy {policy!r}: {msg}")])
+    if periods is not None:
+        applies = inst.policy_periods(pol)
+        outside = [t for t in periods if t not in inst.periods]
+        if outside:
+            raise InputError([finding("--periods", "-", "-",
+                                      f"year(s) {outside} outside the horizon; expected years from {list(inst.periods)}")])
+        off = [t for t in periods if t not in applies]
+        if off:
+            raise InputError([finding("--periods", "-", "-",
+                                      f"policy {policy!r} does not apply in {off} (its periods: {applies}); "
+                                      "expected years it applies in")])
+    stages = sorted({f.stage for f in inst.facilities.values()})
+    if stage is not None and stage not in stages:
+        raise InputError([finding("--stage", "-", "-", f"unknown stage {stage!r}; expected one of {stages}")])
+    return Plan(inst, pol, param, tuple(values), tuple(periods) if periods is not None else None,
+                stage if stage is not None else relevant_stage(inst, pol))
+
+
+# --------------------------------------------------------------------------------------------
+# one point's row of the frontier
+# --------------------------------------------------------------------------------------------
+
+
+def achieved(r: Run, pol: PolicyBase, years: Sequence[int] = ()) -> dict[int, float]:
+    """What the plan achieves under the swept policy, by year (see ``ACHIEVED``).
+
+    Exports, open facilities and covered tonnes are 0 in any of ``years`` with nothing to count;
+    a share or offtake has a value only in the years with a row in shares.csv / offtakes.csv.
+    """
+    inst, tables = r.instance, r.tables
+    if isinstance(pol, MaxShare):
+        rows = tables["shares"]
+        rows = rows[rows["policy"] == pol.name]
+        return {int(t): float(s) for t, s in zip(rows["period"], rows["share"])}
+    if isinstance(pol, Offtake):
+        rows = tables["offtakes"]
+        rows = rows[rows["policy"] == pol.name]
+        return {int(t): float(q) for t, q in zip(rows["period"], rows["delivered"])}
+    if isinstance(pol, ExportCap):
+        exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
+        to = (inst.group_countries(pol.to_group) if pol.to_group
+              else frozenset(pol.to_countries) if pol.to_countries else None)
+        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
+        out: dict[int, float] = {t: 0.0 for t in years}
+        for o, d, p, t, q in tables["flows"][["origin", "destination", "product", "period", "quantity"]].itertuples(index=False):
+            dc = inst.country_of(d)
+            if p in products and inst.facilities[o].country in exporters and dc not in exporters and (to is None or dc in to):
+                out[int(t)] = out.get(int(t), 0.0) + float(q)
+        return out
+    act = tables["activity"]
+    if isinstance(pol, MaxOpen):
+        rows = act[(act["stage"] == pol.stage) & (act["open"] >= 0.5)]
+        return {t: 0.0 for t in years} | {int(t): float(n) for t, n in rows.groupby("period")["facility"].nunique().items()}
+    if isinstance(pol, (MaxSupplierShare, PriceFloor)):
+        per = act.groupby(["facility", "period"])["activity"].sum()
+        made: dict[int, dict[str, float]] = {}
+        for (f, t), a in per.items():
+            if isinstance(pol, PriceFloor) and f != pol.facility:
+                continue
+            if isinstance(pol, MaxSupplierShare) and inst.facilities[f].stage != pol.stage:
+                continue
+            q = a * inst.outputs[f].get(pol.product, 0.0) if pol.product else a
+            made.setdefault(int(t), {})[f] = float(q)
+        if isinstance(pol, PriceFloor):
+            return {t: 0.0 for t in years} | {t: sum(v.values()) for t, v in made.items()}
+        return {t: (max(v.values()) / sum(v.values()) if sum(v.values()) > 0 else 0.0) for t, v in made.items()}
+    return {}  # pragma: no cover - every policy kind is handled above
+
+
+def _pooled(rows: pd.DataFrame, years: Sequence[int]) -> float:
+    """sum(numerator) / sum(denominator) over ``years`` (NaN when nothing to divide)."""
+    rows = rows[rows["period"].isin(years)]
+    den = float(rows["denominator"].sum())
+    return float(rows["numerator"].sum()) / den if den > 0 else math.nan
+
+
+def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) -> dict[str, Any]:
+    """One row of frontier.csv (see docs/results.md)."""
+    years, swept = p.years, p.swept_years
+    row: dict[str, Any] = {"value": value, "status": r.solution.status.value, "objective": math.nan}
+    row.update({f"cost_{t}": math.nan for t in TERMS})
+    row.update({f"achieved_{t}": math.nan for t in years})
+    row["achieved_share"] = math.nan
+    row.update({f"group_share_{t}": math.nan for t in years})
+    row["group_share"] = math.nan
+    row.update({f"dual_{t}": math.nan for t in years})
+    row.update({"dual_total": math.nan, "dual_discounted": math.nan})
+    if r.solution.status.has_solution:
+        row["objective"] = float(r.solution.objective)
+        for term, v in r.summary["cost_breakdown"].items():
+            if f"cost_{term}" in row:
+                row[f"cost_{term}"] = float(v)
+        for t, v in achieved(r, pol, years).items():
+            if t in years:
+                row[f"achieved_{t}"] = v
+        shares = r.tables["shares"]
+        if isinstance(pol, MaxShare):
+            row["achieved_share"] = _pooled(shares[shares["policy"] == pol.name], swept)
+        if p.stage is not None:
+            overview = shares[(shares["policy"] == "") & (shares["stage"] == p.stage)]
+            for t, s in zip(overview["period"], overview["share"]):
+                if int(t) in years:
+                    row[f"group_share_{int(t)}"] = float(s)
+            row["group_share"] = _pooled(overview, swept)
+        duals = r.tables["duals"]
+        duals = duals[duals["constraint"] == p.kind]
+        if not duals.empty:
+            parts = duals["index"].str.split("|")
+            by_year: dict[int, float] = {}
+            for k, v in zip(parts, duals["value"]):
+                if k[0] == pol.name:
+                    by_year[int(k[-1])] = by_year.get(int(k[-1]), 0.0) + float(v)
+            for t, v in by_year.items():
+                if t in years:
+                    row[f"dual_{t}"] = v
+            in_swept = [t for t in swept if t in by_year]
+            if in_swept:
+                row["dual_total"] = sum(by_year[t] for t in in_swept)
+                row["dual_discounted"] = sum(by_year[t] * p.inst.discount(t) for t in in_swept)
+    row["build_seconds"] = float(r.timings.get("build", math.nan))
+    row["solve_seconds"] = float(r.timings.get("solve", math.nan))
+    row["seconds"] = seconds
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# the knee
+# --------------------------------------------------------------------------------------------
+
+
+def knee(x: Sequence[float], y: Sequence[float], tol: float = 1e-6) -> int | None:
+    """Position (in the given order) of the knee of the frontier through the points (x, y).
+
+    Both axes are normalised to [0, 1] over the points (min-max), the points are taken in
+    increasing x, and the knee is the interior point farthest from the chord joining the first
+    and the last point: where the curve bends most, so that moving the parameter further past it
+    costs disproportionately more. There is none with fewer than three points, when either axis
+    has no spread, or when no point lies more than ``tol`` (in normalised units) off the chord
+    (a straight frontier). Ties go to the first in increasing x.
+    """
+    pts = [(float(a), float(b), i) for i, (a, b) in enumerate(zip(x, y)) if math.isfinite(a) and math.isfinite(b)]
+    if len(pts) < 3:
+        return None
+    pts.sort()
+    xs, ys = [a for a, _, _ in pts], [b for _, b, _ in pts]
+    dx, dy = max(xs) - min(xs), max(ys) - min(ys)
+    if dx <= 0 or dy <= 0:
+        return None
+    nx = [(a - min(xs)) / dx for a in xs]
+    ny = [(b - min(ys)) / dy for b in ys]
+    cx, cy = nx[-1] - nx[0], ny[-1] - ny[0]
+    length = math.hypot(cx, cy)
+    best, where = tol, None
+    for j in range(1, len(pts) - 1):
+        d = abs(cx * (ny[j] - ny[0]) - cy * (nx[j] - nx[0])) / length
+        if d > best:
+            best, where = d, pts[j][2]
+    return where
+
+
+# --------------------------------------------------------------------------------------------
+# the sweep
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    plan: Plan
+    frontier: pd.DataFrame
+    knee: int | None  # row position in frontier, or None
+    out: Path
+    seconds: float
+
+    @property
+    def any_plan(self) -> bool:
+        return bool(self.frontier["status"].isin(PLAN_STATUSES).any())
+
+
+def default_sweep_out(inst: Instance, policy: str, param: str, root: str | Path = "results") -> Path:
+    """``results/<instance>[-<scenario>...]-sweep-<policy>-<param>``."""
+    base = default_out(inst.name, inst.scenario, root)
+    return base.with_name(f"{base.name}-sweep-{policy}-{param}")
+
+
+def _label(p: Plan) -> str:
+    return f"{p.param} of policy {p.policy.name}" + (f" in {', '.join(map(str, p.periods))}" if p.periods else "")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: str, values: Sequence[float], *,
+              periods: Sequence[int] | None = None, stage: str | None = None, opts: SolveOptions = SolveOptions(),
+              out: str | Path | None = None, keep: bool = False, console: Console | None = None) -> SweepResult:
+    """Solve every point, then write the sweep folder (atomically). ``console``: progress and timings."""
+    t_start = time.perf_counter()
+    inst = load_instance(path, list(scenarios))
+    p = plan(inst, policy, param, values, periods, stage)
+    target = Path(out) if out is not None else default_sweep_out(inst, policy, param)
+    rows: list[dict[str, Any]] = []
+    width = max(2, len(str(len(p.values))))
+    with staged_folder(target) as tmp:
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[last]}"), console=console, disable=console is None)
+        with progress:
+            task = progress.add_task(f"sweep {_label(p)}", total=len(p.values), last="")
+            for i, value in enumerate(p.values):
+                progress.update(task, description=f"{p.param} = {_fmt(value)}")
+                point = p.instance_at(value)
+                pol = point.policy(p.policy.name)
+                t0 = time.perf_counter()
+                r = run(inst.folder, inst.scenario, opts, explain_infeasible=False, instance=point)
+                if keep:
+                    r.summary["sweep"] = {"policy": pol.name, "param": p.param, "value": value,
+                                          "periods": list(p.periods) if p.periods is not None else None}
+                    write_results(r, tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}")
+                r.built = None  # the model is not needed any more: keep memory flat over the sweep
+                row = point_row(p, pol, value, r, time.perf_counter() - t0)
+                rows.append(row)
+                cost = f"{row['objective']:,.0f} USD" if row["status"] in PLAN_STATUSES else "no plan"
+                if console is not None:
+                    progress.console.print(
+                        f"{p.param} {_fmt(value)}: {row['status']}, {cost}; solve {row['solve_seconds']:.2f}s, "
+                        f"point {row['seconds']:.2f}s", markup=False, highlight=False)
+                progress.update(task, advance=1, last=f"last solve {row['solve_seconds']:.2f}s")
+        frontier = pd.DataFrame(rows)
+        ok = frontier["status"].isin(PLAN_STATUSES)
+        k_pos = knee(frontier.loc[ok, "value"].tolist(), frontier.loc[ok, "objective"].tolist())
+        k = int(frontier.index[ok][k_pos]) if k_pos is not None else None
+        frontier["knee"] = [i == k for i in range(len(frontier))]
+        frontier.to_csv(tmp / FRONTIER, index=False)
+        seconds = time.perf_counter() - t_start
+        write_json(tmp / SWEEP_JSON, _meta(p, frontier, k, seconds, opts, keep))
+        spec = plot_spec(p, k)
+        plots.frontier_png(frontier, tmp / PNG, spec)
+        plots.frontier_html(frontier, tmp / HTML, spec)
+    return SweepResult(p, frontier, k, target, time.perf_counter() - t_start)
+
+
+def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
+    unit = PARAM_UNITS[p.param]
+    panels = [("value", f"{_label(p)} ({unit})")]
+    if p.kind == "max_share":
+        panels.append(("achieved_share", f"achieved share under {p.policy.name} (pooled over swept years)"))
+    elif p.stage is not None:
+        panels.append(("group_share", f"{p.inst.provenance_group} share of stage {p.stage} (pooled over swept years)"))
+    where = p.inst.name + (f" [{'+'.join(p.inst.scenario)}]" if p.inst.scenario else "")
+    return plots.FrontierSpec(panels=panels, title=f"{where}: total cost vs {_label(p)}", knee=k,
+                              hover=("value", "dual_total", "solve_seconds"))
+
+
+def _meta(p: Plan, frontier: pd.DataFrame, k: int | None, seconds: float, opts: SolveOptions, keep: bool) -> dict[str, Any]:
+    what, unit = ACHIEVED[p.kind]
+    return {
+        "instance": {"name": p.inst.name, "path": str(p.inst.folder), "scenario": list(p.inst.scenario)},
+        "policy": p.policy.name,
+        "kind": p.kind,
+        "param": p.param,
+        "unit": PARAM_UNITS[p.param],
+        "values": list(p.values),
+        "periods": list(p.swept_years),
+        "years": p.years,
+        "achieved": {"measures": what, "unit": unit},
+        "stage": p.stage,
+        "group": p.inst.provenance_group,
+        "knee": None if k is None else {"value": float(frontier.loc[k, "value"]), "objective": float(frontier.loc[k, "objective"])},
+        "statuses": {str(s): int(n) for s, n in frontier["status"].value_counts().items()},
+        "seconds": round(seconds, 4),
+        "solve_seconds": round(float(frontier["solve_seconds"].sum()), 4),
+        "options": {k_: v for k_, v in opts.as_dict().items() if k_ != "log"},
+        "points_kept": keep,
+    }
+
+
+def print_frontier(result: SweepResult, console: Console) -> None:
+    """The frontier as a table, the knee and where it was written."""
+    p, f = result.plan, result.frontier
+    tab = Table(title=f"frontier: {_label(p)}")
+    for c in (p.param, "status", "objective USD", "achieved", "dual total", "solve s"):
+        tab.add_column(c, justify="left" if c == "status" else "right")
+    achieved_cols = [f"achieved_{t}" for t in p.swept_years if f"achieved_{t}" in f]
+    for i, row in f.iterrows():
+        has = row["status"] in PLAN_STATUSES
+        ach = row[achieved_cols].mean() if achieved_cols and has else math.nan
+        tab.add_row(
+            _fmt(row["value"]) + (" (knee)" if row["knee"] else ""), row["status"],
+            f"{row['objective']:,.0f}" if has else "-",
+            "-" if math.isnan(ach) else (f"{ach:.1%}" if ACHIEVED[p.kind][1] == "fraction" else f"{ach:,.1f}"),
+            "-" if math.isnan(row["dual_total"]) else f"{row['dual_total']:,.0f}",
+            f"{row['solve_seconds']:.2f}",
+        )
+    console.print(tab)
+    if result.knee is not None:
+        k = f.loc[result.knee]
+        console.print(f"knee: {p.param} {_fmt(k['value'])} at {k['objective']:,.0f} USD", markup=False)
+    else:
+        console.print("knee: none (fewer than three plans, or a straight frontier)", markup=False)
+    console.print(f"sweep: {len(f)} points in {result.seconds:.1f}s (solves {f['solve_seconds'].sum():.1f}s); "
+                  f"results {result.out}", markup=False)
+
+
+def read_frontier(folder: str | Path) -> pd.DataFrame:
+    """frontier.csv of a sweep folder."""
+    return pd.read_csv(Path(folder) / FRONTIER)
+
+
+def read_meta(folder: str | Path) -> dict[str, Any]:
+    return json.loads((Path(folder) / SWEEP_JSON).read_text())
