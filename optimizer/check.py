@@ -122,8 +122,9 @@ def num(x: float | None) -> str:
 # ============================================================================================
 
 
-def results_folder(path: Path) -> Path:
+def results_folder(path: str | Path) -> Path:
     """The results folder (``path`` itself, or the folder of a ``summary.json`` given directly)."""
+    path = Path(path)
     if path.is_file() and path.name == SUMMARY:
         return path.parent
     if not path.is_dir():

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 import pandas as pd
 
 from .atomic import staged_folder
+from .check import read_summary, results_folder
 from .errors import Finding, InputError, finding
 from .write import write_json
 
@@ -149,29 +149,10 @@ def plan_from_run(run: Any, name: str | None = None) -> Plan:
     return Plan(name or scenario_key(run.instance.scenario), summary, _normalise(tables))
 
 
-def results_folder(path: str | Path) -> Path:
-    """The results folder (``path``, or the folder of a ``summary.json`` given directly)."""
-    path = Path(path)
-    if path.is_file() and path.name == SUMMARY:
-        return path.parent
-    if not path.is_dir():
-        raise InputError([finding(str(path), "-", "-", "no such results folder")])
-    if not (path / SUMMARY).is_file():
-        raise InputError([finding(str(path / SUMMARY), "-", "-",
-                                  "no summary.json: not a results folder written by `m2m solve`")])
-    return path
-
-
 def read_plan(path: str | Path, name: str | None = None) -> Plan:
     """A results folder as a plan named after the folder; raise InputError if it cannot be read."""
-    folder = results_folder(path)
-    spath = folder / SUMMARY
-    try:
-        summary = json.loads(spath.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError([finding(str(spath), exc.lineno, "-", f"not valid JSON: {exc.msg}")]) from None
-    if not isinstance(summary, dict):
-        raise InputError([finding(str(spath), 1, "-", "expected a JSON object")])
+    folder = results_folder(Path(path))
+    summary = read_summary(folder)
     plan = Plan(name or folder.resolve().name, summary)
     if plan.status in SOLVED:
         findings: list[Finding] = []
