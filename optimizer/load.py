@@ -86,6 +86,32 @@ class RawTable:
     readable: bool = True
 
 
+def _new_table(name: str, display: str, header: list[str], findings: list[Finding]) -> RawTable:
+    """A table with its header read; a column named twice is reported (its first cell counts)."""
+    columns = [h.strip() for h in header]
+    seen: set[str] = set()
+    for c in columns:
+        if c and c in seen:
+            findings.append(finding(display, 1, c, "column appears twice in the header; expected each column once"))
+        seen.add(c)
+    return RawTable(name, display, columns)
+
+
+def _add_row(table: RawTable, row: int, cells: list[str], too_wide: str, findings: list[Finding]) -> None:
+    """One data row (skipped when blank); cells beyond the header make it ``broken``."""
+    if not any(cell.strip() for cell in cells):
+        return
+    width = len(table.columns)
+    broken = len(cells) > width and any(c.strip() for c in cells[width:])
+    if broken:
+        findings.append(finding(table.file, row, "-", too_wide))
+    values: dict[str, str] = {}
+    for i, c in enumerate(table.columns):
+        if c and c not in values:
+            values[c] = cells[i].strip() if i < len(cells) else ""
+    table.rows.append(RawRow(table.file, str(row), values, broken=broken))
+
+
 def _read_csv(path: Path, display: str, name: str, findings: list[Finding]) -> RawTable | None:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -103,16 +129,10 @@ def _read_csv(path: Path, display: str, name: str, findings: list[Finding]) -> R
     except csv.Error as exc:
         findings.append(finding(display, 1, "-", f"malformed CSV header: {exc}"))
         return None
-    columns = [h.strip() for h in header]
-    if not any(columns):
+    if not any(h.strip() for h in header):
         findings.append(finding(display, 1, "-", "the file is empty; expected a header row with the table's columns on line 1"))
         return None
-    table = RawTable(name, display, columns)
-    seen: set[str] = set()
-    for c in columns:
-        if c and c in seen:
-            findings.append(finding(display, 1, c, "column appears twice in the header; expected each column once"))
-        seen.add(c)
+    table = _new_table(name, display, header, findings)
     lineno = reader.line_num + 1
     while True:
         try:
@@ -123,20 +143,9 @@ def _read_csv(path: Path, display: str, name: str, findings: list[Finding]) -> R
             findings.append(finding(display, reader.line_num, "-", f"malformed CSV: {exc}"))
             break
         start, lineno = lineno, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        broken = len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):])
-        if broken:
-            findings.append(finding(
-                display, start, "-",
-                f"row has {len(cells)} cells but the header has {len(columns)} columns; "
-                f"expected at most {len(columns)} (is there an unquoted comma in a value?)",
-            ))
-        values: dict[str, str] = {}
-        for i, c in enumerate(columns):
-            if c and c not in values:  # a repeated column is reported above; its first cell counts
-                values[c] = cells[i].strip() if i < len(cells) else ""
-        table.rows.append(RawRow(display, str(start), values, broken=broken))
+        _add_row(table, start, cells,
+                 f"row has {len(cells)} cells but the header has {len(table.columns)} columns; "
+                 f"expected at most {len(table.columns)} (is there an unquoted comma in a value?)", findings)
     return table
 
 
@@ -147,28 +156,11 @@ def _read_sheet(sheet: Any, display: str, name: str, findings: list[Finding]) ->
     if not rows or rows[0][0] != 1 or not any(c.strip() for c in rows[0][1]):
         findings.append(finding(display, 1, "-", "the sheet has no header; expected the table's columns in row 1"))
         return None
-    columns = [h.strip() for h in rows[0][1]]
-    table = RawTable(name, display, columns)
-    seen: set[str] = set()
-    for c in columns:
-        if c and c in seen:
-            findings.append(finding(display, 1, c, "column appears twice in the header; expected each column once"))
-        seen.add(c)
+    table = _new_table(name, display, rows[0][1], findings)
     for n, cells in rows[1:]:
-        if not any(cell.strip() for cell in cells):
-            continue
-        broken = len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):])
-        if broken:
-            findings.append(finding(
-                display, n, "-",
-                f"row has a value in column {len(cells)} but the header has {len(columns)} columns; "
-                f"expected at most {len(columns)} (give the column a header in row 1, or clear the cell)",
-            ))
-        values: dict[str, str] = {}
-        for i, c in enumerate(columns):
-            if c and c not in values:
-                values[c] = cells[i].strip() if i < len(cells) else ""
-        table.rows.append(RawRow(display, str(n), values, broken=broken))
+        _add_row(table, n, cells,
+                 f"row has a value in column {len(cells)} but the header has {len(table.columns)} columns; "
+                 f"expected at most {len(table.columns)} (give the column a header in row 1, or clear the cell)", findings)
     return table
 
 
