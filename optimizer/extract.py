@@ -129,7 +129,7 @@ def unmet_table(b: Built) -> pd.DataFrame:
     rows = []
     for d in b.inst.demands:
         k = (d.customer, d.product, d.period)
-        delivered = sum(_v(var) for _o, _g, var in _inflows(b, k))
+        delivered = sum(_v(var) for _o, _g, var in b.flows_in.get(k, []))
         unmet = _v(m.unmet[k]) if k in m.unmet else 0.0
         rows.append({
             "customer": d.customer, "product": d.product, "period": d.period, "provenance": d.provenance,
@@ -137,16 +137,6 @@ def unmet_table(b: Built) -> pd.DataFrame:
             "penalty": float("nan") if d.penalty is None else d.penalty,
         })
     return _frame("unmet", rows)
-
-
-def _inflows(b: Built, k: tuple[str, str, int]) -> list[tuple[str, str, Any]]:
-    index = getattr(b, "_inflow_index", None)
-    if index is None:
-        index = {}
-        for (o, d, p, g, t), var in b.model.flow.items():
-            index.setdefault((d, p, t), []).append((o, g, var))
-        b._inflow_index = index  # type: ignore[attr-defined]
-    return index.get(k, [])
 
 
 def surplus_table(b: Built) -> pd.DataFrame:
@@ -201,7 +191,7 @@ def offtakes_table(b: Built) -> pd.DataFrame:
             q = by_period(pol.quantity, t)
             if q is None:
                 continue
-            delivered = sum(_v(var) for o, g, var in _inflows(b, (pol.customer, pol.product, t))
+            delivered = sum(_v(var) for o, g, var in b.flows_in.get((pol.customer, pol.product, t), [])
                             if inst.offtake_counts(pol, o, g))
             rows.append({"policy": pol.name, "customer": pol.customer, "product": pol.product, "period": t,
                          "provenance": pol.provenance, "required": q, "delivered": delivered,

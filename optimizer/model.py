@@ -120,6 +120,8 @@ class Built:
     #: Constraint families that only strengthen the LP relaxation of a MILP (valid inequalities
     #: implied once the integers are integral); left out of the LP that prices a MILP.
     strengthening: set[str] = field(default_factory=set)
+    #: (destination, product, period) -> [(origin, tag, flow variable)]: what arrives where.
+    flows_in: dict[tuple[str, str, int], list[tuple[str, str, object]]] = field(default_factory=dict)
 
     def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
         if terms or constant:
@@ -230,10 +232,9 @@ class _Builder:
         for (f, g, t), v in self.x.items():
             self.acts_of[f, t].append((g, v))
         self.flows_in: dict[tuple[str, str, int], list[tuple[str, str, object]]] = defaultdict(list)
-        self.flows_out: dict[tuple[str, str, int], list[tuple[str, str, object]]] = defaultdict(list)
         for (o, d, p, g, t), v in self.F.items():
             self.flows_in[d, p, t].append((o, g, v))
-            self.flows_out[o, p, t].append((d, g, v))
+        self.built.flows_in = self.flows_in
         self.lane = {(l.origin, l.destination, l.product): l for l in inst.lanes}
 
     # ---- helpers ----------------------------------------------------------------------------

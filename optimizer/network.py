@@ -92,7 +92,7 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
     for i, p in enumerate(inst.policies):
         if isinstance(p, Offtake) and p.customer in inst.customers:
             upstream = clean_allowed if p.provenance == "clean" else everything
-            ok = runnable(inst, upstream)
+            ok = ok_clean if p.provenance == "clean" else ok_all  # a clean offtake tracks provenance
             last = {f for f in upstream if (p.countries is None or inst.facilities[f].country in p.countries)
                     and (p.facilities is None or f in p.facilities)}
             parts = (["in the provenance group"] if p.provenance == "clean" else []) + (
