@@ -40,6 +40,7 @@ from .schema import (
     POLICY_KINDS,
     SCENARIO_SCALARS,
     TABLES,
+    policy_value_problem,
     ExportCap,
     InstanceHeader,
     MaxShare,
@@ -918,12 +919,9 @@ def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[Polic
                         bad(column, f"year {y} is outside the horizon; expected years from {periods}")
             values = list(value.values()) if isinstance(value, dict) else ([] if value is None else [value])
             for v in values:
-                if column == "share" and not 0 <= v <= 1:
-                    bad(column, f"got {v}; expected a fraction between 0 and 1")
-                elif column in ("quantity", "count", "floor") and v < 0:
-                    bad(column, f"got {v}; expected a number >= 0")
-                elif column == "count" and v != int(v):
-                    bad(column, f"got {v}; expected a whole number of facilities")
+                expected = policy_value_problem(column, v)
+                if expected is not None:
+                    bad(column, f"got {v}; expected {expected}")
         s = getattr(p, "stage", None)
         if s is not None and unknown(stages, s):
             bad("stage", f"unknown stage {s!r}; expected one of {sorted(stages or ())} (the stage column of {file['facilities']})")

@@ -217,6 +217,21 @@ TABLES: dict[str, TableSpec] = {
 ByPeriod = Union[float, dict[int, float]]
 
 
+def policy_value_problem(param: str, value: float) -> str | None:
+    """What a policy parameter's value should be, when ``value`` is not (None when it is fine).
+
+    The one rule for policy numbers, used by the loader and by sweeps: a share is a fraction,
+    quantities, counts and floors are not negative, and a count is whole.
+    """
+    if param == "share" and not 0 <= value <= 1:
+        return "a fraction between 0 and 1"
+    if param in ("quantity", "count", "floor") and value < 0:
+        return "a number >= 0"
+    if param == "count" and value != int(value):
+        return "a whole number of facilities"
+    return None
+
+
 class PolicyBase(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 

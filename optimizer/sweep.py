@@ -38,7 +38,7 @@ from .instance import Instance, by_period
 from .load import YAML_FILE, load_instance
 from .model import COST_TERMS
 from .pipeline import Run, run
-from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor
+from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor, policy_value_problem
 from .solver import SolveOptions
 from .atomic import staged_folder
 from .write import default_out, write_json, write_results
@@ -112,14 +112,9 @@ def numeric_params(pol: PolicyBase) -> list[str]:
 
 def _bad_values(param: str, values: Sequence[float]) -> str | None:
     """The loader's rule for the parameter, applied to the sweep's values (None: all fine)."""
-    if param == "share":
-        bad, expect = [v for v in values if not 0 <= v <= 1], "a fraction between 0 and 1"
-    elif param in ("quantity", "floor"):
-        bad, expect = [v for v in values if v < 0], "a number >= 0"
-    elif param == "count":
-        bad, expect = [v for v in values if v < 0 or v != int(v)], "a whole number of facilities >= 0"
-    else:
-        bad, expect = [], ""
+    bad = [v for v in values if math.isfinite(v) and policy_value_problem(param, v) is not None]
+    expect = {"share": "a fraction between 0 and 1", "quantity": "a number >= 0", "floor": "a number >= 0",
+              "count": "a whole number of facilities >= 0"}.get(param, "")
     bad += [v for v in values if not math.isfinite(v)]
     if not bad:
         return None
