@@ -107,7 +107,7 @@ class LaneRow(Row):
     origin: Name = col("Shipping facility (must make the product).")
     destination: Name = col("Receiving facility (must use the product) or customer (in demands.csv).")
     product: Name = col("Product shipped.")
-    cost: float = col("Transport and handling cost.", "USD/t", default=0.0)
+    cost: float = col("Transport and handling cost.", "USD/t", default=0.0, ge=0)
     tariff: float = col("Import duty or other per-tonne charge.", "USD/t", default=0.0, ge=0)
     capacity: float | None = col("Lane limit (blank: unlimited).", "t/yr", default=None, ge=0)
 
@@ -156,7 +156,7 @@ class LanePeriodRow(Row):
     destination: Name = col("Lane destination.")
     product: Name = col("Lane product.")
     period: int = col("Year.", "year")
-    cost: float | None = col("Transport cost in that year (blank: the lane's).", "USD/t", default=None)
+    cost: float | None = col("Transport cost in that year (blank: the lane's).", "USD/t", default=None, ge=0)
     tariff: float | None = col("Tariff in that year (blank: the lane's).", "USD/t", default=None, ge=0)
     capacity: float | None = col("Lane limit in that year (blank: the lane's).", "t/yr", default=None, ge=0)
 

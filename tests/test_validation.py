@@ -280,6 +280,9 @@ CELLS = [
     ("facilities", 0, {"stage": ""}, 2, "stage", "a value is required"),
     ("demands", 1, {"quantity": ""}, 3, "quantity", "a value is required"),
     ("lanes", 0, {"tariff": "-1"}, 2, "tariff", ">= 0"),
+    ("lanes", 1, {"cost": "-0.5"}, 3, "cost", "expected a number >= 0"),
+    ("lanes", 2, {"capacity": "-10"}, 4, "capacity", "expected a number >= 0"),
+    ("demands", 1, {"quantity": "-40"}, 3, "quantity", "expected a number >= 0"),
     ("demands", 0, {"period": "20x5"}, 2, "period", "expected a whole number"),
     ("facilities", 0, {"first_year": "2030", "last_year": "2025"}, 2, "last_year", "no earlier than first_year (2030)"),
     ("facilities", 0, {"first_year": "2025.5"}, 2, "first_year", "whole number"),
@@ -449,10 +452,16 @@ def test_lane_periods_period_outside_horizon(inst: Path) -> None:
     only(problems(inst), "lane_periods.csv", 2, "period", "period 2026 is outside the horizon")
 
 
-def test_lane_periods_negative_tariff(inst: Path) -> None:
+@pytest.mark.parametrize("column", ["tariff", "cost", "capacity"])
+def test_lane_periods_negative_money_or_capacity(inst: Path, column: str) -> None:
     write_table(inst / "lane_periods.csv", [{"origin": "mine_us", "destination": "plant", "product": "ore",
-                                              "period": 2025, "tariff": -1}])
-    only(problems(inst), "lane_periods.csv", 2, "tariff", "expected a number >= 0")
+                                              "period": 2025, column: -1}])
+    only(problems(inst), "lane_periods.csv", 2, column, "expected a number >= 0")
+
+
+def test_negative_surplus_value_is_a_disposal_cost_and_allowed(inst: Path) -> None:
+    set_cell(inst, "products", 0, surplus_value="-25")
+    assert load_instance(inst).products["ore"].surplus_value == -25.0
 
 
 def test_expansion_facility_unknown(inst: Path) -> None:
