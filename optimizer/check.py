@@ -62,7 +62,8 @@ RESULT_COLUMNS: dict[str, dict[str, str]] = {
               "unmet": NUM, "penalty": OPTIONAL},
     "surplus": {"facility": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM,
                 "value_per_t": NUM, "value": NUM},
-    "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM},
+    "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM, "years": INT,
+              "weight": NUM},
     "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": NUM, "capex": NUM},
     "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
                  "required": NUM, "delivered": NUM, "short": NUM},
@@ -933,8 +934,9 @@ class Checker:
         return {term: max([abs(v) for v in vs] + [0.0]) for term, vs in values.items()}
 
     def check_costs(self) -> None:
-        """costs.csv: each (term, year) cost equals its recomputation, discount_factor = (1+r)^-(t-t0),
-        discounted = cost x discount_factor; a term missing from costs.csv must recompute to 0."""
+        r"""costs.csv: each (term, period) cost equals its recomputation, discount_factor = (1+r)^-(t-t0),
+        years = :math:`n_t`, weight = :math:`w_t = \sum_{k<n_t} d_{t+k}`, discounted = cost x weight;
+        a term missing from costs.csv must recompute to 0."""
         inst = self.inst
         expected = self.recomputed_costs
         coefficient = self.cost_coefficients()
@@ -951,8 +953,9 @@ class Checker:
                     continue
                 self.eq("costs", label, "costs.csv cost", row["cost"], "recomputed", want, coefficient[term])
                 self.eq("costs", label, "discount_factor", row["discount_factor"], "(1+r)^-(t-t0)", inst.discount(t))
-                self.eq("costs", label, "discounted", row["discounted"], "cost x discount_factor",
-                        row["cost"] * row["discount_factor"])
+                self.eq("costs", label, "years", row["years"], "years the period stands for", inst.years(t))
+                self.eq("costs", label, "weight", row["weight"], "discounted years of the period", inst.weight(t))
+                self.eq("costs", label, "discounted", row["discounted"], "cost x weight", row["cost"] * row["weight"])
         for (term, t), row in rows.items():
             self.count("costs")
             if term == VIOLATION_TERM:
@@ -961,14 +964,14 @@ class Checker:
                 self.fail("costs", f"{term} {t}", "unknown cost term or year")
 
     def check_objective(self) -> None:
-        r"""summary.json: objective = :math:`\sum_{\text{term},t} d_t C_{\text{term},t}` (USD, recomputed),
+        r"""summary.json: objective = :math:`\sum_{\text{term},t} w_t C_{\text{term},t}` (USD, recomputed),
         and each cost_breakdown entry = its term's discounted sum."""
         inst = self.inst
         expected = self.recomputed_costs
         by_term: dict[str, float] = defaultdict(float)
         for (term, t), c in expected.items():
-            by_term[term] += c * inst.discount(t)
-        magnitude = sum(abs(c * inst.discount(t)) for (_term, t), c in expected.items()) \
+            by_term[term] += c * inst.weight(t)
+        magnitude = sum(abs(c * inst.weight(t)) for (_term, t), c in expected.items()) \
             + max(self.cost_coefficients().values(), default=0.0)
         total = sum(by_term.values())
         objective = self.summary.get("objective")

@@ -109,13 +109,15 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
               help="LP algorithm (auto: dual simplex below 20k columns, IPX above).")
 @click.option("--iis", is_flag=True, help="If infeasible, also ask HiGHS for an irreducible infeasible subsystem.")
 @click.option("--update-expected", is_flag=True, help="Rewrite this scenario's entry in the instance's expected.json.")
+@click.option("--reason", help="Why a pinned entry changes (required by --update-expected when pinned figures move; "
+                               "recorded, dated, in expected-changes.md).")
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
 @click.option("--quiet", "-q", is_flag=True, help="No console summary.")
 @click.option("--excel", is_flag=True, help="Also write the results as one workbook, results.xlsx, in the results folder.")
 @polite
 def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limit: float | None, mip_gap: float | None,
-          threads: int | None, algorithm: str, iis: bool, update_expected: bool, log: bool, quiet: bool,
-          excel: bool) -> int:
+          threads: int | None, algorithm: str, iis: bool, update_expected: bool, reason: str | None, log: bool,
+          quiet: bool, excel: bool) -> int:
     """Solve an instance (a folder or an .xlsx workbook) and write its results folder."""
     from . import expected
     from .excel import write_results_book
@@ -130,12 +132,17 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
     r = run(instance, _scenarios(scenario), opts)
     target = out if out is not None else default_out(r.instance.name, r.instance.scenario)
+    pinned = None
+    if update_expected:  # before anything is written: a refused re-pin writes nothing
+        try:
+            pinned = expected.update(r.instance.folder, r, reason)
+        except expected.ReasonRequired as exc:
+            raise InputError([finding(str(r.instance.folder / expected.FILE), "-", "--reason", str(exc))]) from None
     write_results(r, target, extra_writers=[write_results_book] if excel else [])
     if not quiet:
         print_summary(r, target, out_console)
-    if update_expected:
-        path = expected.update(r.instance.folder, r)
-        out_console.print(f"updated {path} [{expected.key(r.instance.scenario)}]", markup=False)
+    if pinned is not None:
+        out_console.print(f"updated {pinned} [{expected.key(r.instance.scenario)}]", markup=False)
     return EXIT_OK if r.solution.status.has_solution else EXIT_NO_SOLUTION
 
 

@@ -37,7 +37,7 @@ EXAMPLE_YAML = """\
 format: 1
 name: example_chain
 description: Illustrative two-period chain; numbers are not calibrated.
-periods: [2025, 2030]
+periods: [2025, 2030]              # each stands for 5 years: 2025-2029 and 2030-2034
 discount_rate: 0.05
 provenance_group: covered          # countries.csv: groups contains `covered`
 tables:

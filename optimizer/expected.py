@@ -3,10 +3,15 @@
 One entry per scenario combination (``base`` for none): status, objective, model size and
 the key figures (cost terms, shares, offtakes, unmet demand, policy and demand duals).
 ``m2m solve --update-expected`` rewrites an entry; the regression suite compares every entry.
+
+A re-pin needs a reason: when an entry that was pinned before changes, ``--reason`` is
+required, and every number that moved is appended, dated and with the reason, to
+``expected-changes.md`` beside ``expected.json`` (a first pin is recorded there too).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from pathlib import Path
@@ -15,6 +20,7 @@ from typing import Any
 from .pipeline import Run
 
 FILE = "expected.json"
+CHANGES = "expected-changes.md"
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
 PINNED_DUALS = ("demand_balance", "max_share", "offtake", "export_cap")
@@ -52,12 +58,72 @@ def read(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def update(folder: Path, run: Run) -> Path:
-    """Rewrite this run's entry in ``expected.json`` (other entries are kept)."""
+class ReasonRequired(ValueError):
+    """A pinned entry would change and no reason was given."""
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as ``a.b.c -> leaf`` (lists are leaves)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: value}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    return a == b
+
+
+def moved(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Every pinned figure that differs between two entries, as ``key: old -> new`` lines."""
+    a, b = _flat(old), _flat(new)
+    lines = []
+    for k in sorted(set(a) | set(b)):
+        if k not in b:
+            lines.append(f"{k}: {a[k]!r} -> (no longer pinned)")
+        elif k not in a:
+            lines.append(f"{k}: (new) -> {b[k]!r}")
+        elif not _same(a[k], b[k]):
+            lines.append(f"{k}: {a[k]!r} -> {b[k]!r}")
+    return lines
+
+
+def update(folder: Path, run: Run, reason: str | None = None, today: datetime.date | None = None) -> Path:
+    """Rewrite this run's entry in ``expected.json`` (other entries are kept).
+
+    A change to an entry that was pinned before needs ``reason``; the moved figures are appended
+    to ``expected-changes.md`` with the date and the reason.  Raises :class:`ReasonRequired`
+    (nothing written) when the entry changes and no reason is given.
+    """
     data = read(folder)
-    data[key(run.instance.scenario)] = entry(run)
+    name = key(run.instance.scenario)
+    new = entry(run)
+    old = data.get(name)
+    lines = moved(old, new) if old is not None else []
+    if old is not None and not lines:
+        return Path(folder) / FILE  # nothing moved: nothing to record
+    if old is not None and not (reason or "").strip():
+        raise ReasonRequired(f"{len(lines)} pinned figure(s) of [{name}] would change (first: {lines[0]}); "
+                             "say why with --reason")
+    data[name] = new
     path = Path(folder) / FILE
     path.write_text(json.dumps(dict(sorted(data.items())), indent=2, sort_keys=False) + "\n")
+    day = (today or datetime.date.today()).isoformat()
+    log = Path(folder) / CHANGES
+    head = "" if log.exists() else (
+        f"# Changes to {FILE}\n\nEvery re-pin of a figure in `{FILE}`, dated, with its reason "
+        "(written by `m2m solve --update-expected --reason ...`).\n")
+    body = [f"\n## {day} [{name}]\n\n"]
+    if old is None:
+        body.append("First pinned." + (f" {reason.strip()}" if reason and reason.strip() else "") + "\n")
+    else:
+        body.append(f"Reason: {reason.strip()}\n\n" + "".join(f"- `{line}`\n" for line in lines))
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(head + "".join(body))
     return path
 
 

@@ -29,7 +29,7 @@ COLUMNS: dict[str, list[str]] = {
     "shares": ["policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding"],
     "offtakes": ["policy", "customer", "product", "period", "provenance", "required", "delivered", "short"],
     "duals": ["constraint", "index", "value", "unit", "meaning"],
-    "costs": ["term", "period", "cost", "discount_factor", "discounted"],
+    "costs": ["term", "period", "cost", "discount_factor", "discounted", "years", "weight"],
     "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex"],
 }
 
@@ -207,8 +207,9 @@ def costs_table(b: Built) -> pd.DataFrame:
             if expr is None:
                 continue
             cost = float(pyo.value(expr)) + 0.0  # no negative zeros in the tables
-            d = b.discount(t)
-            rows.append({"term": term, "period": t, "cost": cost, "discount_factor": d, "discounted": cost * d})
+            w = b.weight(t)
+            rows.append({"term": term, "period": t, "cost": cost, "discount_factor": b.inst.discount(t),
+                         "discounted": cost * w, "years": b.inst.years(t), "weight": w})
     return _frame("costs", rows)
 
 

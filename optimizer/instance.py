@@ -45,6 +45,8 @@ class Instance:
     description: str
     folder: Path
     periods: tuple[int, ...]
+    #: Years each period stands for (every period has an entry; see ``schema.period_lengths``).
+    period_years: dict[int, int]
     discount_rate: float
     provenance_group: str
     countries: dict[str, CountryRow]
@@ -66,8 +68,24 @@ class Instance:
 
     # ---- time -------------------------------------------------------------------------------
     def discount(self, period: int) -> float:
-        """Discount factor d_t = (1 + r)^-(t - t0)."""
+        """Discount factor d_t = (1 + r)^-(t - t0) of a year."""
         return (1.0 + self.discount_rate) ** -(period - self.periods[0])
+
+    def years(self, period: int) -> int:
+        """Years period t stands for, n_t."""
+        return self.period_years[period]
+
+    def weight(self, period: int) -> float:
+        r"""Weight of a period's per-year cost in the objective: :math:`w_t = \sum_{k=0}^{n_t-1} d_{t+k}`.
+
+        The discounted sum over the years the period stands for (n_t for no discounting).
+        """
+        return sum(self.discount(period + k) for k in range(self.years(period)))
+
+    @property
+    def horizon_end(self) -> int:
+        """Last year the horizon stands for: the last period plus its years, minus one."""
+        return self.periods[-1] + self.years(self.periods[-1]) - 1
 
     def policy_periods(self, policy: PolicyBase) -> list[int]:
         return [t for t in self.periods if policy.periods is None or t in policy.periods]

@@ -39,6 +39,7 @@ from .instance import Instance
 from .schema import (
     POLICY_KINDS,
     SCENARIO_SCALARS,
+    period_lengths,
     TABLES,
     policy_value_problem,
     ExportCap,
@@ -1048,6 +1049,7 @@ def _load(ld: _Loader, scenarios: Iterable[str], check_network: bool) -> Instanc
         description=header.description,
         folder=folder.resolve(),
         periods=tuple(header.periods),
+        period_years=period_lengths(header.periods, header.period_years),
         discount_rate=header.discount_rate,
         provenance_group=header.provenance_group,
         countries={r.country: r for _, r in rows["countries"]},

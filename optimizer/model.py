@@ -127,8 +127,9 @@ class Built:
         if terms or constant:
             self.costs.setdefault(term, {})[period] = lin(terms, constant)
 
-    def discount(self, period: int) -> float:
-        return self.inst.discount(period)
+    def weight(self, period: int) -> float:
+        """Objective weight of a period's per-year quantities: the discounted years it stands for."""
+        return self.inst.weight(period)
 
 
 # ============================================================================================
@@ -327,7 +328,7 @@ class _Builder:
         self.register(
             "product_balance", "USD/t",
             lambda k: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
-            lambda k, b: 1.0 / b.discount(k[3]),
+            lambda k, b: 1.0 / b.weight(k[3]),
         )
 
     def demand_balance(self) -> None:
@@ -353,7 +354,7 @@ class _Builder:
         self.register(
             "demand_balance", "USD/t",
             lambda k: f"marginal delivered cost of {k[1]} at {k[0]} in {k[2]}",
-            lambda k, b: 1.0 / b.discount(k[2]),
+            lambda k, b: 1.0 / b.weight(k[2]),
         )
 
     def capacity_limit(self) -> None:
@@ -386,7 +387,7 @@ class _Builder:
         self.register(
             "capacity_limit", "USD per unit of activity/yr",
             lambda k: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
-            lambda k, b: -1.0 / b.discount(k[1]),
+            lambda k, b: -1.0 / b.weight(k[1]),
         )
 
     def activity_floor(self) -> None:
@@ -415,7 +416,7 @@ class _Builder:
         self.register(
             "activity_floor", "USD per unit of activity/yr",
             lambda k: f"cost of one more unit/yr of must-run at {k[0]} in {k[1]}",
-            lambda k, b: 1.0 / b.discount(k[1]),
+            lambda k, b: 1.0 / b.weight(k[1]),
         )
 
     def candidate_flow_link(self) -> None:
@@ -499,7 +500,7 @@ class _Builder:
         self.register(
             "lane_capacity", "USD/t",
             lambda k: f"value of one more t/yr of {k[2]} on lane {k[0]} -> {k[1]} in {k[3]}",
-            lambda k, b: -1.0 / b.discount(k[3]),
+            lambda k, b: -1.0 / b.weight(k[3]),
         )
 
     # ---- policies ---------------------------------------------------------------------------
@@ -584,7 +585,7 @@ class _Builder:
         self.register(
             "max_share", "USD/yr per percentage point",
             lambda k: f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}",
-            lambda k, b: -pyo.value(b.share_rows[k]["den"]) / 100.0 / b.discount(k[1]),
+            lambda k, b: -pyo.value(b.share_rows[k]["den"]) / 100.0 / b.weight(k[1]),
         )
 
     def _policy_constraint(self, name: str, kind: type, make: Callable, why: str, sense: str = "<=") -> None:
@@ -622,7 +623,7 @@ class _Builder:
         self.register(
             "offtake", "USD/t",
             lambda k: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
-            lambda k, b: 1.0 / b.discount(k[1]),
+            lambda k, b: 1.0 / b.weight(k[1]),
         )
 
     def export_cap(self) -> None:
@@ -660,7 +661,7 @@ class _Builder:
         self.register(
             "export_cap", "USD/t",
             lambda k: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}",
-            lambda k, b: -1.0 / b.discount(k[1]),
+            lambda k, b: -1.0 / b.weight(k[1]),
         )
 
     def max_supplier_share(self) -> None:
@@ -690,7 +691,7 @@ class _Builder:
             "max_supplier_share",
             lambda k: "USD/t" if inst.policy(k[0]).product else "USD per unit of activity",  # type: ignore[attr-defined]
             lambda k: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
-            lambda k, b: -1.0 / b.discount(k[2]),
+            lambda k, b: -1.0 / b.weight(k[2]),
         )
 
     # ---- costs and objective ----------------------------------------------------------------
@@ -753,7 +754,7 @@ class _Builder:
         for term, per in b.costs.items():
             if self.relax and term != "violation":
                 continue
-            parts.extend(b.discount(t) * expr if not self.relax else expr for t, expr in per.items())
+            parts.extend(b.weight(t) * expr if not self.relax else expr for t, expr in per.items())
         self.m.total_cost = pyo.Objective(expr=sum(parts) if parts else 0.0, sense=pyo.minimize)
 
 

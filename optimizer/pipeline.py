@@ -113,6 +113,7 @@ def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
             "scenario": list(inst.scenario),
             "description": inst.description,
             "periods": list(inst.periods),
+            "period_years": {str(t): n for t, n in inst.period_years.items()},
             "discount_rate": inst.discount_rate,
         },
         "status": sol.status.value,

@@ -329,7 +329,10 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = Field("", description="What the scenario represents.")
-    set: dict[str, Any] = Field(default_factory=dict, description="Scalars to change: `discount_rate`, `provenance_group`, `description`.")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Header values to change: `discount_rate`, `provenance_group`, `description`, `period_years`.",
+    )
     patch: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict,
         description="Rows to change or add, by table: each row names its key columns and the columns to set.",
@@ -348,7 +351,7 @@ class Scenario(BaseModel):
         return _empty_for(cls, info.field_name) if v is None else v
 
 
-SCENARIO_SCALARS = ("discount_rate", "provenance_group", "description")
+SCENARIO_SCALARS = ("discount_rate", "provenance_group", "description", "period_years")
 
 
 def _empty_for(model: type[BaseModel], field_name: str | None) -> Any:
@@ -365,14 +368,27 @@ class InstanceHeader(BaseModel):
     format: int = Field(FORMAT_VERSION, description="Instance format version.")
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$", description="Instance name (used for the results folder).")
     description: str = Field("", description="What the instance represents; say if it is illustrative.")
-    periods: list[int] = Field(min_length=1, description="Years modelled, increasing; each period is one year of operation.")
-    discount_rate: float = Field(0.0, ge=0, lt=1, description="Discount rate per year; costs in year t weigh (1+r)^-(t - first period).")
+    periods: list[int] = Field(
+        min_length=1,
+        description="Years modelled, increasing. Each period stands for the years from it to the next one; the last for as "
+                    "many years as the one before it (1 when there is only one), unless `period_years` says otherwise.",
+    )
+    period_years: dict[int, int] = Field(
+        default_factory=dict,
+        description="Years a period stands for, by period (e.g. `{2035: 10}`). Only the last period's can differ from the "
+                    "gap to the next period.",
+    )
+    discount_rate: float = Field(
+        0.0, ge=0, lt=1,
+        description="Discount rate per year; a cost in year y weighs (1+r)^-(y - first period), and a period's cost "
+                    "counts once for each year it stands for.",
+    )
     provenance_group: str = Field("covered", description="Country group whose facilities make material touched.")
     tables: dict[str, str] = Field(default_factory=dict, description="Table name -> CSV path inside the folder (default `<table>.csv`).")
     policies: list[Any] = Field(default_factory=list, description="Security and market policies (see below).")
     scenarios: dict[str, Any] = Field(default_factory=dict, description="Named scenarios (see below).")
 
-    @field_validator("tables", "policies", "scenarios", mode="before")
+    @field_validator("tables", "policies", "scenarios", "period_years", mode="before")
     @classmethod
     def _blank_empty(cls, v: Any, info: ValidationInfo) -> Any:
         return _empty_for(cls, info.field_name) if v is None else v
@@ -390,3 +406,29 @@ class InstanceHeader(BaseModel):
         if any(b <= a for a, b in zip(v, v[1:])):
             raise ValueError("periods must be strictly increasing years")
         return v
+
+    @field_validator("period_years")
+    @classmethod
+    def _years_fit(cls, v: dict[int, int], info: ValidationInfo) -> dict[int, int]:
+        periods = info.data.get("periods")
+        if not periods:
+            return v
+        gaps = dict(zip(periods, (b - a for a, b in zip(periods, periods[1:]))))
+        for t, n in v.items():
+            if t not in periods:
+                raise ValueError(f"{t} is not a period; expected years from {periods}")
+            if n < 1:
+                raise ValueError(f"period {t} stands for {n} years; expected a whole number >= 1")
+            if t in gaps and n != gaps[t]:
+                raise ValueError(f"period {t} stands for the {gaps[t]} years up to the next period ({t + gaps[t]}), "
+                                 f"got {n}; only the last period's length can be set")
+        return v
+
+
+def period_lengths(periods: list[int] | tuple[int, ...], given: dict[int, int]) -> dict[int, int]:
+    """Years each period stands for: up to the next period; the last as long as the one before
+    it (1 for a single period), unless ``given`` says otherwise."""
+    out = {a: b - a for a, b in zip(periods, periods[1:])}
+    last = periods[-1]
+    out[last] = given.get(last, out[periods[-2]] if len(periods) > 1 else 1)
+    return out

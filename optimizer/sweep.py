@@ -317,8 +317,8 @@ def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) ->
                     row[f"dual_{t}"] = v
             in_swept = [t for t in swept if t in by_year]
             if in_swept:
-                row["dual_total"] = sum(by_year[t] for t in in_swept)
-                row["dual_discounted"] = sum(by_year[t] * p.inst.discount(t) for t in in_swept)
+                row["dual_total"] = sum(by_year[t] * p.inst.years(t) for t in in_swept)
+                row["dual_discounted"] = sum(by_year[t] * p.inst.weight(t) for t in in_swept)
     row["build_seconds"] = float(r.timings.get("build", math.nan))
     row["solve_seconds"] = float(r.timings.get("solve", math.nan))
     row["seconds"] = seconds

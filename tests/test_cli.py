@@ -269,13 +269,28 @@ def test_update_expected_writes_the_entry(plain, tmp_path):
     assert data["base"]["objective"] == pytest.approx(OBJECTIVE[()])
     assert data["a+b"]["objective"] == pytest.approx(OBJECTIVE["a", "b"])
     assert data["base"]["duals"]["demand_balance|buyer|magnet|2025"] == pytest.approx(27)
-    # rewriting one entry keeps the other
+    # a re-pin that moves figures needs a reason: refused (exit 2, nothing written) without one
     edit_csv(copy / "facilities.csv", {"facility": "plant"}, cost=6)
-    invoke("solve", copy, "--out", tmp_path / "e3", "-q", "--update-expected")
+    refused = invoke("solve", copy, "--out", tmp_path / "e3", "-q", "--update-expected", ok=2)
+    assert refused.output.count("\n") == 1 and "expected.json:-:--reason:" in refused.output
+    assert "3 pinned figure(s) of [base]" in refused.output and "say why with --reason" in refused.output
+    assert not (tmp_path / "e3").exists()
+    assert json.loads((copy / "expected.json").read_text()) == data
+    # with a reason, rewriting one entry keeps the other, and the moved figures are logged
+    invoke("solve", copy, "--out", tmp_path / "e3", "-q", "--update-expected", "--reason", "plant cost 5 -> 6 USD/t")
     data = json.loads((copy / "expected.json").read_text())
     assert data["base"]["objective"] == pytest.approx(OBJECTIVE[()] + 40)
     assert data["a+b"]["objective"] == pytest.approx(OBJECTIVE["a", "b"])
     assert not (plain / "expected.json").exists()
+    log = (copy / "expected-changes.md").read_text()
+    assert log.count("First pinned.") == 2
+    base_change = log.split("[base]")[-1]
+    assert "Reason: plant cost 5 -> 6 USD/t" in base_change
+    assert f"`objective: {float(OBJECTIVE[()])!r} -> {float(OBJECTIVE[()] + 40)!r}`" in base_change
+    assert "duals.demand_balance|buyer|magnet|2025: 27.0 -> 28.0" in base_change
+    # re-pinning an unchanged entry records nothing
+    invoke("solve", copy, "--out", tmp_path / "e4", "-q", "--update-expected")
+    assert (copy / "expected-changes.md").read_text() == log
 
 
 def test_help_lists_commands_and_options():
@@ -284,7 +299,7 @@ def test_help_lists_commands_and_options():
         assert command in top.output
     solve = invoke("solve", "--help")
     for option in ("--time-limit", "--mip-gap", "--threads", "--iis", "--scenario", "--out", "--quiet",
-                   "--update-expected", "--algorithm"):
+                   "--update-expected", "--reason", "--algorithm"):
         assert option in solve.output, option
 
 

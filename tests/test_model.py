@@ -979,6 +979,38 @@ def test_discounting_objective_and_undiscounted_duals(tmp_path):
     assert raw == approx(42 / 1.1)
 
 
+@pytest.mark.parametrize("period_years, w2030", [(None, 3.0), ({2030: 1}, 1.0), ({2030: 6}, 6.0)])
+def test_period_weights_multiply_per_year_costs_by_the_years_of_the_period(tmp_path, period_years, w2030):
+    """Periods 2024, 2027 and 2030 with no discounting: 2024 and 2027 stand for 3 years each, the last
+    for 3 (as long as the one before it) unless period_years says otherwise.  40 t/yr of magnets from
+    CN ore cost 1080 USD/yr, so the objective is 1080 x (3 + 3 + w_2030).  Duals stay per year
+    (27 USD/t of magnet: the raw dual divided by the weight)."""
+    periods = (2024, 2027, 2030)
+    header = {} if period_years is None else {"period_years": period_years}
+    r = solve(tmp_path, chain(periods=periods), periods=periods, **header)
+    assert r.solution.objective == approx(1080 * (3 + 3 + w2030))
+    c = r.tables["costs"]
+    assert dict(zip(c[c.term == "production"].period, c[c.term == "production"].years)) == {2024: 3, 2027: 3, 2030: w2030}
+    assert (abs(c["discounted"] - c["cost"] * c["weight"]) < 1e-9).all()
+    assert c["discounted"].sum() == approx(r.solution.objective)
+    for y in periods:
+        assert dual(r, "demand_balance", "buyer", "magnet", y) == approx(27)
+    assert r.summary["instance"]["period_years"] == {"2024": 3, "2027": 3, "2030": int(w2030)}
+
+
+def test_period_weight_is_the_discounted_sum_of_its_years(tmp_path):
+    """r = 10%, periods 2025 and 2027 (2 years each): w_2025 = 1 + 1/1.1, w_2027 = 1.1^-2 + 1.1^-3."""
+    periods = (2025, 2027)
+    r = solve(tmp_path, chain(periods=periods), periods=periods, discount_rate=0.1)
+    w = {2025: 1 + 1.1 ** -1, 2027: 1.1 ** -2 + 1.1 ** -3}
+    assert r.solution.objective == approx(1080 * (w[2025] + w[2027]))
+    c = r.tables["costs"]
+    for t in periods:
+        assert list(c[c.period == t]["weight"]) == approx([w[t]] * int((c.period == t).sum()))
+        assert list(c[c.period == t]["discount_factor"]) == approx([1.1 ** -(t - 2025)] * int((c.period == t).sum()))
+        assert dual(r, "demand_balance", "buyer", "magnet", t) == approx(27)
+
+
 # ============================================================================================
 # the objective is the sum of the registered cost terms
 # ============================================================================================
@@ -997,7 +1029,7 @@ def test_objective_equals_sum_of_cost_terms(tmp_path):
     pol = {"kind": "price_floor", "facility": "mine_us", "product": "ore", "floor": 30, "market": 28}
     r = solve(tmp_path, t, periods=(2025, 2026), discount_rate=0.05, policies=[pol])
     m = r.built.model
-    total = sum(r.built.discount(y) * pyo.value(e) for per in r.built.costs.values() for y, e in per.items())
+    total = sum(r.built.weight(y) * pyo.value(e) for per in r.built.costs.values() for y, e in per.items())
     assert total == approx(r.solution.objective, rel=1e-9)
     assert pyo.value(m.total_cost) == approx(r.solution.objective, rel=1e-9)
     assert r.tables["costs"]["discounted"].sum() == approx(r.solution.objective, rel=1e-9)

@@ -135,6 +135,26 @@ def test_periods_required(inst: Path) -> None:
     only(problems(inst), "instance.yaml", 1, "periods", "missing required key 'periods'")
 
 
+
+@pytest.mark.parametrize("text, phrase", [
+    ("{2026: 5}", "2026 is not a period; expected years from [2025, 2030]"),
+    ("{2025: 3}", "period 2025 stands for the 5 years up to the next period (2030), got 3"),
+    ("{2030: 0}", "period 2030 stands for 0 years; expected a whole number >= 1"),
+    ("{2030: 2.5}", "whole number"),
+])
+def test_period_years_must_fit_the_periods(inst: Path, text: str, phrase: str) -> None:
+    with_yaml(inst, HEAD + f"period_years: {text}\n")
+    only(problems(inst), "instance.yaml", 3, "period_years", phrase)
+
+
+def test_period_years_of_the_last_period(inst: Path) -> None:
+    with_yaml(inst, HEAD + "period_years: {2030: 10}\n")
+    loaded = load_instance(inst)
+    assert loaded.period_years == {2025: 5, 2030: 10} and loaded.horizon_end == 2039
+    with_yaml(inst, HEAD)
+    assert load_instance(inst).period_years == {2025: 5, 2030: 5}
+
+
 @pytest.mark.parametrize("rate, phrase", [(1.5, "< 1"), (-0.1, ">= 0"), ("high", "expected a number")])
 def test_discount_rate_out_of_range(inst: Path, rate: Any, phrase: str) -> None:
     with_yaml(inst, HEAD + f"discount_rate: {rate}\n")
