@@ -7,7 +7,7 @@ INSTANCE ?= instances/us_mine_to_magnet
 RUNTIME  := $(VENV)/.installed-runtime
 DEV      := $(VENV)/.installed-dev
 
-.PHONY: run test test-slow bench docs clean
+.PHONY: run test test-slow bench docs repin clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ bench: $(DEV)
 docs: $(RUNTIME)
 	$(PY) -m optimizer.docs > docs/instance-format.md
 	$(PY) docs/flagship_report.py
+
+## make repin INSTANCE=instances/x REASON='why': re-solve every pinned entry and record what moved
+repin: $(RUNTIME)
+	@test -n "$(REASON)" || { echo "usage: make repin INSTANCE=instances/<name> REASON='why the pins move'" >&2; exit 2; }
+	@out=$$(mktemp -d); for key in $$($(PY) -c "import json; print(' '.join(json.load(open('$(INSTANCE)/expected.json'))))"); do \
+	  if [ "$$key" = base ]; then sc=""; else sc="--scenario $$(echo $$key | tr + ,)"; fi; \
+	  $(M2M) solve $(INSTANCE) $$sc --out "$$out/$$key" --quiet --update-expected --reason "$(REASON)" || exit $$?; \
+	done; rm -rf "$$out"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis results/*/

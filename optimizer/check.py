@@ -35,7 +35,17 @@ from typing import Any
 from .errors import Finding, InputError, finding
 from .instance import CLEAN, TOUCHED, Instance, by_period
 from .load import load_instance
-from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor
+from .schema import (
+    DEFAULT_LIFETIME,
+    ExportCap,
+    MaxOpen,
+    MaxShare,
+    MaxSupplierShare,
+    Offtake,
+    PolicyBase,
+    PriceFloor,
+    capital_recovery_factor,
+)
 
 SUMMARY = "summary.json"
 
@@ -64,7 +74,8 @@ RESULT_COLUMNS: dict[str, dict[str, str]] = {
                 "value_per_t": NUM, "value": NUM},
     "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM, "years": INT,
               "weight": NUM},
-    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": NUM, "capex": NUM},
+    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": NUM, "capex": NUM,
+                    "lifetime": OPTIONAL, "annuity": NUM},
     "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
                  "required": NUM, "delivered": NUM, "short": NUM},
     "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "basis": TEXT, "group": TEXT, "numerator": NUM,
@@ -111,6 +122,12 @@ class CheckReport:
         objective = "?" if self.objective is None else f"{self.objective:,.0f}"
         return (f"check passed: {self.families} families, {self.rows:,} rows, "
                 f"objective {objective} USD = sum of cost terms{note}")
+
+
+def annuity(rate: float, capex: float, lifetime: int | None) -> float:
+    r"""A capex as a yearly charge, recomputed here from the capital recovery factor (USD/yr):
+    :math:`\kappa\, CRF(\rho, L)`, L blank = 20 years."""
+    return capex * capital_recovery_factor(rate, lifetime or DEFAULT_LIFETIME)
 
 
 def num(x: float | None) -> str:
@@ -661,8 +678,15 @@ class Checker:
             f, t, kind, z = r["facility"], r["period"], r["kind"], r["steps"]
             label = f"{f} {t}"
             if kind == "open":
-                if f in inst.facilities and inst.facilities[f].status != "candidate":
+                fac = inst.facilities.get(f)
+                if fac is not None and fac.status != "candidate":
                     self.fail("expansions", label, "investments.csv opens a facility that is not a candidate")
+                elif fac is not None:
+                    self.eq("candidates", label, "capex", r["capex"], "facilities.csv capex", fac.capex)
+                    self.eq("candidates", label, "lifetime", r["lifetime"], "lifetime (blank without capex)",
+                            float(fac.lifetime or DEFAULT_LIFETIME) if fac.capex else None)
+                    self.eq("candidates", label, "annuity", r["annuity"], "capex x CRF(rate, lifetime)",
+                            annuity(inst.discount_rate, fac.capex, fac.lifetime))
                 continue
             self.count("expansions")
             if kind != "expansion":
@@ -679,6 +703,10 @@ class Checker:
                 self.fail("expansions", label, f"built in {t}, outside first_period {e.first_period} and operating years")
             self.eq("expansions", label, "capacity_added", r["capacity_added"], "steps x size", z * e.size)
             self.eq("expansions", label, "capex", r["capex"], "steps x capex", z * e.capex)
+            self.eq("expansions", label, "lifetime", r["lifetime"], "lifetime (blank without capex)",
+                    float(e.lifetime or DEFAULT_LIFETIME) if e.capex else None)
+            self.eq("expansions", label, "annuity", r["annuity"], "steps x capex x CRF(rate, lifetime)",
+                    z * annuity(inst.discount_rate, e.capex, e.lifetime))
         for e in inst.expansions:
             if e.max_steps is None:
                 continue
@@ -880,7 +908,9 @@ class Checker:
 
         production :math:`\sum c_f X`; transport :math:`\sum c_{odp} F`; tariff :math:`\sum \tau_{odp} F`;
         fixed :math:`\phi_f` per operating year for existing facilities + :math:`\phi_f y` for candidates;
-        capex :math:`\kappa_e z`; unmet_penalty :math:`\pi U`; surplus :math:`-v_p S`;
+        capex as annuities, :math:`A_e \sum_{\tau \le t} z[e,\tau]` in every operating year t of an expanded
+        facility plus :math:`A_f y[f,t]` for candidates, where :math:`A = \kappa\, \rho / (1 - (1+\rho)^{-L})`
+        (:math:`\kappa / L` without discounting); unmet_penalty :math:`\pi U`; surplus :math:`-v_p S`;
         price_floor :math:`\max(0, \text{floor}-\text{market})\, r^{out}_{fp} X`.
         """
         inst, plan = self.inst, self.plan
@@ -896,9 +926,15 @@ class Checker:
         for f, fac in inst.facilities.items():
             for t in self.active[f]:
                 cost["fixed", t] += fac.fixed_cost * self.open.get((f, t), 0.0)
-        for (f, t), z in plan.steps.items():
+        for (f, tau), z in plan.steps.items():
             if f in self.expansions:
-                cost["capex", t] += self.expansions[f].capex * z
+                for t in self.active[f]:
+                    if t >= tau:
+                        cost["capex", t] += inst.step_annuity(self.expansions[f]) * z
+        for f, fac in inst.facilities.items():
+            if fac.status == "candidate":
+                for t in self.active[f]:
+                    cost["capex", t] += inst.open_annuity(f) * self.open.get((f, t), 0.0)
         for r in plan.tables["unmet"]:
             d = self.demands.get((r["customer"], r["product"], r["period"]))
             if d is not None and d.penalty is not None:
@@ -926,7 +962,7 @@ class Checker:
             "transport": [l.cost for l in inst.lanes] + [r.cost or 0.0 for r in inst.lane_periods.values()],
             "tariff": [l.tariff for l in inst.lanes] + [r.tariff or 0.0 for r in inst.lane_periods.values()],
             "fixed": [f.fixed_cost for f in inst.facilities.values()],
-            "capex": [e.capex for e in inst.expansions],
+            "capex": [inst.step_annuity(e) for e in inst.expansions] + [inst.open_annuity(f) for f in inst.facilities],
             "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],
             "surplus": [p.surplus_value or 0.0 for p in inst.products.values()],
             "price_floor": floors,

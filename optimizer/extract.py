@@ -15,7 +15,7 @@ import pyomo.environ as pyo
 
 from .instance import by_period
 from .model import COST_TERMS, Built
-from .schema import MaxShare, Offtake
+from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
 TOL = 1e-7
@@ -30,7 +30,7 @@ COLUMNS: dict[str, list[str]] = {
     "offtakes": ["policy", "customer", "product", "period", "provenance", "required", "delivered", "short"],
     "duals": ["constraint", "index", "value", "unit", "meaning"],
     "costs": ["term", "period", "cost", "discount_factor", "discounted", "years", "weight"],
-    "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex"],
+    "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex", "lifetime", "annuity"],
 }
 
 #: Families whose duals are always listed (the rest only where non-zero).
@@ -213,19 +213,26 @@ def costs_table(b: Built) -> pd.DataFrame:
     return _frame("costs", rows)
 
 
+def lifetime(row: Any) -> float:
+    """Years a row's capex is annualised over (blank when it has no capex)."""
+    return float(row.lifetime or DEFAULT_LIFETIME) if row.capex else float("nan")
+
+
 def investments_table(b: Built) -> pd.DataFrame:
     """What was built: candidates opened and expansion steps, with their capex (USD)."""
     inst, m = b.inst, b.model
     rows = [
         {"facility": f, "period": t, "kind": "open", "steps": 1.0,
-         "capacity_added": inst.base_capacity(f, t) or 0.0, "capex": 0.0}
+         "capacity_added": inst.base_capacity(f, t) or 0.0, "capex": inst.facilities[f].capex,
+         "lifetime": lifetime(inst.facilities[f]), "annuity": inst.open_annuity(f)}
         for (f, t), is_new in opened(b).items() if is_new
     ]
     for e in inst.expansions:
         for t in inst.periods:
             if (e.facility, t) in m.steps and (s := _v(m.steps[e.facility, t])) > 0:
                 rows.append({"facility": e.facility, "period": t, "kind": "expansion", "steps": s,
-                             "capacity_added": s * e.size, "capex": s * e.capex})
+                             "capacity_added": s * e.size, "capex": s * e.capex, "lifetime": lifetime(e),
+                             "annuity": s * inst.step_annuity(e)})
     return _frame("investments", rows).sort_values(["period", "facility"], ignore_index=True)
 
 

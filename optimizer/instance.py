@@ -15,7 +15,9 @@ import pandas as pd
 
 from .errors import Finding
 from .schema import (
+    DEFAULT_LIFETIME,
     TABLES,
+    capital_recovery_factor,
     CountryRow,
     DemandRow,
     ExpansionRow,
@@ -155,6 +157,20 @@ class Instance:
     def cost(self, facility: str, period: int) -> float:
         """Variable cost per unit of activity in that year (USD/unit)."""
         return self.period_cost.get((facility, period), self.facilities[facility].cost)
+
+    # ---- capital ----------------------------------------------------------------------------
+    def annuity(self, capex: float, lifetime: int | None) -> float:
+        """Yearly charge of a capex over its lifetime at the discount rate (USD/yr): capex x CRF."""
+        return capex * capital_recovery_factor(self.discount_rate, lifetime or DEFAULT_LIFETIME) if capex else 0.0
+
+    def open_annuity(self, facility: str) -> float:
+        """A candidate's capex as a yearly charge while it is open (USD/yr)."""
+        f = self.facilities[facility]
+        return self.annuity(f.capex, f.lifetime)
+
+    def step_annuity(self, expansion: ExpansionRow) -> float:
+        """An expansion step's capex as a yearly charge from the year built (USD/yr per step)."""
+        return self.annuity(expansion.capex, expansion.lifetime)
 
     def _lane_value(self, lane: LaneRow, period: int, column: str):
         row = self.lane_periods.get((lane.origin, lane.destination, lane.product, period))

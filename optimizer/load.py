@@ -789,6 +789,11 @@ def _cross_check(
             continue
         if f.status == "candidate" and f.capacity is None:
             at(v.raw, "capacity", "a candidate facility needs a finite capacity (its size if built); got blank")
+        if f.status == "existing" and f.capex:
+            at(v.raw, "capex", f"got {f.capex:g} for an existing facility; a capex is the cost of building a candidate "
+                               "(status candidate), or of an expansion (expansions.csv)")
+        elif f.lifetime is not None and not f.capex:
+            at(v.raw, "lifetime", f"got {f.lifetime} with no capex; a lifetime only annualises a candidate's capex")
         for col_ in ("first_year", "last_year"):
             y = getattr(f, col_)
             if periods and y is not None and not (header.periods[0] - 100 <= y <= last + 100):
@@ -872,6 +877,8 @@ def _cross_check(
                 at(v.raw, "max_steps", "an expansion of a candidate facility needs max_steps (it is only usable once the facility opens)")
         if periods and e.get("first_period") is not None and e["first_period"] > last:
             at(v.raw, "first_period", f"year {e['first_period']} is after the horizon ends ({last}); expected a year up to {last}")
+        if v.row is not None and v.row.lifetime is not None and not v.row.capex:
+            at(v.raw, "lifetime", f"got {v.row.lifetime} with no capex; a lifetime only annualises the capex of a step")
         if v.row is not None and e["integer"] and e["max_steps"] is not None and e["max_steps"] != int(e["max_steps"]):
             at(v.raw, "max_steps", f"got {e['max_steps']}; integer expansions need a whole number of steps")
 

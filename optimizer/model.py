@@ -700,7 +700,9 @@ class _Builder:
 
         production :math:`\sum c_{ft} x`; transport :math:`\sum c_{odpt} F`; tariff
         :math:`\sum \tau_{odp} F`; fixed :math:`\sum \phi_f y` (+ existing facilities' fixed cost,
-        a constant); capex :math:`\sum \kappa_e z`; unmet_penalty :math:`\sum \pi U`; surplus
+        a constant); capex, as annuities :math:`A = \kappa \cdot CRF(\rho, L)` in every year the capacity
+        is available, :math:`\sum_e A_e \sum_{\tau \le t} z[e,\tau] + \sum_f A_f y[f,t]`;
+        unmet_penalty :math:`\sum \pi U`; surplus
         :math:`-\sum v_p S`; price_floor :math:`\sum \max(0, \text{floor}-\text{market}) r^{out} x`;
         violation (relaxed models only) :math:`\sum` slacks.
         """
@@ -720,9 +722,15 @@ class _Builder:
                         const[t] += fac.fixed_cost
                     else:
                         by_t["fixed"][t].append((fac.fixed_cost, self.y[f, t]))
-        capex = {e.facility: e.capex for e in inst.expansions}
-        for (f, t), v in self.z.items():
-            by_t["capex"][t].append((capex[f], v))
+        annuity = {e.facility: inst.step_annuity(e) for e in inst.expansions}
+        for (f, tau), v in self.z.items():
+            if annuity[f]:
+                for t in inst.active_periods(f):
+                    if t >= tau:
+                        by_t["capex"][t].append((annuity[f], v))
+        for (f, t), v in self.y.items():
+            if inst.facilities[f].capex:
+                by_t["capex"][t].append((inst.open_annuity(f), v))
         penalty = {(d.customer, d.product, d.period): d.penalty for d in inst.demands}
         for k, v in self.U.items():
             by_t["unmet_penalty"][k[2]].append((penalty[k], v))

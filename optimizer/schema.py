@@ -18,6 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 FORMAT_VERSION = 1
 
+#: Years over which capex is annualised when a row gives no `lifetime`.
+DEFAULT_LIFETIME = 20
+
+
+def capital_recovery_factor(rate: float, lifetime: int) -> float:
+    r"""Share of a capex paid each year by an annuity over ``lifetime`` years at ``rate``:
+    :math:`\rho / (1 - (1+\rho)^{-L})`, or :math:`1/L` when :math:`\rho = 0` (1/yr)."""
+    if rate == 0:
+        return 1.0 / lifetime
+    return rate / (1.0 - (1.0 + rate) ** -lifetime)
+
 
 def col(description: str, unit: str = "", **kw: Any) -> Any:
     """A column: its description and unit travel with the field into docs and messages."""
@@ -79,6 +90,13 @@ class FacilityRow(Row):
     )
     cost: float = col("Variable cost per unit of activity (negative for a credit).", "USD/unit", default=0.0)
     fixed_cost: float = col("Fixed cost per year while open.", "USD/yr", default=0.0, ge=0)
+    capex: float = col(
+        "Candidates only: cost of building the facility, charged as an annuity over `lifetime` at the discount rate in "
+        "every year it is open (blank: 0).", "USD", default=0.0, ge=0,
+    )
+    lifetime: int | None = col(
+        "Candidates with a capex only: years over which the capex is annualised (blank: 20).", "years", default=None, ge=1,
+    )
     status: Literal["existing", "candidate"] = col(
         "`existing` (open from first_year to last_year) or `candidate` (opens only if chosen: "
         "a binary decision; once open it stays open to the end of the horizon).",
@@ -165,7 +183,12 @@ class ExpansionRow(Row):
     facility: Name = col("Facility code (must have a finite capacity).")
     first_period: int = col("First year a step can be built.", "year")
     size: float = col("Capacity added by one step.", "units of activity/yr", gt=0)
-    capex: float = col("One-off cost of one step, paid in the year it is built.", "USD/step", default=0.0, ge=0)
+    capex: float = col(
+        "Cost of building one step, charged as an annuity over `lifetime` at the discount rate in every year from the "
+        "year built to the end of the horizon.", "USD/step", default=0.0, ge=0,
+    )
+    lifetime: int | None = col("Years over which a step's capex is annualised (blank: 20; needs a capex).", "years",
+                               default=None, ge=1)
     integer: bool = col("`true`: whole steps only (integer decision); `false`: any fraction.", default=False)
     max_steps: float | None = col("Most steps over the horizon (blank: unlimited).", "steps", default=None, ge=0)
 

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -196,7 +197,7 @@ def test_rich_plan_passes_and_exercises_every_family(solved: dict) -> None:
                    "candidates", "expansions", "lane_capacity", "max_open", "max_share", "stage_shares", "offtake",
                    "export_cap", "max_supplier_share", "costs", "objective"):
         assert report.checked.get(family, 0) > 0, family
-    assert re.fullmatch(r"check passed: 18 families, \d[\d,]* rows, objective 10,975 USD = sum of cost terms",
+    assert re.fullmatch(r"check passed: 18 families, \d[\d,]* rows, objective 10,888 USD = sum of cost terms",
                         report.headline())
 
 
@@ -208,7 +209,9 @@ def test_rich_plan_uses_the_features_under_test(solved: dict) -> None:
     assert "ce_oxide" in (out / "surplus.csv").read_text()
     assert "buyer,magnet,2025,any,30.0,25.0,5.0" in (out / "unmet.csv").read_text()
     costs = (out / "costs.csv").read_text()
-    assert "price_floor,2025,400.0" in costs and "capex,2026,100.0" in costs
+    # two steps of 50 USD, annualised over the default 20 years at 5%: 2 x 50 x 0.05 / (1 - 1.05^-20)
+    capex = pd.read_csv(out / "costs.csv").set_index(["term", "period"])["cost"]
+    assert "price_floor,2025,400.0" in costs and capex["capex", 2026] == pytest.approx(100 * 0.05 / (1 - 1.05 ** -20))
 
 
 def test_simple_plan_passes_with_discounting(solved: dict) -> None:
@@ -283,6 +286,10 @@ TAMPERED_TABLES = [
      "expansions sep_us 2026: steps 1.5 is not whole (integer expansion)"),
     ("expansion beyond max_steps", "investments", set_cell({"kind": "expansion"}, "steps", 4),
      "expansions sep_us 2026: steps built so far 4 > max_steps x open 3"),
+    ("annuity misreported", "investments", set_cell({"kind": "expansion"}, "annuity", 100),
+     "expansions sep_us 2026: annuity 100 != steps x capex x CRF(rate, lifetime) 8.024258719"),
+    ("period weight misreported", "costs", set_cell({"term": "production", "period": "2026"}, "weight", 1.0),
+     "costs production 2026: weight 1 != discounted years of the period 0.9523809524"),
     ("cost row changed", "costs", set_cell({"term": "tariff", "period": "2025"}, "cost", 70),
      "costs tariff 2025: costs.csv cost 70 != recomputed 75"),
     ("undiscounted cost", "costs", set_cell({"term": "production", "period": "2026"}, "discount_factor", 1.0),
@@ -307,7 +314,7 @@ def test_changed_objective_is_reported(rich: Path) -> None:
     edit_summary(rich, lambda s: s.update(objective=s["objective"] + 100))
     report = check_results(rich)
     assert len(report.violations) == 1
-    assert report.violations[0].startswith("objective summary.json: objective 11075.47619 != sum of recomputed cost terms 10975.47619")
+    assert report.violations[0].startswith("objective summary.json: objective 10987.88025 != sum of recomputed cost terms 10887.88025")
 
 
 def test_changed_cost_breakdown_is_reported(rich: Path) -> None:

@@ -375,7 +375,8 @@ def test_existing_fixed_cost_is_a_constant_in_the_objective(tmp_path):
     "integer, max_steps, steps, objective",
     [
         # mine_cn base capacity 65; 80 t ore needed.  2025 (before first_period): 65 CN + 15 US
-        # = 65*11 + 15*21 + 200 = 1230.  2026: a step adds 10 units for 30 USD (3 per unit,
+        # = 65*11 + 15*21 + 200 = 1230.  2026 (the last of two one-year periods): a step adds
+        # 10 units for 30 USD with a lifetime of one year, so its annuity is 30 (3 per unit,
         # saving 10 per unit): continuous builds exactly 1.5 steps: 80*11 + 200 + 45 = 1125.
         (False, 3, 1.5, 1230 + 1125),
         # integer: 2 steps (80*11 + 200 + 60 = 1140) beat 1 step (30 + 75*11 + 5*21 + 200 = 1160)
@@ -387,7 +388,7 @@ def test_existing_fixed_cost_is_a_constant_in_the_objective(tmp_path):
 def test_expansion_steps(tmp_path, integer, max_steps, steps, objective):
     t = chain(periods=(2025, 2026))
     row(t, "facilities", facility="mine_cn")["capacity"] = 65
-    t["expansions"] = [{"facility": "mine_cn", "first_period": 2026, "size": 10, "capex": 30,
+    t["expansions"] = [{"facility": "mine_cn", "first_period": 2026, "size": 10, "capex": 30, "lifetime": 1,
                         "integer": str(integer).lower(), "max_steps": max_steps}]
     r = solve(tmp_path, t, periods=(2025, 2026))
     assert r.solution.objective == approx(objective)
@@ -401,7 +402,8 @@ def test_expansion_steps(tmp_path, integer, max_steps, steps, objective):
     assert act_row(r, "mine_cn", 2026)["built"] == approx(10 * steps)
     inv = r.tables["investments"]
     assert inv[["facility", "period", "kind"]].values.tolist() == [["mine_cn", 2026, "expansion"]]
-    assert inv[["steps", "capacity_added", "capex"]].values.tolist()[0] == approx([steps, 10 * steps, 30 * steps])
+    assert inv[["steps", "capacity_added", "capex", "lifetime", "annuity"]].values.tolist()[0] == approx(
+        [steps, 10 * steps, 30 * steps, 1, 30 * steps])
     # 2025: capacity binds, the marginal ore is American: worth 21 - 11 = 10
     assert dual(r, "capacity_limit", "mine_cn", 2025) == approx(10)
     if not integer and max_steps == 3:
@@ -416,6 +418,71 @@ def test_expansion_steps(tmp_path, integer, max_steps, steps, objective):
         # max_steps binds: the marginal ore is American again
         assert dual(r, "capacity_limit", "mine_cn", 2026) == approx(10)
         assert dual(r, "demand_balance", "buyer", "magnet", 2026) == approx(47)
+
+
+@pytest.mark.parametrize("rate, lifetime, a", [
+    # no discounting: capex / lifetime per year
+    (0.0, None, 600 / 20), (0.0, 4, 600 / 4),
+    # capital recovery factor r / (1 - (1+r)^-L): 600 x 0.1 / (1 - 1.1^-4) = 189.2825...
+    (0.1, 4, 600 * 0.1 / (1 - 1.1 ** -4)),
+])
+def test_expansion_capex_is_an_annuity_in_every_year_from_the_one_built(tmp_path, rate, lifetime, a):
+    """Four one-year periods 2025-2028; mine_cn (capacity 0) can add 80 units/yr from 2026 for a
+    capex of 600 (one step, continuous).  It saves 10 USD per t of ore on 80 t/yr, 800 USD/yr,
+    more than any annuity here, so one full step is built in 2026 and its annuity A is charged in
+    2026, 2027 and 2028 (the years the capacity is there), not the capex at once in 2026."""
+    periods = (2025, 2026, 2027, 2028)
+    t = chain(periods=periods)
+    row(t, "facilities", facility="mine_cn")["capacity"] = 0
+    t["expansions"] = [{"facility": "mine_cn", "first_period": 2026, "size": 80, "capex": 600, "max_steps": 1,
+                        "lifetime": lifetime}]
+    r = solve(tmp_path, t, periods=periods, discount_rate=rate)
+    assert r.built.model.steps["mine_cn", 2026].value == approx(1)
+    assert [cost(r, "capex", y) for y in periods[1:]] == approx([a] * 3)
+    assert "capex" not in set(r.tables["costs"][r.tables["costs"].period == 2025].term) or cost(r, "capex", 2025) == 0
+    inv = r.tables["investments"]
+    assert inv[["capex", "lifetime", "annuity"]].values.tolist()[0] == approx([600, lifetime or 20, a])
+    d = [1.1 ** -(y - 2025) if rate else 1.0 for y in periods]
+    us_2025 = 80 * 21 + 200  # 2025: all ore from the US mine
+    cn_year = 80 * 11 + 200
+    assert r.solution.objective == approx(us_2025 + sum((cn_year + a) * d[i] for i in (1, 2, 3)))
+
+
+def test_expansion_near_the_end_pays_only_the_annuities_inside_the_horizon(tmp_path):
+    """The same step, 600 USD over 20 years (30 USD/yr), can only be built in 2028, the last year:
+    it pays 30 USD there and saves 800, so it is built (a one-off charge of 600 would still be
+    built here; with a saving of 500 it would not: see the second solve)."""
+    periods = (2025, 2026, 2027, 2028)
+    t = chain(periods=periods)
+    row(t, "facilities", facility="mine_cn")["capacity"] = 0
+    t["expansions"] = [{"facility": "mine_cn", "first_period": 2028, "size": 80, "capex": 600, "max_steps": 1}]
+    r = solve(tmp_path, t, periods=periods)
+    assert r.built.model.steps["mine_cn", 2028].value == approx(1)
+    assert cost(r, "capex", 2028) == approx(30)
+    # US ore dearer by only 6.25 USD/t: saving 80 x 6.25 = 500 < 600 but > 30: still built
+    row(t, "facilities", facility="mine_cn")["cost"] = 20 - 6.25
+    r = solve(tmp_path, t, periods=periods)
+    assert r.built.model.steps["mine_cn", 2028].value == approx(1)
+    assert r.solution.objective == approx(3 * (80 * 21 + 200) + 80 * (20 - 6.25 + 1) + 200 + 30)
+
+
+def test_candidate_capex_is_an_annuity_while_open(tmp_path):
+    """A candidate mine (US, 12 USD/t, capacity 100) with capex 1000 over 10 years (r = 0: 100 USD/yr)
+    and no fixed cost, periods 2025-2026 (one year each), CN ore banned by a cap of 0: without it
+    the US mine (20 USD/t) supplies 80 t/yr.  Opening saves 8 x 80 = 640 USD/yr > 100: open in
+    2025, capex 100 in each year, investments.csv shows the capex, lifetime and annuity."""
+    periods = (2025, 2026)
+    t = chain(periods=periods)
+    t["facilities"].append(fac("mine_new", "mine", "US", 100, 12, status="candidate", capex=1000, lifetime=10))
+    t["recipes"].append(rec("mine_new", "ore", "out", 1))
+    t["lanes"].append(lane("mine_new", "plant", "ore", 1))
+    cap = {"kind": "max_share", "name": "no_cn", "stage": "mine", "group": "covered", "share": 0}
+    r = solve(tmp_path, t, periods=periods, policies=[cap])
+    assert [cost(r, "capex", y) for y in periods] == approx([100, 100])
+    inv = r.tables["investments"]
+    assert inv[["facility", "period", "kind", "capex", "lifetime", "annuity"]].values.tolist() == [
+        ["mine_new", 2025, "open", 1000, 10, 100]]
+    assert r.solution.objective == approx(2 * (80 * 13 + 200 + 100))
 
 
 # ============================================================================================

@@ -90,7 +90,7 @@ def test_status_values_are_the_documented_strings():
 
 
 def test_mip_duals_come_from_the_fixed_integer_lp(tmp_path):
-    """mine_cn capacity 65 with an integer expansion from 2026 (size 10, capex 30, max 3).
+    """mine_cn capacity 65 with an integer expansion from 2026 (size 10, capex 30 over one year, max 3).
 
     2025: 65 CN + 15 US ore -> the demand dual is 47, mine_cn's capacity is worth 10.
     2026: 2 whole steps are built (85 units, 80 used).  With the steps fixed at 2 the capacity
@@ -100,7 +100,7 @@ def test_mip_duals_come_from_the_fixed_integer_lp(tmp_path):
     folder = two_mine_chain(tmp_path / "mip", periods=[2025, 2026])
     edit_csv(folder / "facilities.csv", {"facility": "mine_cn"}, capacity=65)
     with (folder / "expansions.csv").open("w", newline="") as fh:
-        fh.write("facility,first_period,size,capex,integer,max_steps\nmine_cn,2026,10,30,true,3\n")
+        fh.write("facility,first_period,size,capex,lifetime,integer,max_steps\nmine_cn,2026,10,30,1,true,3\n")
     b = built_for(folder)
     sol = solve(b)
     assert sol.status is Status.OPTIMAL

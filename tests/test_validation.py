@@ -520,6 +520,33 @@ def test_candidate_without_capacity(inst: Path) -> None:
     only(problems(inst), "facilities.csv", 3, "capacity", "candidate facility needs a finite capacity")
 
 
+def test_capex_of_an_existing_facility_has_no_effect_and_is_refused(inst: Path) -> None:
+    set_cell(inst, "facilities", 1, capex="5000")
+    only(problems(inst), "facilities.csv", 3, "capex", "got 5000 for an existing facility")
+
+
+@pytest.mark.parametrize("status", ["existing", "candidate"])
+def test_lifetime_without_capex_has_no_effect_and_is_refused(inst: Path, status: str) -> None:
+    set_cell(inst, "facilities", 1, status=status, lifetime="15")
+    only(problems(inst), "facilities.csv", 3, "lifetime", "got 15 with no capex")
+
+
+def test_candidate_capex_and_lifetime(inst: Path) -> None:
+    set_cell(inst, "facilities", 1, status="candidate", capex="5000", lifetime="25")
+    f = load_instance(inst).facilities["mine_us"]
+    assert (f.capex, f.lifetime) == (5000, 25)
+
+
+@pytest.mark.parametrize("values, column, phrase", [
+    ({"capex": 0, "lifetime": 10}, "lifetime", "got 10 with no capex"),
+    ({"capex": 50, "lifetime": 0}, "lifetime", "expected a number >= 1 (years)"),
+    ({"capex": -5}, "capex", "expected a number >= 0"),
+])
+def test_expansion_lifetime_and_capex(inst: Path, values: dict, column: str, phrase: str) -> None:
+    write_table(inst / "expansions.csv", [{"facility": "mine_us", "first_period": 2025, "size": 5, **values}])
+    only(problems(inst), "expansions.csv", 2, column, phrase)
+
+
 # --------------------------------------------------------------------------------------------
 # no cascades
 # --------------------------------------------------------------------------------------------
