@@ -42,12 +42,13 @@ docs: $(RUNTIME)
 	$(PY) -m optimizer.docs > docs/instance-format.md
 	$(PY) docs/flagship_report.py
 
-## make repin INSTANCE=instances/x REASON='why': re-solve every pinned entry and record what moved
+## REASON='why' make repin INSTANCE=instances/x: re-solve every pinned entry and record what moved
+## (REASON comes from the environment, so that it may hold any character, `$` included)
 repin: $(RUNTIME)
-	@test -n "$(REASON)" || { echo "usage: make repin INSTANCE=instances/<name> REASON='why the pins move'" >&2; exit 2; }
+	@test -n "$$REASON" || { echo "usage: REASON='why the pins move' make repin INSTANCE=instances/<name>" >&2; exit 2; }
 	@out=$$(mktemp -d); for key in $$($(PY) -c "import json; print(' '.join(json.load(open('$(INSTANCE)/expected.json'))))"); do \
 	  if [ "$$key" = base ]; then sc=""; else sc="--scenario $$(echo $$key | tr + ,)"; fi; \
-	  $(M2M) solve $(INSTANCE) $$sc --out "$$out/$$key" --quiet --update-expected --reason "$(REASON)" || exit $$?; \
+	  $(M2M) solve $(INSTANCE) $$sc --out "$$out/$$key" --quiet --update-expected --reason "$$REASON" || exit $$?; \
 	done; rm -rf "$$out"
 
 clean:

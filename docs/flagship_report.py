@@ -162,6 +162,8 @@ def figures(r: Run) -> dict[str, Any]:
     if not r.solution.status.has_solution:
         return out
     out["cost_breakdown"] = {k: float(v) for k, v in s["cost_breakdown"].items()}
+    out["transfers"] = {k: {"total": float(v["total"]), "discounted": float(v["discounted"])}
+                        for k, v in (s.get("transfers") or {}).items()}
     act = t["activity"].copy()
     tot = act.groupby(["facility", "period"])["activity"].sum()
     out["activity"] = {f: _years(tot.loc[f]) for f in sorted(set(act["facility"]))}
@@ -319,7 +321,10 @@ def _range(d: dict[str, float], scale: float = 1.0, nd: int = 0) -> str:
 def _floor_liability() -> tuple[float, float, float]:
     """(floor - market) in USD/t, MP's nameplate NdPr in t/yr and the yearly payment at nameplate."""
     pol = next(p for p in _yaml()["policies"] if p.get("name") == "mp_price_floor")
-    gap = float(pol["floor"]) - float(pol["market"])
+    market = pol.get("market")  # none: NdPr oxide's surplus value (its price path)
+    if market is None:
+        market = _csv("products").set_index("product").loc[pol["product"], "surplus_value"]
+    gap = float(pol["floor"]) - float(market)
     capf = _csv("capacity")
     row = capf[(capf["facility"] == "mp_separation") & (capf["period"] == "2030")]
     units = float(row.iloc[0]["capacity"]) if not row.empty and row.iloc[0]["capacity"] else \
@@ -359,14 +364,14 @@ def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
             f"offtake the other US plants (Independence, Vulcan, e-VAC, USA Rare Earth) make {num(_other_us(fig))} t over 2025-2035, "
             f"and 10X runs at {num(act['mp_10x']['2030'])} t/yr next to recycled Noveon magnets, which also count as US-made.")
         fp = {k.split("|")[1]: v for k, v in fig["costs_by_term_year"].items() if k.startswith("price_floor|")}
-        mr = _dual_years(fig, "activity_floor", "mp_separation|")
+        cap = _dual_years(fig, "capacity_limit", "mp_separation|")
         lines.append(
-            f"MP's separation runs at its capacity, as it would under the floor (a must-run in `capacity.csv`): "
-            f"{num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025, {num(fig['mp_ndpr_t']['2026'])} t in 2026 and "
-            f"{num(fig['mp_ndpr_t']['2030'])} t from 2027. DoD's floor payments are {musd(fp['2030'])} M USD/yr from 2027 "
-            f"({num(gap / 1000)} $/kg). Running MP under the floor costs the plan {num(mr['2030'] / _mp_ratio() / 1000, 1)} $/kg of "
-            f"NdPr in 2030 net of MP's margin (the must-run's dual): the floor payment exceeds what MP's separation earns at "
-            f"69 $/kg.")
+            f"MP's separation runs at its capacity: {num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025 (its recorded output, "
+            f"a must-run), {num(fig['mp_ndpr_t']['2026'])} t in 2026 and {num(fig['mp_ndpr_t']['2030'])} t from 2027. It runs "
+            f"because it pays at 69 $/kg: one more t/yr of its capacity would be worth {num(cap['2030'] / 1000, 1)} k$ in 2030. "
+            f"DoD's floor payments to MP are {musd(fp['2030'])} M USD/yr from 2027 ({num(gap / 1000)} $/kg), "
+            f"{musd(fig['transfers']['price_floor']['total'])} M USD over 2026-2035: a transfer from DoD to MP, reported beside "
+            f"the costs and not in the total.")
         lines.append(f"Nolans (mine and refinery) is built in 2027 in every scenario: at 26.4% NdPr its oxide is the cheapest new "
                      f"non-China supply.")
         return lines
@@ -414,11 +419,9 @@ def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
         lines.append(f"MP's separation makes {num(fig['mp_ndpr_t']['2026'])} t of NdPr oxide in 2026 and {num(fig['mp_ndpr_t']['2030'])} t "
                      f"in 2030 (baseline {num(base['mp_ndpr_t']['2030'])} t).")
     if key == "no_price_floor":
-        same = abs(_sum(fig["mp_ndpr_t"]) - _sum(base["mp_ndpr_t"])) < 0.5
-        lines.append("The saving is the floor payments: " + (
-            "the physical plan is the baseline's, because at the model's (EST) costs MP's separation pays at 69 $/kg without "
-            "the floor, so the floor is a transfer from DoD to MP worth that much." if same else
-            "without the floor the plan also changes what MP makes."))
+        lines.append(f"The floor is a transfer from DoD to MP: without it DoD pays MP nothing "
+                     f"(baseline {musd(base['transfers']['price_floor']['total'])} M USD over 2026-2035), and the plan "
+                     f"and its cost stay the baseline's.")
     if key == "ndpr_price_high":
         fp = _sum({k.split('|')[1]: v for k, v in fig["costs_by_term_year"].items() if k.startswith("price_floor|")})
         bfp = _sum({k.split('|')[1]: v for k, v in base["costs_by_term_year"].items() if k.startswith("price_floor|")})
@@ -503,8 +506,8 @@ def render(figs: dict[str, Any]) -> str:
       "European makers) and `row_magnets` (China's other buyers). Oxides and co-products not used in the chain are sold at "
       "their 2025 world prices (USGS), which is how the rest of the world enters: as a market, not as a chain.\n")
     w("Policies in the baseline: DFARS as applied in 2025 (no magnets made in a covered country for DoD), the 10X "
-      "offtake from 2028 (at least 7,000 t/yr of US-made magnets to DoD), MP's 110 $/kg price floor (a cost per tonne of MP's "
-      "NdPr to the buyer, here DoD), the 25% Section 301 duty on Chinese magnets from 2026 (`lane_periods.csv`), and the 45X "
+      "offtake from 2028 (at least 7,000 t/yr of US-made magnets to DoD), MP's 110 $/kg price floor (DoD pays MP the gap "
+      "to the market price: a transfer, reported beside the costs and not one of them), the 25% Section 301 duty on Chinese magnets from 2026 (`lane_periods.csv`), and the 45X "
       "credit (10% of production cost for US separation, metal and oxide recycling, phased 75/50/25% in 2031-33; "
       "`capacity.csv`). The 2027 DFARS expansion is final law (May 2024) but is kept out of the baseline so that "
       "`dfars_2027` isolates its effect.\n")
@@ -649,11 +652,11 @@ def render(figs: dict[str, Any]) -> str:
       "content; non-China makers are 11-18 $/kg dearer (Neo: +10-30 $/kg). With the 25% duty, Chinese magnets still land "
       "below US-made ones, which is why US plants beyond the offtake stay idle in the baseline; `us_conversion_low` moves "
       "US plants to China + 10 $/kg.")
-    w("* **The price floor and MP's must-run.** The floor is a cost per tonne of MP's NdPr to DoD (docs/model.md): 110 - 69 = "
-      "41 $/kg at the 2025 price, more than MP's separation margin, so a planner who controls MP's output would idle it. "
-      "MP, which receives the floor, runs; the instance says so with a must-run at MP's capacity (`min_activity` in "
-      "`capacity.csv`), removed in `no_price_floor`. Its dual is what running MP costs the plan net of MP's margin. "
-      "At 90 $/kg (`ndpr_price_high`) the floor costs 20 $/kg.")
+    w("* **The price floor.** DoD pays MP 110 - 69 = 41 $/kg of NdPr at the 2025 price (20 $/kg at 90 $/kg, "
+      "`ndpr_price_high`): money moved from DoD to MP, so it is a transfer, reported beside the costs and not in the total "
+      "(docs/model.md); it changes no plan. The floor obliges MP to make nothing (it covers NdPr sold or stockpiled), so MP "
+      "has no must-run after 2025; in 2025 its separation runs at its recorded output. Counted as a cost (`accounting: "
+      "cost`, the buyer's view), the floor would make MP's oxide look 41 $/kg dearer than it is.")
     w("* **Heavy rare earths in ionic clays (gap 1).** Dy 3.5% and Tb 0.6% of TREO are assumed; with 2% Dy and 0.25% Tb per "
       "magnet the world's Dy balance has little slack, and `ionic_heavy_low` (20% less) makes Dy the world's binding "
       "constraint. Mt Weld's NdPr share (25%, gap 1) only sets Lynas's implied recovery (90.4%), since Lynas's yields are "

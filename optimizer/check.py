@@ -55,6 +55,12 @@ SOLVED = ("optimal", "feasible")
 #: Cost terms a solved (not relaxed) model reports, in report order.
 COST_TERMS = ("production", "transport", "tariff", "fixed", "capex", "unmet_penalty", "surplus", "price_floor")
 
+#: Transfers reported beside the costs (costs.csv kind ``transfer``), never in the objective.
+TRANSFER_TERMS = ("price_floor",)
+
+#: costs.csv kinds: what each kind's rows may hold.
+COST_KINDS = {"cost": COST_TERMS, "transfer": TRANSFER_TERMS}
+
 #: A relaxed diagnostic model's slack cost; it must not appear in a plan.
 VIOLATION_TERM = "violation"
 
@@ -73,7 +79,7 @@ RESULT_COLUMNS: dict[str, dict[str, str]] = {
     "surplus": {"facility": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM,
                 "value_per_t": NUM, "value": NUM},
     "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM, "years": INT,
-              "weight": NUM},
+              "weight": NUM, "kind": TEXT},
     "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": NUM, "capex": NUM,
                     "lifetime": OPTIONAL, "annuity": NUM},
     "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
@@ -431,9 +437,9 @@ class Checker:
                     self.fail("activity", f"{f} {t}", "activity.csv has no row")
 
     def check_surplus(self) -> None:
-        """Every surplus row: S >= 0 of a product f makes, allowed (surplus_value not blank), in a year f operates.
+        """Every surplus row: S >= 0 of a product f makes, allowed (a surplus_value for that year), in a year f operates.
 
-        ``value_per_t`` = surplus_value (USD/t) and ``value`` = quantity x value_per_t (USD/yr).
+        ``value_per_t`` = the year's surplus_value (USD/t) and ``value`` = quantity x value_per_t (USD/yr).
         """
         inst = self.inst
         for r in self.plan.tables["surplus"]:
@@ -444,9 +450,9 @@ class Checker:
             if f not in inst.facilities or p not in inst.products:
                 self.fail("surplus", label, "unknown facility or product")
                 continue
-            value = inst.products[p].surplus_value
+            value = inst.surplus_value(p, t)
             if value is None:
-                self.fail("surplus", label, f"{p} has no surplus_value: surplus is not allowed")
+                self.fail("surplus", label, f"{p} has no surplus_value in {t}: surplus is not allowed")
             if p not in inst.outputs[f]:
                 self.fail("surplus", label, f"{f} does not make {p}")
             if t not in self.active[f]:
@@ -464,7 +470,7 @@ class Checker:
             "activity": ("facility", "period", "provenance"),
             "surplus": ("facility", "product", "period", "provenance"),
             "unmet": ("customer", "product", "period"),
-            "costs": ("term", "period"),
+            "costs": ("term", "period", "kind"),
             "investments": ("facility", "period", "kind"),
             "offtakes": ("policy", "period"),
             "shares": ("policy", "stage", "period"),
@@ -904,14 +910,20 @@ class Checker:
     # ---- 7. costs and objective -------------------------------------------------------------
     @cached_property
     def recomputed_costs(self) -> dict[tuple[str, int], float]:
-        r"""Every cost term per period, undiscounted (USD/yr):
+        """The cost terms (kind ``cost``) per (term, period), undiscounted (USD/yr)."""
+        return {(term, t): c for (kind, term, t), c in self.recomputed_money.items() if kind == "cost"}
+
+    @cached_property
+    def recomputed_money(self) -> dict[tuple[str, str, int], float]:
+        r"""Every cost term and transfer per (kind, term, period), undiscounted (USD/yr):
 
         production :math:`\sum c_f X`; transport :math:`\sum c_{odp} F`; tariff :math:`\sum \tau_{odp} F`;
         fixed :math:`\phi_f` per operating year for existing facilities + :math:`\phi_f y` for candidates;
         capex as annuities, :math:`A_e \sum_{\tau \le t} z[e,\tau]` in every operating year t of an expanded
         facility plus :math:`A_f y[f,t]` for candidates, where :math:`A = \kappa\, \rho / (1 - (1+\rho)^{-L})`
         (:math:`\kappa / L` without discounting); unmet_penalty :math:`\pi U`; surplus :math:`-v_p S`;
-        price_floor :math:`\max(0, \text{floor}-\text{market})\, r^{out}_{fp} X`.
+        price_floor :math:`\max(0, \text{floor}-\text{market})\, r^{out}_{fp} X`, kind ``transfer`` unless the
+        floor's accounting is ``cost``.
         """
         inst, plan = self.inst, self.plan
         cost: dict[tuple[str, int], float] = defaultdict(float)
@@ -940,13 +952,15 @@ class Checker:
             if d is not None and d.penalty is not None:
                 cost["unmet_penalty", d.period] += d.penalty * r["unmet"]
         for (f, p, t), by_tag in plan.surplus.items():
-            value = inst.products[p].surplus_value if p in inst.products else None
+            value = inst.surplus_value(p, t) if p in inst.products else None
             cost["surplus", t] -= (value or 0.0) * sum(by_tag.values())
+        money = {("cost", term, t): c for (term, t), c in cost.items()}
         for pol, t in self.policy_years(PriceFloor):
-            floor, market = by_period(pol.floor, t), by_period(pol.market, t)
-            if floor is not None and market is not None and floor > market:
-                cost["price_floor", t] += (floor - market) * self.made(pol.facility, t, pol.product)
-        return cost
+            gap = max(0.0, (by_period(pol.floor, t) or 0.0) - (inst.floor_market(pol, t) or 0.0))
+            kind = "cost" if pol.accounting == "cost" else "transfer"
+            k = (kind, "price_floor", t)
+            money[k] = money.get(k, 0.0) + gap * self.made(pol.facility, t, pol.product)
+        return money
 
     def cost_coefficients(self) -> dict[str, float]:
         """Largest |coefficient| of each cost term (USD per unit of its quantity).
@@ -955,7 +969,7 @@ class Checker:
         solver tolerance of 0 or 1) still moves the solver's cost by up to coefficient x rounding.
         """
         inst = self.inst
-        floors = [max(0.0, (by_period(p.floor, t) or 0.0) - (by_period(p.market, t) or 0.0))
+        floors = [max(0.0, (by_period(p.floor, t) or 0.0) - (inst.floor_market(p, t) or 0.0))
                   * inst.outputs.get(p.facility, {}).get(p.product, 0.0) for p, t in self.policy_years(PriceFloor)]
         values = {
             "production": [f.cost for f in inst.facilities.values()] + list(inst.period_cost.values()),
@@ -964,25 +978,27 @@ class Checker:
             "fixed": [f.fixed_cost for f in inst.facilities.values()],
             "capex": [inst.step_annuity(e) for e in inst.expansions] + [inst.open_annuity(f) for f in inst.facilities],
             "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],
-            "surplus": [p.surplus_value or 0.0 for p in inst.products.values()],
+            "surplus": [p.surplus_value or 0.0 for p in inst.products.values()]
+            + list(inst.product_prices.values()),
             "price_floor": floors,
         }
         return {term: max([abs(v) for v in vs] + [0.0]) for term, vs in values.items()}
 
     def check_costs(self) -> None:
-        r"""costs.csv: each (term, period) cost equals its recomputation, discount_factor = (1+r)^-(t-t0),
+        r"""costs.csv: each (term, period, kind) cost equals its recomputation, discount_factor = (1+r)^-(t-t0),
         years = :math:`n_t`, weight = :math:`w_t = \sum_{k<n_t} d_{t+k}`, discounted = cost x weight;
-        a term missing from costs.csv must recompute to 0."""
+        a term missing from costs.csv must recompute to 0.  Kind ``cost`` rows are the objective's terms,
+        kind ``transfer`` rows the transfers (a price floor's payout unless its accounting is ``cost``)."""
         inst = self.inst
-        expected = self.recomputed_costs
+        expected = self.recomputed_money
         coefficient = self.cost_coefficients()
-        rows = self.plan.keyed("costs", "term", "period")
-        for term in COST_TERMS:
+        rows = self.plan.keyed("costs", "term", "period", "kind")
+        for kind, term in ((k, term) for k, terms in COST_KINDS.items() for term in terms):
             for t in inst.periods:
                 self.count("costs")
-                label = f"{term} {t}"
-                row = rows.pop((term, t), None)
-                want = expected.get((term, t), 0.0)
+                label = f"{term} {t}" + (f" ({kind})" if kind != "cost" else "")
+                row = rows.pop((term, t, kind), None)
+                want = expected.get((kind, term, t), 0.0)
                 if row is None:
                     if abs(want) > self.slack(want, coefficient[term]):
                         self.fail("costs", label, f"costs.csv has no row; recomputed cost {num(want)}")
@@ -992,12 +1008,12 @@ class Checker:
                 self.eq("costs", label, "years", row["years"], "years the period stands for", inst.years(t))
                 self.eq("costs", label, "weight", row["weight"], "discounted years of the period", inst.weight(t))
                 self.eq("costs", label, "discounted", row["discounted"], "cost x weight", row["cost"] * row["weight"])
-        for (term, t), row in rows.items():
+        for (term, t, kind), row in rows.items():
             self.count("costs")
-            if term == VIOLATION_TERM:
+            if term == VIOLATION_TERM and kind == "cost":
                 self.eq("costs", f"{term} {t}", "constraint violation cost", row["cost"], "none in a plan", 0.0)
             else:
-                self.fail("costs", f"{term} {t}", "unknown cost term or year")
+                self.fail("costs", f"{term} {t} ({kind})", "unknown cost term, kind or year")
 
     def check_objective(self) -> None:
         r"""summary.json: objective = :math:`\sum_{\text{term},t} w_t C_{\text{term},t}` (USD, recomputed),
@@ -1026,12 +1042,40 @@ class Checker:
                 continue
             self.eq("objective", f"cost_breakdown {term}", "summary.json", float(reported), "recomputed",
                     by_term.get(term, 0.0), magnitude)
+        self.check_transfers(magnitude)
         extra = sorted(set(breakdown) - set(COST_TERMS))
         for term in extra:
             value = breakdown[term]
             harmless = term == VIOLATION_TERM and isinstance(value, (int, float)) and abs(value) <= self.slack(magnitude)
             if not harmless:
                 self.fail("objective", f"cost_breakdown {term}", f"unexpected term (value {value!r})")
+
+
+    def check_transfers(self, magnitude: float) -> None:
+        r"""summary.json ``transfers``: for each transfer term, ``by_period`` (USD/yr), ``total``
+        :math:`= \sum_t n_t C_t` (USD of each year) and ``discounted`` :math:`= \sum_t w_t C_t`, recomputed."""
+        inst = self.inst
+        reported = self.summary.get("transfers") or {}
+        for term in TRANSFER_TERMS:
+            per = {t: c for (kind, name, t), c in self.recomputed_money.items() if kind == "transfer" and name == term}
+            got = reported.get(term)
+            self.count("transfers")
+            if got is None:
+                if any(abs(c) > self.slack(c) for c in per.values()):
+                    self.fail("transfers", term, "summary.json has no entry; recomputed payouts "
+                                                 f"{', '.join(f'{t}: {num(c)}' for t, c in sorted(per.items()))}")
+                continue
+            total = sum(c * inst.years(t) for t, c in per.items())
+            discounted = sum(c * inst.weight(t) for t, c in per.items())
+            self.eq("transfers", term, "summary.json total", got.get("total"), "recomputed total", total, magnitude)
+            self.eq("transfers", term, "summary.json discounted", got.get("discounted"), "recomputed discounted",
+                    discounted, magnitude)
+            by_period = got.get("by_period") or {}
+            for t in inst.periods:
+                self.eq("transfers", f"{term} {t}", "summary.json by_period", by_period.get(str(t), 0.0),
+                        "recomputed", per.get(t, 0.0), magnitude)
+        for term in sorted(set(reported) - set(TRANSFER_TERMS)):
+            self.fail("transfers", term, "unknown transfer term in summary.json")
 
 
 # ============================================================================================

@@ -75,7 +75,7 @@ DIFFS: dict[str, DiffSpec] = {
     for spec in (
         DiffSpec("flows", ("origin", "destination", "product", "period", "provenance"), "quantity", "t/yr", 6, 0.0),
         DiffSpec("activity", ("facility", "period", "provenance"), "activity", "units of activity/yr", 6, 0.0),
-        DiffSpec("costs", ("term", "period"), "discounted", "USD (discounted)", 2, 0.0),
+        DiffSpec("costs", ("term", "period", "kind"), "discounted", "USD (discounted)", 2, 0.0),
         DiffSpec("shares", ("policy", "stage", "period"), "share", "fraction 0..1", 8, None),
     )
 }
@@ -88,7 +88,7 @@ TEXT, INT, NUM = "text", "int", "number"
 READ_COLUMNS: dict[str, dict[str, str]] = {
     "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
     "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM},
-    "costs": {"term": TEXT, "period": INT, "discounted": NUM},
+    "costs": {"term": TEXT, "period": INT, "discounted": NUM, "cost": NUM, "years": NUM, "kind": TEXT},
     "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "group": TEXT, "share": NUM, "cap": NUM},
     "offtakes": {"policy": TEXT, "period": INT, "required": NUM, "delivered": NUM},
     "unmet": {"product": TEXT, "unmet": NUM},
@@ -133,7 +133,21 @@ class Plan:
         if not self.solved:
             return {}
         costs = self.tables["costs"]
+        costs = costs[costs["kind"] == "cost"]
         return {str(k): float(v) for k, v in costs.groupby("term", sort=False)["discounted"].sum().items()}
+
+    @property
+    def transfers(self) -> dict[str, dict[str, float]]:
+        """Each transfer term (not in the objective): ``total`` (USD of each year) and ``discounted`` (USD)."""
+        if not self.solved:
+            return {}
+        costs = self.tables["costs"]
+        costs = costs[costs["kind"] == "transfer"]
+        out: dict[str, dict[str, float]] = {}
+        for term, rows in costs.groupby("term", sort=False):
+            out[str(term)] = {"total": float((rows["cost"] * rows["years"]).sum()),
+                              "discounted": float(rows["discounted"].sum())}
+        return out
 
 
 def scenario_key(scenario: Iterable[str]) -> str:
@@ -380,6 +394,11 @@ class Comparison:
                 term: {p.name: (money(p.cost_breakdown.get(term, 0.0)) if p.solved else None) for p in self.plans}
                 for term in terms
             },
+            "transfers": {
+                term: {p.name: ({k: money(v) for k, v in p.transfers[term].items()} if term in p.transfers else None)
+                       for p in self.plans}
+                for term in dict.fromkeys(t for p in self.plans for t in p.transfers)
+            },
             "tables": {
                 spec.file: {
                     "key": list(spec.key),
@@ -518,6 +537,10 @@ def _overview(plans: Sequence[Plan], top: int) -> tuple[pd.DataFrame, list[str]]
     for term in _terms(plans):
         add("cost terms (USD, discounted)", term,
             {p.name: _usd(p.cost_breakdown.get(term, 0.0)) for p in solved})
+    for term in dict.fromkeys(t for p in solved for t in p.transfers):
+        for what, label in (("discounted", "USD, discounted"), ("total", "USD, sum over the years")):
+            add("transfers, not in the total cost", f"{term} ({label})",
+                {p.name: _usd(p.transfers.get(term, {}).get(what, 0.0)) for p in solved})
 
     # ---- the provenance group's share of each stage ---------------------------------------
     overview = {p.name: p.tables["shares"][p.tables["shares"]["policy"] == ""] for p in solved}

@@ -41,6 +41,8 @@ def entry(run: Run) -> dict[str, Any]:
     if run.solution.status.has_solution:
         t = run.tables
         out["cost_breakdown"] = {k: v for k, v in s["cost_breakdown"].items() if abs(v) > ABS_TOL}
+        out["transfers"] = {term: {"total": v["total"], "discounted": v["discounted"]}
+                            for term, v in (s.get("transfers") or {}).items()}
         out["shares"] = {f"{r['policy']}|{r['period']}": r["share"] for r in s["shares"]}
         out["offtakes"] = {f"{r['policy']}|{r['period']}": r["delivered"] for r in s["offtakes"]}
         out["unmet_total_t"] = s["unmet"]["total_t"]
@@ -142,7 +144,7 @@ def compare(expected: dict[str, Any], actual: dict[str, Any], prefix: str = "") 
                 continue
             diffs.extend(compare(want, got, where + "."))
             extra = sorted(set(got) - set(want))
-            if extra and k in ("duals", "shares", "offtakes", "cost_breakdown"):
+            if extra and k in ("duals", "shares", "offtakes", "cost_breakdown", "transfers"):
                 diffs.append(f"{where}: unexpected entries {extra[:5]}")
         elif isinstance(want, float) or isinstance(got, float):
             if want is None or got is None or not math.isclose(float(got), float(want), rel_tol=REL_TOL, abs_tol=ABS_TOL):

@@ -14,7 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .instance import by_period
-from .model import COST_TERMS, Built
+from .model import COST_TERMS, TRANSFER_TERMS, Built
 from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
@@ -29,7 +29,7 @@ COLUMNS: dict[str, list[str]] = {
     "shares": ["policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding"],
     "offtakes": ["policy", "customer", "product", "period", "provenance", "required", "delivered", "short"],
     "duals": ["constraint", "index", "value", "unit", "meaning"],
-    "costs": ["term", "period", "cost", "discount_factor", "discounted", "years", "weight"],
+    "costs": ["term", "period", "cost", "discount_factor", "discounted", "years", "weight", "kind"],
     "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex", "lifetime", "annuity"],
 }
 
@@ -144,7 +144,7 @@ def surplus_table(b: Built) -> pd.DataFrame:
     for (f, p, g, t), var in b.model.surplus.items():
         q = _v(var)
         if q > 0:
-            value = b.inst.products[p].surplus_value
+            value = b.inst.surplus_value(p, t)
             rows.append({"facility": f, "product": p, "period": t, "provenance": g,
                          "quantity": q, "value_per_t": value, "value": q * value})
     return _frame("surplus", rows)
@@ -200,16 +200,18 @@ def offtakes_table(b: Built) -> pd.DataFrame:
 
 
 def costs_table(b: Built) -> pd.DataFrame:
+    """Cost terms (kind ``cost``, in the objective) then transfers (kind ``transfer``, not in it), per period."""
     rows = []
-    for term in COST_TERMS:
-        for t in b.inst.periods:
-            expr = b.costs.get(term, {}).get(t)
-            if expr is None:
-                continue
-            cost = float(pyo.value(expr)) + 0.0  # no negative zeros in the tables
-            w = b.weight(t)
-            rows.append({"term": term, "period": t, "cost": cost, "discount_factor": b.inst.discount(t),
-                         "discounted": cost * w, "years": b.inst.years(t), "weight": w})
+    for kind, terms, exprs in (("cost", COST_TERMS, b.costs), ("transfer", TRANSFER_TERMS, b.transfers)):
+        for term in terms:
+            for t in b.inst.periods:
+                expr = exprs.get(term, {}).get(t)
+                if expr is None:
+                    continue
+                cost = float(pyo.value(expr)) + 0.0  # no negative zeros in the tables
+                w = b.weight(t)
+                rows.append({"term": term, "period": t, "cost": cost, "discount_factor": b.inst.discount(t),
+                             "discounted": cost * w, "years": b.inst.years(t), "weight": w, "kind": kind})
     return _frame("costs", rows)
 
 
@@ -277,8 +279,26 @@ def extract(b: Built, sol: Solution) -> Results:
 
 
 def cost_breakdown(costs: pd.DataFrame) -> dict[str, float]:
-    """Discounted total per cost term (USD); the terms sum to the objective."""
+    """Discounted total per cost term (USD); the terms sum to the objective (transfers are not among them)."""
+    costs = costs[costs["kind"] == "cost"]
     out = costs.groupby("term", sort=False)["discounted"].sum() if not costs.empty else {}
     return {term: float(out[term]) if term in out else 0.0 for term in COST_TERMS
             if term != "violation" or term in out}
+
+
+def transfers_summary(costs: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each transfer term: USD per year by period, the total over the years the periods stand for (USD of each
+    year) and the discounted total (USD of the first period).  Not part of the objective."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = costs[costs["kind"] == "transfer"]
+    for term in TRANSFER_TERMS:
+        mine = rows[rows["term"] == term]
+        if mine.empty:
+            continue
+        out[term] = {
+            "by_period": {str(int(t)): float(c) for t, c in zip(mine["period"], mine["cost"])},
+            "total": float((mine["cost"] * mine["years"]).sum()),
+            "discounted": float(mine["discounted"].sum()),
+        }
+    return out
 

@@ -43,7 +43,7 @@ TEXT = {
     "flows": ("origin", "destination", "product", "provenance"),
     "activity": ("facility", "provenance", "stage", "country"),
     "shares": ("policy", "stage", "basis", "group"),
-    "costs": ("term",),
+    "costs": ("term", "kind"),
     "duals": ("constraint", "index", "unit", "meaning"),
     "investments": ("facility", "kind"),
     "unmet": ("customer", "product", "provenance"),
@@ -53,7 +53,7 @@ NUMBERS = {
     "flows": ("period", "quantity"),
     "activity": ("period", "activity", "capacity", "open", "built"),
     "shares": ("period", "numerator", "denominator", "share", "cap"),
-    "costs": ("period", "cost", "discount_factor", "discounted"),
+    "costs": ("period", "cost", "discount_factor", "discounted", "years", "weight"),
     "duals": ("value",),
     "investments": ("period", "steps", "capacity_added", "capex"),
     "unmet": ("period", "demand", "delivered", "unmet", "penalty"),
@@ -578,8 +578,10 @@ def _pct(v: Any) -> float | None:
 
 
 def cost_figure(run: RunData) -> dict[str, Any]:
-    """Cost by term and year, stacked (credits below zero), in USD of each year or discounted."""
+    """Cost by term and year, stacked (credits below zero), in USD of each year or discounted (transfers are
+    not costs: they are listed in the table below the figure)."""
     costs = run.tables["costs"]
+    costs = costs[costs["kind"] == "cost"]
     periods = sorted(int(t) for t in costs["period"].unique())
     terms = list(dict.fromkeys(costs["term"]))
     traces = []
@@ -623,7 +625,8 @@ def cost_compare_figures(runs: list[RunData]) -> tuple[dict[str, Any], dict[str,
     for k, r in enumerate(runs):
         if "costs" not in r.tables:
             continue
-        by_year = r.tables["costs"].groupby("period")["cost"].sum()
+        costs = r.tables["costs"]
+        by_year = costs[costs["kind"] == "cost"].groupby("period")["cost"].sum()
         lines.append({"type": "scatter", "mode": "lines+markers", "name": esc(r.label),
                       "x": [int(t) for t in by_year.index], "y": [_num(v) for v in by_year.values],
                       "line": {"color": SERIES[k], "dash": ("solid", "dash")[k % 2]},
@@ -826,6 +829,14 @@ def costs_table(runs: list[RunData]) -> str:
     elif None not in objective:
         total["diff"] = _fmt(objective[1] - objective[0])
     rows.append(total)
+    for t in dict.fromkeys(t for r in runs for t in (r.summary.get("transfers") or {})):
+        vals = [_num(((r.summary.get("transfers") or {}).get(t) or {}).get("discounted")) for r in runs]
+        row = {"term": f"{t}: transfer, not in the objective", **{f"v{k}": _fmt(v) for k, v in enumerate(vals)}}
+        if len(runs) == 1:
+            row["share"] = ""
+        else:
+            row["diff"] = _fmt((vals[1] or 0) - (vals[0] or 0))
+        rows.append(row)
     return html_table(cols, rows, "costs")
 
 

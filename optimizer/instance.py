@@ -27,6 +27,7 @@ from .schema import (
     Offtake,
     MaxShare,
     PolicyBase,
+    PriceFloor,
     ProductRow,
     RecipeRow,
 )
@@ -61,6 +62,8 @@ class Instance:
     period_cost: dict[tuple[str, int], float]
     min_activity: dict[tuple[str, int], float]
     lane_periods: dict[tuple[str, str, str, int], LanePeriodRow]
+    #: (product, period) -> surplus value in that year (product_prices.csv)
+    product_prices: dict[tuple[str, int], float]
     expansions: tuple[ExpansionRow, ...]
     policies: tuple[PolicyBase, ...]
     scenario: tuple[str, ...] = ()
@@ -158,6 +161,25 @@ class Instance:
         """Variable cost per unit of activity in that year (USD/unit)."""
         return self.period_cost.get((facility, period), self.facilities[facility].cost)
 
+    # ---- prices -----------------------------------------------------------------------------
+    def surplus_value(self, product: str, period: int) -> float | None:
+        """Value of a tonne of ``product`` left over in that year (USD/t); None: no surplus allowed."""
+        return self.product_prices.get((product, period), self.products[product].surplus_value)
+
+    def floor_market(self, pol: PriceFloor, period: int) -> float | None:
+        """The market price a price floor compares with in that year (USD/t): its own, or the product's value."""
+        if pol.market is not None:
+            return by_period(pol.market, period)
+        return self.surplus_value(pol.product, period)
+
+    def floor_payout(self, pol: PriceFloor, period: int) -> float:
+        """What the floor pays per t of covered product in that year: max(0, floor - market) (USD/t); 0 where the
+        floor or the market price is not set."""
+        floor, market = by_period(pol.floor, period), self.floor_market(pol, period)
+        if floor is None or market is None:
+            return 0.0
+        return max(0.0, floor - market)
+
     # ---- capital ----------------------------------------------------------------------------
     def annuity(self, capex: float, lifetime: int | None) -> float:
         """Yearly charge of a capex over its lifetime at the discount rate (USD/yr): capex x CRF."""
@@ -244,6 +266,8 @@ class Instance:
         columns = list(spec.row.model_fields)
         if name == "lane_periods":
             data = [r.model_dump() for r in self.lane_periods.values()]
+        elif name == "product_prices":
+            data = [{"product": p, "period": t, "surplus_value": v} for (p, t), v in self.product_prices.items()]
         elif name == "capacity":
             keys = sorted(set(self.capacity) | set(self.period_cost))
             keys = sorted(set(keys) | set(self.min_activity))

@@ -840,6 +840,13 @@ def _cross_check(
         if origin is not None and origin == dest:
             at(v.raw, "destination", "a lane cannot start and end at the same facility")
 
+    for v in views.get("product_prices", []):
+        c = v.values
+        if unknown(products, c.get("product")):
+            at(v.raw, "product", f"unknown product {c['product']!r}; expected a product in {file['products']}")
+        if periods and c.get("period") is not None and c["period"] not in periods:
+            at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
+
     expandable = {r.values.get("facility") for r in raw_tables["expansions"].rows} if "expansions" in raw_tables else set()
     for v in views.get("capacity", []):
         c = v.values
@@ -895,6 +902,27 @@ def _cross_check(
                        f"{file['countries']} ({', '.join(sorted(groups or ())) or 'none defined'})")
     stages = codes("facilities", "stage")
     _check_policies(ld, periods, policies, file, countries, groups, stages, products, facility_codes, customers, outs)
+    if periods:
+        _check_floor_markets(ld, periods, policies, rows, file)
+
+
+def _check_floor_markets(ld: _Loader, periods: list[int], policies: list[PolicyBase | None],
+                         rows: dict[str, list[tuple[RawRow, Row]]], file: dict[str, str]) -> None:
+    """A price floor without `market` compares with its product's surplus value, which must then be set in every
+    year the floor applies."""
+    base = {r.product: r.surplus_value for _, r in rows["products"]}
+    by_year = {(r.product, r.period) for _, r in rows["product_prices"]}
+    for i, p in enumerate(policies):
+        if not isinstance(p, PriceFloor) or p.market is not None or p.product not in base:
+            continue
+        applied = [t for t in periods if (p.periods is None or t in p.periods)
+                   and not (isinstance(p.floor, dict) and t not in p.floor)]
+        missing = [t for t in applied if base[p.product] is None and (p.product, t) not in by_year]
+        if missing:
+            ld.policy_at(i, ("market",), "market",
+                         f"policy {p.name!r}: no market price for {missing}: `market` is not given and {p.product!r} has no "
+                         f"surplus_value in those years; expected a `market`, a surplus_value in {file['products']}, or "
+                         f"rows in {file.get('product_prices', 'product_prices.csv')}")
 
 
 def _yaml_keys(ld: _Loader) -> set[Any]:
@@ -1069,6 +1097,7 @@ def _load(ld: _Loader, scenarios: Iterable[str], check_network: bool) -> Instanc
         period_cost={(r.facility, r.period): r.cost for _, r in rows["capacity"] if r.cost is not None},
         min_activity={(r.facility, r.period): r.min_activity for _, r in rows["capacity"] if r.min_activity},
         lane_periods={(r.origin, r.destination, r.product, r.period): r for _, r in rows["lane_periods"]},
+        product_prices={(r.product, r.period): r.surplus_value for _, r in rows["product_prices"]},
         expansions=tuple(r for _, r in rows["expansions"]),
         policies=tuple(p for p in policies if p is not None),
         scenario=tuple(scenarios),

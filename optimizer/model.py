@@ -52,6 +52,10 @@ COST_TERMS = (
     "violation",
 )
 
+#: Money that moves between parties (e.g. a price floor's payout from the government to a
+#: producer): reported per period beside the costs, never in the objective.
+TRANSFER_TERMS = ("price_floor",)
+
 Terms = list[tuple[float, object]]
 
 
@@ -123,9 +127,16 @@ class Built:
     #: (destination, product, period) -> [(origin, tag, flow variable)]: what arrives where.
     flows_in: dict[tuple[str, str, int], list[tuple[str, str, object]]] = field(default_factory=dict)
 
+    #: Transfers (``TRANSFER_TERMS``) per term and period, USD/yr: reported, not in the objective.
+    transfers: dict[str, dict[int, object]] = field(default_factory=dict)
+
     def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
         if terms or constant:
             self.costs.setdefault(term, {})[period] = lin(terms, constant)
+
+    def add_transfer(self, term: str, period: int, terms: Terms) -> None:
+        if terms:
+            self.transfers.setdefault(term, {})[period] = lin(terms)
 
     def weight(self, period: int) -> float:
         """Objective weight of a period's per-year quantities: the discounted years it stands for."""
@@ -180,8 +191,8 @@ def build_index(inst: Instance) -> Index:
 
     for f in inst.facilities:
         for p in inst.outputs[f]:
-            if inst.products[p].surplus_value is not None:
-                ix.surplus.extend((f, p, g, t) for g in inst.output_tags(f) for t in inst.periods if t in active[f])
+            ix.surplus.extend((f, p, g, t) for g in inst.output_tags(f) for t in inst.periods
+                              if t in active[f] and inst.surplus_value(p, t) is not None)
 
     if inst.tracks_provenance:
         clean_in = {(d, p, t) for (o, d, p, g, t) in ix.flow if g == CLEAN and d in inst.facilities}
@@ -703,8 +714,9 @@ class _Builder:
         a constant); capex, as annuities :math:`A = \kappa \cdot CRF(\rho, L)` in every year the capacity
         is available, :math:`\sum_e A_e \sum_{\tau \le t} z[e,\tau] + \sum_f A_f y[f,t]`;
         unmet_penalty :math:`\sum \pi U`; surplus
-        :math:`-\sum v_p S`; price_floor :math:`\sum \max(0, \text{floor}-\text{market}) r^{out} x`;
-        violation (relaxed models only) :math:`\sum` slacks.
+        :math:`-\sum v_{pt} S`; price_floor :math:`\sum \max(0, \text{floor}-\text{market}) r^{out} x` for
+        floors with ``accounting: cost`` (with ``transfer``, the default, the same payout is registered as a
+        transfer, reported but not in the objective); violation (relaxed models only) :math:`\sum` slacks.
         """
         inst, b = self.inst, self.built
         by_t: dict[str, dict[int, Terms]] = {term: defaultdict(list) for term in COST_TERMS}
@@ -735,14 +747,17 @@ class _Builder:
         for k, v in self.U.items():
             by_t["unmet_penalty"][k[2]].append((penalty[k], v))
         for (f, p, _g, t), v in self.S.items():
-            by_t["surplus"][t].append((-inst.products[p].surplus_value, v))
+            by_t["surplus"][t].append((-inst.surplus_value(p, t), v))  # type: ignore[operator]
+        transfers: dict[int, Terms] = defaultdict(list)
         for pol in inst.policies:
             if isinstance(pol, PriceFloor):
+                payout = by_t["price_floor"] if pol.accounting == "cost" else transfers
                 for t in inst.policy_periods(pol):
-                    floor, market = by_period(pol.floor, t), by_period(pol.market, t)
-                    if floor is None or market is None or floor <= market:
-                        continue
-                    by_t["price_floor"][t].extend(((floor - market) * r, v) for r, v in self.output_of(pol.facility, t, pol.product))
+                    gap = inst.floor_payout(pol, t)
+                    if gap:
+                        payout[t].extend((gap * r, v) for r, v in self.output_of(pol.facility, t, pol.product))
+        for t, terms in transfers.items():
+            b.add_transfer("price_floor", t, terms)
         if self.relax:
             for name in self.built.slacks:
                 var = getattr(self.m, f"{name}_violation")

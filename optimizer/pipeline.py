@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from . import __version__
-from .extract import Results, cost_breakdown, extract
+from .extract import Results, cost_breakdown, extract, transfers_summary
 from .infeasibility import explain
 from .instance import Instance
 from .load import load_instance
@@ -122,6 +122,7 @@ def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
         "objective_unit": "USD (discounted to the first period)",
         "mip_gap": sol.mip_gap,
         "cost_breakdown": cost_breakdown(tables["costs"]) if sol.status.has_solution else {},
+        "transfers": transfers_summary(tables["costs"]) if sol.status.has_solution else {},
     }
     if sol.status.has_solution:
         shares = tables["shares"]

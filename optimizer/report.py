@@ -47,6 +47,16 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
                 costs.add_row(term, _usd(v))
         console.print(costs)
 
+    transfers = s.get("transfers") or {}
+    if transfers:
+        tab = Table(title="transfers, not in the total cost (USD)")
+        tab.add_column("term")
+        tab.add_column("sum over the years", justify="right")
+        tab.add_column("discounted", justify="right")
+        for term, v in transfers.items():
+            tab.add_row(term, _usd(v["total"]), _usd(v["discounted"]))
+        console.print(tab)
+
     shares = s.get("shares") or []
     if shares:
         shown = shares if len(shares) <= MAX_ROWS else [r for r in shares if r["binding"]][:MAX_ROWS]

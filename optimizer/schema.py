@@ -75,6 +75,16 @@ class ProductRow(Row):
     )
 
 
+class ProductPriceRow(Row):
+    product: Name = col("Product code (must be in products.csv).")
+    period: int = col("Year.", "year")
+    surplus_value: float = col(
+        "Value of a tonne left over in that year (overrides products.csv's for that year; negative: a disposal "
+        "cost). Also the market price a `price_floor` on the product uses when it gives no `market`.",
+        "USD/t",
+    )
+
+
 class FacilityRow(Row):
     facility: Name = col("Facility code, unique.")
     stage: Name = col(
@@ -228,6 +238,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("expansions", ExpansionRow, ("facility",), False, "Capacity that can be built in steps."),
         TableSpec("lane_periods", LanePeriodRow, ("origin", "destination", "product", "period"), False,
                   "Lane cost, tariff or capacity by year (e.g. a tariff that starts in 2026)."),
+        TableSpec("product_prices", ProductPriceRow, ("product", "period"), False,
+                  "A product's surplus value (its market price) by year, e.g. the NdPr oxide price path."),
     )
 }
 
@@ -322,13 +334,25 @@ class MaxSupplierShare(PolicyBase):
 
 
 class PriceFloor(PolicyBase):
-    """A floor-price contract: the buyer pays max(0, floor - market) per t of a facility's product."""
+    """A floor-price contract: the buyer (e.g. the government) pays the producer max(0, floor - market) per t of a
+    facility's product.  By default a transfer, reported beside the costs but not one of them."""
 
     kind: Literal["price_floor"]
     facility: str = Field(description="Facility whose output is covered.")
     product: str = Field(description="Product covered.")
     floor: ByPeriod = Field(description="Floor price.", json_schema_extra={"unit": "USD/t"})
-    market: ByPeriod = Field(description="Market price, by year.", json_schema_extra={"unit": "USD/t"})
+    market: ByPeriod | None = Field(
+        None,
+        description="Market price, one number or by year (default: the product's surplus value in each year, from "
+                    "products.csv or product_prices.csv, so that the payout follows the price path).",
+        json_schema_extra={"unit": "USD/t"},
+    )
+    accounting: Literal["transfer", "cost"] = Field(
+        "transfer",
+        description="`transfer`: the payout moves money from the buyer to the producer and is reported (costs.csv kind "
+                    "`transfer`, summary.json `transfers`) but is not in the objective; `cost`: the buyer's view, the "
+                    "payout is a cost term in the objective, which makes the covered output dearer to the plan.",
+    )
 
 
 Policy = Annotated[

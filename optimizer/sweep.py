@@ -36,7 +36,7 @@ from . import plots
 from .errors import InputError, finding
 from .instance import Instance, by_period
 from .load import YAML_FILE, load_instance
-from .model import COST_TERMS
+from .model import COST_TERMS, TRANSFER_TERMS
 from .pipeline import Run, run
 from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor, policy_value_problem
 from .solver import SolveOptions
@@ -281,6 +281,7 @@ def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) ->
     years, swept = p.years, p.swept_years
     row: dict[str, Any] = {"value": value, "status": r.solution.status.value, "objective": math.nan}
     row.update({f"cost_{t}": math.nan for t in TERMS})
+    row.update({f"transfer_{t}": math.nan for t in TRANSFER_TERMS})
     row.update({f"achieved_{t}": math.nan for t in years})
     row["achieved_share"] = math.nan
     row.update({f"group_share_{t}": math.nan for t in years})
@@ -292,6 +293,8 @@ def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) ->
         for term, v in r.summary["cost_breakdown"].items():
             if f"cost_{term}" in row:
                 row[f"cost_{term}"] = float(v)
+        for term in TRANSFER_TERMS:
+            row[f"transfer_{term}"] = float((r.summary.get("transfers") or {}).get(term, {}).get("discounted", 0.0))
         for t, v in achieved(r, pol, years).items():
             if t in years:
                 row[f"achieved_{t}"] = v

@@ -52,7 +52,9 @@ def rich_chain(folder: Path) -> Path:
                 {"name": "cn_oxide_exports", "kind": "export_cap", "group": "covered", "product": "oxide",
                  "quantity": {2025: 25, 2026: 25}},
                 {"name": "au_floor", "kind": "price_floor", "facility": "mine_au", "product": "ore", "floor": 30,
-                 "market": {2025: 20, 2026: 24}},
+                 "market": {2025: 20, 2026: 24}, "accounting": "cost"},
+                {"name": "cn_floor", "kind": "price_floor", "facility": "mine_cn", "product": "ore", "floor": 12,
+                 "market": 10},
                 {"name": "clean_supply", "kind": "offtake", "customer": "clean_buyer", "product": "magnet", "quantity": 10},
                 {"name": "two_separators", "kind": "max_open", "stage": "separation", "count": 2},
                 {"name": "no_giant_mine", "kind": "max_supplier_share", "stage": "mine", "share": 0.9},
@@ -195,9 +197,9 @@ def test_rich_plan_passes_and_exercises_every_family(solved: dict) -> None:
     assert report.ok, report.violations
     for family in ("flows", "activity", "surplus", "product_balance", "provenance", "demand_balance", "capacity_limit",
                    "candidates", "expansions", "lane_capacity", "max_open", "max_share", "stage_shares", "offtake",
-                   "export_cap", "max_supplier_share", "costs", "objective"):
+                   "export_cap", "max_supplier_share", "costs", "objective", "transfers"):
         assert report.checked.get(family, 0) > 0, family
-    assert re.fullmatch(r"check passed: 18 families, \d[\d,]* rows, objective 10,888 USD = sum of cost terms",
+    assert re.fullmatch(r"check passed: 19 families, \d[\d,]* rows, objective 10,888 USD = sum of cost terms",
                         report.headline())
 
 
@@ -290,6 +292,10 @@ TAMPERED_TABLES = [
      "expansions sep_us 2026: annuity 100 != steps x capex x CRF(rate, lifetime) 8.024258719"),
     ("period weight misreported", "costs", set_cell({"term": "production", "period": "2026"}, "weight", 1.0),
      "costs production 2026: weight 1 != discounted years of the period 0.9523809524"),
+    ("transfer row changed", "costs", set_cell({"term": "price_floor", "period": "2026", "kind": "transfer"}, "cost", 0),
+     "costs price_floor 2026 (transfer): costs.csv cost 0 != recomputed 100"),
+    ("transfer counted as a cost", "costs", set_cell({"term": "price_floor", "period": "2025", "kind": "transfer"}, "kind", "cost"),
+     "costs price_floor 2025 (transfer): costs.csv has no row; recomputed cost 100"),
     ("cost row changed", "costs", set_cell({"term": "tariff", "period": "2025"}, "cost", 70),
      "costs tariff 2025: costs.csv cost 70 != recomputed 75"),
     ("undiscounted cost", "costs", set_cell({"term": "production", "period": "2026"}, "discount_factor", 1.0),
@@ -315,6 +321,12 @@ def test_changed_objective_is_reported(rich: Path) -> None:
     report = check_results(rich)
     assert len(report.violations) == 1
     assert report.violations[0].startswith("objective summary.json: objective 10987.88025 != sum of recomputed cost terms 10887.88025")
+
+
+def test_changed_transfer_is_reported(rich: Path) -> None:
+    edit_summary(rich, lambda s: s["transfers"]["price_floor"].update(total=1.0))
+    assert check_results(rich).violations == [
+        "transfers price_floor: summary.json total 1 != recomputed total 200"]
 
 
 def test_changed_cost_breakdown_is_reported(rich: Path) -> None:
@@ -397,7 +409,7 @@ def test_check_imports_no_model_or_solver_code() -> None:
 def test_cli_passes_with_exit_0(solved: dict) -> None:
     result = CliRunner().invoke(main, ["check", str(solved["rich"][1])])
     assert result.exit_code == 0, result.output
-    assert "check passed: 18 families" in result.stdout
+    assert "check passed: 19 families" in result.stdout
 
 
 def test_cli_reports_violations_with_exit_1(rich: Path) -> None:

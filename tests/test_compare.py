@@ -124,9 +124,9 @@ def test_diff_files_have_the_documented_columns_and_the_rows_that_move(folders, 
     }
     # Transport is 80 USD a year in both plans: only production differs.
     assert (out / "costs_diff.csv").read_text() == (
-        "term,period,base,cap,delta_cap\n"
-        "production,2025,1000.00,1600.00,600.00\n"
-        "production,2026,1000.00,1600.00,600.00\n"
+        "term,period,kind,base,cap,delta_cap\n"
+        "production,2025,cost,1000.00,1600.00,600.00\n"
+        "production,2026,cost,1000.00,1600.00,600.00\n"
     )
     # The policy exists only in cap: blank in base; the stage overview falls from 100% to 25%.
     shares = {(r["policy"], r["stage"], r["period"]): r for r in rows(out / "shares_diff.csv")}
@@ -167,12 +167,12 @@ def test_a_change_below_the_tolerance_is_not_reported(chain, tmp_path):
     fine, coarse = tmp_path / "fine", tmp_path / "coarse"
     invoke("compare", chain, "-s", "dear_lane", "--out", fine, "--quiet")
     assert (fine / "costs_diff.csv").read_text() == (
-        "term,period,base,dear_lane,delta_dear_lane\n"
-        "transport,2025,80.00,80.40,0.40\n"
-        "transport,2026,80.00,80.40,0.40\n"
+        "term,period,kind,base,dear_lane,delta_dear_lane\n"
+        "transport,2025,cost,80.00,80.40,0.40\n"
+        "transport,2026,cost,80.00,80.40,0.40\n"
     )
     result = invoke("compare", chain, "-s", "dear_lane", "--out", coarse, "--tol", "1e-3")
-    assert (coarse / "costs_diff.csv").read_text() == "term,period,base,dear_lane,delta_dear_lane\n"
+    assert (coarse / "costs_diff.csv").read_text() == "term,period,kind,base,dear_lane,delta_dear_lane\n"
     assert "costs_diff.csv: 0 rows differ, 6 agree within 1 USD" in result.output
     summary = json.loads((coarse / SUMMARY_DIFF).read_text())
     assert summary["tables"]["costs_diff.csv"]["threshold"] == pytest.approx(1.0)
@@ -191,7 +191,7 @@ def test_scenarios_are_plans_and_a_comma_combines(chain, tmp_path, monkeypatch):
     result = invoke("compare", chain, "--scenario", "cap", "--scenario", "cap,dear_lane")
     out = tmp_path / "results" / "compare-chain-base_vs_cap_vs_cap+dear_lane"
     assert f"diff tables written to results/compare-chain-base_vs_cap_vs_cap+dear_lane" in result.output
-    assert header(out / "costs_diff.csv") == ["term", "period", "base", "cap", "cap+dear_lane", "delta_cap", "delta_cap+dear_lane"]
+    assert header(out / "costs_diff.csv") == ["term", "period", "kind", "base", "cap", "cap+dear_lane", "delta_cap", "delta_cap+dear_lane"]
     costs = {(r["term"], r["period"]): r for r in rows(out / "costs_diff.csv")}
     assert costs["transport", "2025"]["cap+dear_lane"] == "80.40"
     assert costs["transport", "2025"]["cap"] == "80.00"
@@ -201,7 +201,7 @@ def test_scenarios_are_plans_and_a_comma_combines(chain, tmp_path, monkeypatch):
 
     # --no-base leaves the base instance out; "base" names it explicitly.
     invoke("compare", chain, "-s", "cap", "-s", "base", "--no-base", "--out", tmp_path / "nb", "--quiet")
-    assert header(tmp_path / "nb" / "costs_diff.csv") == ["term", "period", "cap", "base", "delta_base"]
+    assert header(tmp_path / "nb" / "costs_diff.csv") == ["term", "period", "kind", "cap", "base", "delta_base"]
 
 
 def test_a_plan_without_solution_is_shown_and_left_out_of_the_diffs(chain, tmp_path):

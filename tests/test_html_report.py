@@ -168,7 +168,7 @@ def test_sankey_has_the_flows_of_each_year_in_stage_order(html_text, runs):
     x = dict(zip(last["node"]["label"], last["node"]["x"]))
     # mine -> separation -> metal -> magnet -> customers, left to right; the recycler beside the magnet plants
     assert x["mp_mine"] < x["mp_separation"] < x["us_metal"] < x["mp_10x"] < x["dod"]
-    assert x["cn_mine"] == x["au_mine"] and x["cn_magnet"] == x["jp_magnet"] == x["us_recycler"]
+    assert x["cn_mine"] == x["au_mine"] and x["cn_magnet"] == x["mp_independence"] == x["us_recycler"]
     year_menu, colour_menu = fig["layout"]["updatemenus"]
     assert [b["label"] for b in year_menu["buttons"]] == [str(t) for t in periods]
     assert year_menu["buttons"][0]["args"][0]["visible"] == [t == periods[0] for t in periods]
@@ -216,8 +216,10 @@ def test_shares_costs_built_and_unmet_hold_the_tables(html_text, runs):
     assert "fig-unmet-years" not in figs
 
 
-def test_duals_table_puts_policies_first_largest_first(html_text, runs):
-    duals = tables(runs["base"])["duals"]
+def test_duals_table_puts_policies_first_largest_first(runs, tmp_path):
+    # the plan without Chinese magnets in the US: its export cap has non-zero duals
+    duals = tables(runs["nocn"])["duals"]
+    html_text = write_report(runs["nocn"], out=tmp_path / REPORT_FILE).read_text(encoding="utf-8")
     part = html_text.split('<section id="duals">', 1)[1].split("</section>", 1)[0]
     rows = re.findall(r"<tr><td>([a-z_]+)</td><td>([^<]*)</td><td class=\"num\">([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
                       part)

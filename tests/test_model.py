@@ -158,9 +158,9 @@ def act_row(r: Run, f: str, t: int):
     return sel.iloc[0]
 
 
-def cost(r: Run, term: str, t: int) -> float | None:
+def cost(r: Run, term: str, t: int, kind: str = "cost") -> float | None:
     c = r.tables["costs"]
-    sel = c[(c.term == term) & (c.period == t)]
+    sel = c[(c.term == term) & (c.period == t) & (c.kind == kind)]
     return None if sel.empty else float(sel["cost"].sum())
 
 
@@ -972,15 +972,15 @@ def test_max_supplier_share(tmp_path):
 @pytest.mark.parametrize(
     "market_2025, cn_ore_2025, floor_cost_2025, objective",
     [
-        # floor 30, market 25: the buyer pays 5 per t of CN ore; 10 + 1 + 5 = 16 < 21: CN stays.
-        # 2025: 1080 + 400; 2026 (market 35 above the floor): 1080, no price_floor term
+        # buyer's view (accounting: cost).  floor 30, market 25: the buyer pays 5 per t of CN ore;
+        # 10 + 1 + 5 = 16 < 21: CN stays.  2025: 1080 + 400; 2026 (market 35 above the floor): 1080.
         (25, 80, 400, 1480 + 1080),
         # market 15: 15 per t makes CN ore 26 > 21: 2025 switches to the US, 1880 + 0
         (15, 0, 0, 1880 + 1080),
     ],
 )
-def test_price_floor(tmp_path, market_2025, cn_ore_2025, floor_cost_2025, objective):
-    pol = {"kind": "price_floor", "name": "floor", "facility": "mine_cn", "product": "ore",
+def test_price_floor_as_a_cost(tmp_path, market_2025, cn_ore_2025, floor_cost_2025, objective):
+    pol = {"kind": "price_floor", "name": "floor", "facility": "mine_cn", "product": "ore", "accounting": "cost",
            "floor": {2025: 30, 2026: 30}, "market": {2025: market_2025, 2026: 35}}
     r = solve(tmp_path, chain(periods=(2025, 2026)), periods=(2025, 2026), policies=[pol])
     assert act(r, "mine_cn", 2025) == approx(cn_ore_2025)
@@ -988,6 +988,54 @@ def test_price_floor(tmp_path, market_2025, cn_ore_2025, floor_cost_2025, object
     assert cost(r, "price_floor", 2026) is None
     assert act(r, "mine_cn", 2026) == approx(80)
     assert r.solution.objective == approx(objective)
+    assert r.summary["transfers"] == {}
+
+
+@pytest.mark.parametrize("market_2025, payout_2025", [(25, 5 * 80), (15, 15 * 80)])
+def test_price_floor_is_a_transfer_by_default(tmp_path, market_2025, payout_2025):
+    """The same floors as above, accounted as transfers (the default): the plan is the cheapest chain
+    whatever the floor (CN ore at 11 USD/t delivered, 2 x 1080 USD), and the payout (floor - market) x
+    80 t of CN ore is reported beside the costs, in USD of 2025 and in total, not in the objective."""
+    pol = {"kind": "price_floor", "name": "floor", "facility": "mine_cn", "product": "ore",
+           "floor": {2025: 30, 2026: 30}, "market": {2025: market_2025, 2026: 35}}
+    r = solve(tmp_path, chain(periods=(2025, 2026)), periods=(2025, 2026), policies=[pol])
+    assert act(r, "mine_cn", 2025) == approx(80) and act(r, "mine_cn", 2026) == approx(80)
+    assert r.solution.objective == approx(2 * 1080)
+    assert cost(r, "price_floor", 2025) is None
+    assert cost(r, "price_floor", 2025, "transfer") == approx(payout_2025)
+    assert cost(r, "price_floor", 2026, "transfer") is None
+    assert r.summary["cost_breakdown"]["price_floor"] == 0
+    assert r.summary["transfers"] == {"price_floor": {"by_period": {"2025": approx(payout_2025)},
+                                                     "total": approx(payout_2025), "discounted": approx(payout_2025)}}
+
+
+def test_price_floor_market_defaults_to_the_products_price_path(tmp_path):
+    """No `market`: the floor compares with ore's surplus value by year, from products.csv (8 USD/t) and
+    product_prices.csv (2026: 9 USD/t).  Floor 25: payouts 17 and 16 USD/t on 80 t/yr.  Surplus is
+    worth less than the 10 USD/t it costs to make ore, so none is left over."""
+    t = chain(periods=(2025, 2026))
+    row(t, "products", product="ore")["surplus_value"] = 8
+    t["product_prices"] = [{"product": "ore", "period": 2026, "surplus_value": 9}]
+    pol = {"kind": "price_floor", "name": "floor", "facility": "mine_cn", "product": "ore", "floor": 25}
+    r = solve(tmp_path, t, periods=(2025, 2026), policies=[pol])
+    assert cost(r, "price_floor", 2025, "transfer") == approx(17 * 80)
+    assert cost(r, "price_floor", 2026, "transfer") == approx(16 * 80)
+    assert r.tables["surplus"].empty
+
+
+def test_surplus_value_by_year(tmp_path):
+    """Ore is worth 9 USD/t left over in 2025 (products.csv) but 15 in 2026 (product_prices.csv).  mine_cn
+    makes ore at 10 + lane 1 at the plant... surplus sits at the mine: 10 USD/t to make, so only in 2026
+    (worth 15 > 10) does it pay to run mine_cn at capacity (100) and leave 20 t over."""
+    t = chain(periods=(2025, 2026))
+    row(t, "products", product="ore")["surplus_value"] = 9
+    t["product_prices"] = [{"product": "ore", "period": 2026, "surplus_value": 15}]
+    r = solve(tmp_path, t, periods=(2025, 2026))
+    s = r.tables["surplus"]
+    assert s[["facility", "period", "quantity", "value_per_t"]].values.tolist() == [["mine_cn", 2026, 20.0, 15.0]]
+    assert cost(r, "surplus", 2026) == approx(-300)
+    # 2026: mine_us would make ore at 20 for a value of 15: no surplus there
+    assert r.solution.objective == approx(1080 + 1080 + 20 * 10 - 300)
 
 
 def test_by_period_values_and_periods(tmp_path):
@@ -1093,7 +1141,8 @@ def test_objective_equals_sum_of_cost_terms(tmp_path):
     t["expansions"] = [{"facility": "mine_cn", "first_period": 2026, "size": 10, "capex": 30, "max_steps": 1}]
     t["products"].append(prod("slag", 2))
     t["recipes"].append(rec("mine_cn", "slag", "out", 0.5))
-    pol = {"kind": "price_floor", "facility": "mine_us", "product": "ore", "floor": 30, "market": 28}
+    pol = {"kind": "price_floor", "facility": "mine_us", "product": "ore", "floor": 30, "market": 28,
+           "accounting": "cost"}
     r = solve(tmp_path, t, periods=(2025, 2026), discount_rate=0.05, policies=[pol])
     m = r.built.model
     total = sum(r.built.weight(y) * pyo.value(e) for per in r.built.costs.values() for y, e in per.items())

@@ -278,9 +278,13 @@ def test_supplier_share_price_floor_and_max_open_sweeps(tmp_path):
         # The row x_cn - b (x_cn + x_us) <= 0 has multiplier m with 11 - p + (1 - b) m = 0 and
         # 21 - p - b m = 0, so m = 10: mine_cn's tonne above its share is worth 10 USD.
         {"kind": "max_supplier_share", "name": "one_mine", "stage": "mine", "share": 1.0},
-        # A floor f on mine_cn's ore against a market price of 0 makes its ore cost 11 + f
-        # delivered: CN ore wins below f = 10 (cost 1080 + 80 f), US ore above (1880).
-        {"kind": "price_floor", "name": "cn_floor", "facility": "mine_cn", "product": "ore", "floor": 0, "market": 0},
+        # A floor f on mine_cn's ore against a market price of 0, in the buyer's view (accounting:
+        # cost), makes its ore cost 11 + f delivered: CN ore wins below f = 10 (cost 1080 + 80 f), US
+        # ore above (1880).  As a transfer (the default) it changes no plan and pays 80 f.
+        {"kind": "price_floor", "name": "cn_floor", "facility": "mine_cn", "product": "ore", "floor": 0, "market": 0,
+         "accounting": "cost"},
+        {"kind": "price_floor", "name": "cn_floor_paid", "facility": "mine_cn", "product": "ore", "floor": 0,
+         "market": 0},
         # Both mines are existing: at most 2 holds, at most 1 cannot.
         {"kind": "max_open", "name": "few_mines", "stage": "mine", "count": 2},
     ]
@@ -303,6 +307,13 @@ def test_supplier_share_price_floor_and_max_open_sweeps(tmp_path):
     assert f["dual_total"].isna().all()  # a price floor is a cost, not a constraint: no dual
     # knee: normalised y = 0, .4, .8, 1, 1 against x = 0, .25, .5, .75, 1: farthest from y = x at x = .5
     assert f.loc[f["knee"], "value"].tolist() == [8]
+    assert f["transfer_price_floor"].tolist() == pytest.approx([0] * 5)
+
+    invoke("sweep", inst, "--policy", "cn_floor_paid", "--param", "floor", "--from", 0, "--to", 16, "--steps", 5,
+           "--out", tmp_path / "t", "--quiet")
+    f = frontier(tmp_path / "t")
+    assert f["objective"].tolist() == pytest.approx([1080] * 5)  # a transfer: the plan does not change
+    assert f["transfer_price_floor"].tolist() == pytest.approx([80 * v for v in (0, 4, 8, 12, 16)])
 
     invoke("sweep", inst, "--policy", "few_mines", "--param", "count", "--from", 2, "--to", 1, "--steps", 2,
            "--out", tmp_path / "c", "--quiet")
@@ -438,6 +449,7 @@ def test_frontier_columns_and_sweep_json_fields_are_documented(swept):
     for col in frontier(out).columns:
         generic = re.sub(r"_\d{4}$", "_<year>", col)
         generic = "cost_<term>" if generic.startswith("cost_") else generic
+        generic = "transfer_<term>" if generic.startswith("transfer_") else generic
         assert generic in documented, col
     for key in json.loads((out / "sweep.json").read_text()):
         assert f"`{key}`" in meta_doc, key

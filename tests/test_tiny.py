@@ -330,3 +330,103 @@ def test_infeasible_with_penalty_solves() -> None:
         assert dual(r, "demand_balance", "buyer", "magnet", t) == approx(500)
         assert dual(r, "product_balance", "plant_us", "ore", "clean", t) == approx(240)
         assert dual(r, "capacity_limit", "mine_au", t) == approx(230)
+
+
+# ============================================================================================
+# tiny_period_weights
+# ============================================================================================
+
+
+def costs_row(r, term: str, period: int, kind: str = "cost"):
+    df = r.tables["costs"]
+    sel = df[(df["term"] == term) & (df["period"] == period) & (df["kind"] == kind)]
+    assert len(sel) == 1, (term, period, kind)
+    return sel.iloc[0]
+
+
+@pytest.mark.parametrize("scenario, weights", [
+    ((), {2025: 5, 2030: 5}),
+    (("long_last",), {2025: 5, 2030: 10}),
+    (("discounted",), {2025: 4.169865446349293, 2030: 2.589158369925856}),
+])
+def test_period_weights(scenario, weights) -> None:
+    r = solve("tiny_period_weights", *scenario)
+    # 100 t/yr (2025-29) and 200 t/yr (2030-) at 10 + 2 USD/t; each period's cost counts once per
+    # (discounted) year it stands for.
+    assert flow(r, "mine_us", "buyer", "ore", 2025) == approx(100)
+    assert flow(r, "mine_us", "buyer", "ore", 2030) == approx(200)
+    assert costs_row(r, "production", 2030)["cost"] == approx(2000)
+    assert costs_row(r, "production", 2030)["weight"] == approx(weights[2030])
+    assert objective(r) == approx(1200 * weights[2025] + 2400 * weights[2030])
+    assert cost(r, "production") == approx(1000 * weights[2025] + 2000 * weights[2030])
+    # duals stay per year: 12 USD/t in every period
+    assert dual(r, "demand_balance", "buyer", "ore", 2025) == approx(12)
+    assert dual(r, "demand_balance", "buyer", "ore", 2030) == approx(12)
+
+
+# ============================================================================================
+# tiny_capex_annuity
+# ============================================================================================
+
+
+@pytest.mark.parametrize("scenario, built, annuity, objective_", [
+    # A = 2,000 / 20 = 100 USD/yr, saving 640 USD/yr: built at once; 3 x (960 + 100)
+    ((), "mine_new|2025|expansion", 100.0, 3180.0),
+    # only from 2027: 2 x 1,600 + 960 + 100
+    (("late",), "mine_new|2027|expansion", 100.0, 4260.0),
+    # r = 8%: A = 2,000 x 0.08 / (1 - 1.08^-20) = 203.7044; (960 + A) x (1 + 1/1.08 + 1/1.08^2)
+    (("discounted",), "mine_new|2025|expansion", 203.70441764630115, 3238.8974806643964),
+    # a candidate with the same capex: the annuity is charged in every year it is open
+    (("as_candidate",), "mine_new|2025|open", 100.0, 3180.0),
+])
+def test_capex_annuity(scenario, built, annuity, objective_) -> None:
+    r = solve("tiny_capex_annuity", *scenario)
+    assert [f"{b['facility']}|{b['period']}|{b['kind']}" for b in r.summary["built"]] == [built]
+    inv = r.tables["investments"].iloc[0]
+    assert (inv["capex"], inv["lifetime"]) == (2000, 20) and inv["annuity"] == approx(annuity)
+    first = int(built.split("|")[1])
+    for t in (2025, 2026, 2027):
+        row = r.tables["costs"]
+        charged = row[(row["term"] == "capex") & (row["period"] == t)]["cost"].sum()
+        assert charged == approx(annuity if t >= first else 0.0)
+    assert objective(r) == approx(objective_)
+    assert dual(r, "demand_balance", "buyer", "ore", 2027) == approx(12)
+
+
+# ============================================================================================
+# tiny_price_floor
+# ============================================================================================
+
+
+def test_price_floor_is_a_transfer() -> None:
+    r = solve("tiny_price_floor")
+    for t in (2025, 2026):
+        assert flow(r, "cn_sep", "buyer", "oxide", t) == approx(40)
+        assert flow(r, "us_sep", "buyer", "oxide", t) == approx(60)
+        assert dual(r, "demand_balance", "buyer", "oxide", t) == approx(89)
+        assert dual(r, "max_share", "china_cap", t) == approx(15)
+    assert objective(r) == approx(17800)
+    # (110 - 60) x 60 in 2025 and (110 - 75) x 60 in 2026, the market being oxide's price path
+    assert costs_row(r, "price_floor", 2025, "transfer")["cost"] == approx(3000)
+    assert costs_row(r, "price_floor", 2026, "transfer")["cost"] == approx(2100)
+    assert r.summary["transfers"]["price_floor"]["total"] == approx(5100)
+    assert cost(r, "price_floor") == approx(0)
+
+
+def test_price_floor_in_the_buyers_view_idles_the_plant_it_supports() -> None:
+    r = solve("tiny_price_floor", "buyers_view")
+    # us_sep looks like 145 (2025) and 130 (2026) USD/t > my_sep's 120
+    for t in (2025, 2026):
+        assert flow(r, "us_sep", "buyer", "oxide", t) == approx(0)
+        assert flow(r, "my_sep", "buyer", "oxide", t) == approx(60)
+        assert dual(r, "demand_balance", "buyer", "oxide", t) == approx(104)
+        assert dual(r, "max_share", "china_cap", t) == approx(40)
+    assert objective(r) == approx(20800)
+    assert r.summary["transfers"] == {}
+
+
+def test_no_price_floor_changes_no_plan() -> None:
+    r = solve("tiny_price_floor", "no_floor")
+    assert objective(r) == approx(17800)
+    assert flow(r, "us_sep", "buyer", "oxide", 2026) == approx(60)
+    assert r.summary["transfers"] == {}

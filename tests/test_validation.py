@@ -771,6 +771,32 @@ def test_price_floor_market_only_needed_where_the_floor_applies(inst: Path) -> N
     assert load_instance(inst).policies[0].name == "price_floor_1"
 
 
+def test_price_floor_without_market_needs_the_products_price_in_every_year(inst: Path) -> None:
+    write_table(inst / "product_prices.csv", [{"product": "ore", "period": 2025, "surplus_value": 40}])
+    policies(inst, "- {kind: price_floor, facility: mine_us, product: ore, floor: 60}\n")
+    f = only(problems(inst), "instance.yaml", 4, "market", "no market price for [2030]")
+    assert "`market` is not given and 'ore' has no surplus_value in those years" in f.message
+    add_row(inst, "product_prices", product="ore", period=2030, surplus_value=45)
+    loaded = load_instance(inst)
+    assert [loaded.floor_market(loaded.policies[0], t) for t in (2025, 2030)] == [40, 45]
+    assert loaded.floor_payout(loaded.policies[0], 2030) == 15
+
+
+def test_price_floor_accounting_must_be_transfer_or_cost(inst: Path) -> None:
+    policies(inst, "- {kind: price_floor, facility: mine_us, product: ore, floor: 60, market: 40, accounting: subsidy}\n")
+    only(problems(inst), "instance.yaml", 4, "accounting", "expected 'transfer' or 'cost'")
+
+
+@pytest.mark.parametrize("row, column, phrase", [
+    ({"product": "oxide", "period": 2025, "surplus_value": 5}, "product", "unknown product 'oxide'"),
+    ({"product": "ore", "period": 2026, "surplus_value": 5}, "period", "period 2026 is outside the horizon"),
+    ({"product": "ore", "period": 2025, "surplus_value": ""}, "surplus_value", "a value is required"),
+])
+def test_product_prices_rows(inst: Path, row: dict, column: str, phrase: str) -> None:
+    write_table(inst / "product_prices.csv", [row])
+    only(problems(inst), "product_prices.csv", 2, column, phrase)
+
+
 def test_policies_must_be_a_list(inst: Path) -> None:
     with_yaml(inst, HEAD + "policies:\n  cap: 1\n")
     only(problems(inst), "instance.yaml", 3, "policies", "expected a list")
