@@ -224,17 +224,23 @@ class Instance:
                 return True
         return False
 
+    def touched_only(self, facility: str) -> bool:
+        """True when everything the facility makes is touched: it is in the provenance group, or
+        marked ``provenance: touched`` (e.g. it collects scrap of magnets made in the group)."""
+        return self.is_covered(facility) or self.facilities[facility].provenance == TOUCHED
+
     def output_tags(self, facility: str) -> tuple[str, ...]:
         """Provenance tags a facility's activity can carry.
 
-        Covered facilities make only touched output; sources elsewhere make only clean output
-        (they have no inputs to taint them); other facilities run a clean and a touched mode.
+        Facilities in the provenance group, and those marked ``touched``, make only touched output;
+        those marked ``clean``, and sources elsewhere (no inputs to taint them), make only clean
+        output; other facilities run a clean and a touched mode.
         """
         if not self.tracks_provenance:
             return (ANY,)
-        if self.is_covered(facility):
+        if self.touched_only(facility):
             return (TOUCHED,)
-        if self.is_source(facility):
+        if self.is_source(facility) or self.facilities[facility].provenance == CLEAN:
             return (CLEAN,)
         return (CLEAN, TOUCHED)
 

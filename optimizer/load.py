@@ -778,6 +778,7 @@ def _cross_check(
         if unknown(products, v.values.get("product")):
             at(v.raw, "product", f"unknown product {v.values['product']!r}; expected a product in {file['products']}")
 
+    covered = {r.country for _, r in rows["countries"] if header.provenance_group in r.group_set}
     for v in views.get("facilities", []):
         code = v.values.get("facility")
         if unknown(countries, v.values.get("country")):
@@ -789,6 +790,9 @@ def _cross_check(
             continue
         if f.status == "candidate" and f.capacity is None:
             at(v.raw, "capacity", "a candidate facility needs a finite capacity (its size if built); got blank")
+        if f.provenance == "clean" and f.country in covered:
+            at(v.raw, "provenance", f"got clean for a facility in {v.values['country']}, a country of the provenance group "
+                                    f"{header.provenance_group!r}; what it makes is touched (expected auto or touched)")
         if f.status == "existing" and f.capex:
             at(v.raw, "capex", f"got {f.capex:g} for an existing facility; a capex is the cost of building a candidate "
                                "(status candidate), or of an expansion (expansions.csv)")

@@ -46,7 +46,8 @@ def _why_not(inst: Instance, facility: str, ok: set[str], allowed: set[str], dep
 
 
 def _reach_message(inst: Instance, customer: str, product: str, ok: set[str], allowed: set[str], what: str,
-                   excluded: str = "in the provenance group", need: str = "a chain outside it") -> str | None:
+                   excluded: str = "in the provenance group or marked touched",
+                   need: str = "a chain of facilities that can make clean material") -> str | None:
     """Why no chain of facilities in ``allowed`` can deliver ``product`` to ``customer`` (None if one can).
 
     ``excluded`` says in words which facilities ``allowed`` leaves out, ``need`` what is required."""
@@ -67,7 +68,7 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
     warnings: list[Finding] = []
     everything = set(inst.facilities)
     ok_all = runnable(inst, everything)
-    clean_allowed = {f for f in everything if not inst.is_covered(f)}
+    clean_allowed = {f for f in everything if not inst.touched_only(f)}
     ok_clean = runnable(inst, clean_allowed) if inst.tracks_provenance else set()
 
     seen: set[tuple[str, str, str]] = set()
@@ -95,9 +96,9 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
             ok = ok_clean if p.provenance == "clean" else ok_all  # a clean offtake tracks provenance
             last = {f for f in upstream if (p.countries is None or inst.facilities[f].country in p.countries)
                     and (p.facilities is None or f in p.facilities)}
-            parts = (["in the provenance group"] if p.provenance == "clean" else []) + (
+            parts = (["in the provenance group or marked touched"] if p.provenance == "clean" else []) + (
                 [f"outside {', '.join(p.countries)}"] if p.countries is not None else [])
-            needs = (["outside the provenance group"] if p.provenance == "clean" else []) + (
+            needs = (["of facilities that can make clean material"] if p.provenance == "clean" else []) + (
                 [f"in {', '.join(p.countries)}"] if p.countries is not None else []) + (
                 [f"ending at {', '.join(p.facilities)}"] if p.facilities is not None else [])
             msg = _reach_message(inst, p.customer, p.product, ok, last, "the offtake", " or ".join(parts),
@@ -106,6 +107,12 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
                 errors.append(finding(YAML_FILE, policy_lines[i], "customer", f"policy {p.name!r}: {msg}"))
 
     where = {raw.values.get("facility"): raw for raw in raw_rows.get("facilities", [])}
+    if not inst.tracks_provenance:
+        for f, fac in inst.facilities.items():
+            if fac.provenance != "auto" and f in where:
+                file, row = where[f].at("provenance")
+                warnings.append(finding(file, row, "provenance", f"provenance {fac.provenance} has no effect: no demand, "
+                                                                  "offtake or share policy tracks provenance"))
     for f in sorted(everything - ok_all):
         raw = where.get(f)
         file, row = raw.at("facility") if raw is not None else ("facilities.csv", "-")

@@ -112,6 +112,13 @@ class FacilityRow(Row):
         "a binary decision; once open it stays open to the end of the horizon).",
         default="existing",
     )
+    provenance: Literal["auto", "touched", "clean"] = col(
+        "What the facility's output is when provenance is tracked: `auto` (by location: touched in the provenance "
+        "group; elsewhere clean for a source, and clean or touched after its inputs for the others); `touched` "
+        "(always touched, e.g. a collection point of scrap from magnets made in the group, or an open-market purchase); "
+        "`clean` (only clean, from clean inputs only; not allowed in the provenance group).",
+        default="auto",
+    )
     first_year: int | None = col("First year the facility can operate (blank: from the start).", "year", default=None)
     last_year: int | None = col("Last year the facility can operate (blank: to the end).", "year", default=None)
 

@@ -717,6 +717,35 @@ def test_provenance_covered_facility_output_is_touched(tmp_path):
     assert r.tables["unmet"].set_index("customer").loc["clean_buyer", "unmet"] == approx(10)
 
 
+@pytest.mark.parametrize("mark, tags, clean_magnets", [("auto", {CLEAN}, 20), ("touched", {TOUCHED}, 0)])
+def test_provenance_a_source_outside_the_group_marked_touched(tmp_path, mark, tags, clean_magnets):
+    """mine_us (US) marked ``touched`` (say it resells Chinese ore) makes touched ore only, so the US
+    plant's magnets from it are touched and the clean buyer (20 t, penalty 100) goes unmet."""
+    t = chain()
+    row(t, "facilities", facility="mine_us")["provenance"] = mark
+    row(t, "demands", customer="buyer")["provenance"] = "clean"
+    row(t, "demands", customer="buyer")["penalty"] = 100
+    row(t, "demands", customer="buyer")["quantity"] = 20
+    r = solve(tmp_path, t)
+    assert {k[1] for k in keys(r, "activity") if k[0] == "mine_us"} == tags
+    assert flow(r, "plant", "buyer", "magnet", 2025, CLEAN) == approx(clean_magnets)
+    # clean: 40 t US ore at 21 + 20 t magnets at 5 = 940; touched: all 20 t unmet at 100
+    assert r.solution.objective == approx(940 if mark == "auto" else 2000)
+
+
+def test_provenance_a_facility_marked_clean_takes_clean_input_only(tmp_path):
+    """The plant marked ``clean`` has a clean mode only: it cannot take CN ore (touched), so 40 t of
+    magnets for an any-provenance buyer come from US ore: 80 x 21 + 40 x 5 = 1880 (CN ore would give 1080).
+    The model tracks provenance because of a clean offtake of 0 t/yr."""
+    t = chain()
+    row(t, "facilities", facility="plant")["provenance"] = "clean"
+    off = {"kind": "offtake", "name": "tracking", "customer": "buyer", "product": "magnet", "quantity": 0}
+    r = solve(tmp_path, t, policies=[off])
+    assert {k[1] for k in keys(r, "activity") if k[0] == "plant"} == {CLEAN}
+    assert flow(r, "mine_cn", "plant", "ore", 2025) == approx(0)
+    assert r.solution.objective == approx(1880)
+
+
 def test_no_provenance_tags_when_nothing_needs_them(tmp_path):
     """No clean demand, clean offtake or provenance share: every tag is `any`, there is no
     downgrade variable, and the index is exactly (lane, active year): 3 lanes x 2 years = 6

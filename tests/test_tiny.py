@@ -430,3 +430,33 @@ def test_no_price_floor_changes_no_plan() -> None:
     assert objective(r) == approx(17800)
     assert flow(r, "us_sep", "buyer", "oxide", 2026) == approx(60)
     assert r.summary["transfers"] == {}
+
+
+# ============================================================================================
+# tiny_touched_source
+# ============================================================================================
+
+
+def test_touched_source_feeds_only_the_any_buyer() -> None:
+    r = solve("tiny_touched_source")
+    assert flow(r, "scrap_cn_made", "recycler", "scrap", 2025, "touched") == approx(40)
+    assert flow(r, "scrap_us_made", "recycler", "scrap", 2025, "clean") == approx(30)
+    assert flow(r, "recycler", "dod", "magnet", 2025, "clean") == approx(30)
+    assert flow(r, "recycler", "commercial", "magnet", 2025, "touched") == approx(40)
+    assert objective(r) == approx(1350)
+    assert dual(r, "demand_balance", "dod", "magnet", 2025) == approx(25)
+    assert dual(r, "demand_balance", "commercial", "magnet", 2025) == approx(15)
+
+
+def test_touched_source_judged_by_location_would_look_clean() -> None:
+    r = solve("tiny_touched_source", "auto")
+    assert flow(r, "scrap_cn_made", "recycler", "scrap", 2025, "clean") == approx(70)
+    assert objective(r) == approx(1050)
+
+
+def test_clean_recycler_takes_clean_scrap_only() -> None:
+    r = solve("tiny_touched_source", "clean_recycler")
+    assert flow(r, "scrap_cn_made", "recycler", "scrap", 2025) == approx(0)
+    assert unmet(r, "commercial", "magnet", 2025) == approx(20)
+    assert objective(r) == approx(3250)
+    assert dual(r, "capacity_limit", "scrap_us_made", 2025) == approx(75)

@@ -1016,6 +1016,31 @@ def test_clean_hard_demand_with_only_covered_chains(inst: Path) -> None:
     assert "provenance group" in f.message
 
 
+def test_clean_hard_demand_whose_only_clean_mine_is_marked_touched(inst: Path) -> None:
+    edit(inst, "demands", lambda rows: [dict(r, provenance="clean") for r in rows])
+    set_cell(inst, "facilities", 1, provenance="touched")  # mine_us sells ore of Chinese origin
+    f = only(problems(inst), "demands.csv", 2, "product", "clean demand cannot be met")
+    assert "plant has no lane bringing ore" in f.message  # from a facility that can make clean material
+
+
+def test_clean_facility_in_the_provenance_group_is_refused(inst: Path) -> None:
+    set_cell(inst, "facilities", 0, provenance="clean")
+    f = only(problems(inst), "facilities.csv", 2, "provenance", "got clean for a facility in CN")
+    assert "'covered'" in f.message
+
+
+def test_provenance_value_must_be_known(inst: Path) -> None:
+    set_cell(inst, "facilities", 1, provenance="green")
+    only(problems(inst), "facilities.csv", 3, "provenance", "expected 'auto', 'touched' or 'clean'")
+
+
+def test_provenance_mark_without_tracking_is_a_warning(inst: Path) -> None:
+    set_cell(inst, "facilities", 1, provenance="touched")
+    warnings = [str(w) for w in load_instance(inst).warnings]
+    assert warnings == ["facilities.csv:3:provenance: provenance touched has no effect: no demand, offtake or share "
+                        "policy tracks provenance"]
+
+
 def test_clean_hard_demand_whose_only_clean_mine_has_no_lane(inst: Path) -> None:
     edit(inst, "demands", lambda rows: [dict(r, provenance="clean") for r in rows])
     edit(inst, "lanes", lambda rows: [rows[0], rows[2]])  # only the CN mine feeds the plant
