@@ -521,19 +521,39 @@ class Checker:
         round to zero still moves the row by up to ratio x rounding (t/yr)."""
         return self.inst.inputs[f].get(p, 0.0), self.inst.outputs[f].get(p, 0.0)
 
+    def balance_rows(self, f: str, p: str, s: dict[str, float]) -> list[tuple[str, float, float, str]]:
+        r"""The balance rows of p at f as (family, supply, use, text) from its sides (t/yr).
+
+        One row, :math:`\text{in} + \text{made} = \text{out} + \text{used} + \text{surplus}`, unless f both
+        consumes and makes p (a pass-through): then what is made balances what leaves,
+        :math:`\text{made} = \text{out} + \text{surplus}` (``product_balance``), and what arrives balances what is
+        consumed, :math:`\text{in} = \text{used}` (``input_balance``): nothing passes without activity.
+        """
+        if p in self.inst.inputs[f] and p in self.inst.outputs[f]:
+            return [
+                ("product_balance", s["made"], s["out"] + s["surplus"],
+                 f"made {num(s['made'])} != out {num(s['out'])} + surplus {num(s['surplus'])}"),
+                ("input_balance", s["in"], s["used"], f"in {num(s['in'])} != used {num(s['used'])}"),
+            ]
+        supply, use = s["in"] + s["made"], s["out"] + s["used"] + s["surplus"]
+        return [("product_balance", supply, use,
+                 f"supply {num(supply)} (in {num(s['in'])} + made {num(s['made'])}) != use {num(use)} "
+                 f"(out {num(s['out'])} + used {num(s['used'])} + surplus {num(s['surplus'])})")]
+
     def check_product_balance(self) -> None:
         r"""Total balance of every facility, product and year, over all tags (t/yr):
 
         .. math:: \sum_{o,g} F[o,f,p,g,t] + r^{out}_{fp} X[f,t] = \sum_{d,g} F[f,d,p,g,t] + r^{in}_{fp} X[f,t] + \sum_g S[f,p,g,t]
+
+        split into an output row and an input row for a product the facility both consumes and
+        makes (see :meth:`balance_rows`).
         """
         for f, p, t in self.balance_keys():
-            self.count("product_balance")
             s = self.tag_sides(f, p, t, None)
-            supply, use = s["in"] + s["made"], s["out"] + s["used"] + s["surplus"]
-            if abs(supply - use) > self.slack(*s.values(), *self.ratios(f, p)):
-                self.fail("product_balance", f"{f} {p} {t}",
-                          f"supply {num(supply)} (in {num(s['in'])} + made {num(s['made'])}) != use {num(use)} "
-                          f"(out {num(s['out'])} + used {num(s['used'])} + surplus {num(s['surplus'])})")
+            for family, supply, use, text in self.balance_rows(f, p, s):
+                self.count(family)
+                if abs(supply - use) > self.slack(*s.values(), *self.ratios(f, p)):
+                    self.fail(family, f"{f} {p} {t}", text)
 
     def check_provenance(self) -> None:
         r"""Clean material is conserved, except clean input downgraded to touched (t/yr).
@@ -543,9 +563,10 @@ class Checker:
         .. math:: dg = \text{in}^{c} + \text{made}^{c} - \text{out}^{c} - \text{used}^{c} - \text{surplus}^{c} \ge 0
 
         and :math:`dg > 0` only when p is an input of f and f has a touched mode (downgrade
-        happens on inputs only).  The touched side,
-        :math:`\text{in}^{t} + \text{made}^{t} + dg = \text{out}^{t} + \text{used}^{t} + \text{surplus}^{t}`,
-        is the total balance minus dg, so it holds exactly when the total balance does.
+        happens on inputs only).  For a pass-through product the clean output row holds exactly,
+        :math:`\text{made}^c = \text{out}^c + \text{surplus}^c`, and the downgrade is taken from the
+        clean input row, :math:`dg = \text{in}^c - \text{used}^c`.  The touched side is the total
+        balance minus dg, so it holds exactly when the total balance does.
         """
         if not self.inst.tracks_provenance:
             return
@@ -553,11 +574,19 @@ class Checker:
         for f, p, t in self.balance_keys():
             self.count("provenance")
             s = self.tag_sides(f, p, t, CLEAN)
-            dg = s["in"] + s["made"] - s["out"] - s["used"] - s["surplus"]
             allowed = self.slack(*s.values(), *self.ratios(f, p))
+            if (f, p) in inst.pass_through:
+                kept = s["made"] - s["out"] - s["surplus"]
+                if abs(kept) > allowed:
+                    self.fail("provenance", f"{f} {p} {t}",
+                              f"clean {p} made {num(s['made'])} != clean out {num(s['out'])} + surplus {num(s['surplus'])}")
+                dg = s["in"] - s["used"]
+            else:
+                dg = s["in"] + s["made"] - s["out"] - s["used"] - s["surplus"]
             if dg < -allowed:
-                self.fail("provenance", f"{f} {p} {t}",
-                          f"clean use {num(s['out'] + s['used'] + s['surplus'])} > clean supply {num(s['in'] + s['made'])}")
+                used = s["used"] if (f, p) in inst.pass_through else s["out"] + s["used"] + s["surplus"]
+                supply = s["in"] if (f, p) in inst.pass_through else s["in"] + s["made"]
+                self.fail("provenance", f"{f} {p} {t}", f"clean use {num(used)} > clean supply {num(supply)}")
             elif dg > allowed and not (p in inst.inputs[f] and TOUCHED in self.tags_of(f)):
                 self.fail("provenance", f"{f} {p} {t}",
                           f"{num(dg)} t of clean {p} downgraded, but only inputs of a facility with a touched mode can be")

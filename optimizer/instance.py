@@ -142,6 +142,13 @@ class Instance:
             out.setdefault((lane.destination, lane.product), []).append(lane.origin)
         return out
 
+    @cached_property
+    def pass_through(self) -> frozenset[tuple[str, str]]:
+        """(facility, product) pairs the facility both consumes and makes: a hub, port, warehouse
+        or toll processor passing the product on.  Their arrivals and their output balance
+        separately, so what passes through is activity (bounded by capacity, paying its cost)."""
+        return frozenset((f, p) for f in self.facilities for p in self.inputs[f] if p in self.outputs[f])
+
     def is_source(self, facility: str) -> bool:
         return not self.inputs[facility]
 

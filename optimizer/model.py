@@ -317,28 +317,46 @@ class _Builder:
 
         where D (clean input used by the touched mode) leaves the clean row and enters the
         touched row.  Its dual is the marginal cost of the product at the facility (USD/t).
+
+        A product the facility both consumes and makes (a hub, port, warehouse or toll
+        processor passing it on) has two rows instead, so that what passes through is activity,
+        bounded by capacity and paying its cost: ``product_balance`` for what is made,
+        :math:`r^{out}_{fp} x = \sum_d F + S`, and ``input_balance`` for what arrives,
+        :math:`\sum_o F \pm D = r^{in}_{fp} x`.
         """
         inst = self.inst
+        passing = inst.pass_through
         rows: dict[tuple[str, str, str, int], Terms] = defaultdict(list)
+        arriving: dict[tuple[str, str, str, int], Terms] = defaultdict(list)
+
+        def inbound(f: str, p: str) -> dict[tuple[str, str, str, int], Terms]:
+            return arriving if (f, p) in passing else rows
+
         for (f, g, t), v in self.x.items():
             for p, r in inst.outputs[f].items():
                 rows[f, p, g, t].append((r, v))
             for p, r in inst.inputs[f].items():
-                rows[f, p, g, t].append((-r, v))
+                inbound(f, p)[f, p, g, t].append((-r, v))
         for (o, d, p, g, t), v in self.F.items():
             rows[o, p, g, t].append((-1.0, v))
             if d in inst.facilities:
-                rows[d, p, g, t].append((1.0, v))
+                inbound(d, p)[d, p, g, t].append((1.0, v))
         for (f, p, g, t), v in self.S.items():
             rows[f, p, g, t].append((-1.0, v))
         for (f, p, t), v in self.D.items():
-            rows[f, p, CLEAN, t].append((-1.0, v))
-            rows[f, p, TOUCHED, t].append((1.0, v))
-        keys = sorted(rows)
-        self.m.product_balance = pyo.Constraint(keys, rule=lambda _m, *k: EqualityExpression((lin(rows[k]), 0.0)))
+            inbound(f, p)[f, p, CLEAN, t].append((-1.0, v))
+            inbound(f, p)[f, p, TOUCHED, t].append((1.0, v))
+        for name, table in (("product_balance", rows), ("input_balance", arriving)):
+            keys = sorted(table)
+            self.m.add_component(name, pyo.Constraint(keys, rule=lambda _m, *k, _t=table: EqualityExpression((lin(_t[k]), 0.0))))
         self.register(
             "product_balance", "USD/t",
             lambda k: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
+            lambda k, b: 1.0 / b.weight(k[3]),
+        )
+        self.register(
+            "input_balance", "USD/t",
+            lambda k: f"marginal cost of {k[1]} ({k[2]}) arriving at {k[0]} in {k[3]}",
             lambda k, b: 1.0 / b.weight(k[3]),
         )
 

@@ -490,6 +490,54 @@ def test_candidate_capex_is_an_annuity_while_open(tmp_path):
 # ============================================================================================
 
 
+def hub_chain(hub_capacity: float | None = 10, hub_cost: float = 3, **hub: Any) -> dict:
+    """mine_cn's ore reaches the buyer only through ``hub`` (US), which takes and makes ore 1:1;
+    the buyer wants 100 t of ore (penalty 50 USD/t)."""
+    return {
+        "countries": copy.deepcopy(COUNTRIES),
+        "products": [prod("ore")],
+        "facilities": [fac("mine_cn", "mine", "CN", 1000, 10), fac("hub", "port", "US", hub_capacity, hub_cost, **hub)],
+        "recipes": [rec("mine_cn", "ore", "out", 1), rec("hub", "ore", "in", 1), rec("hub", "ore", "out", 1)],
+        "lanes": [lane("mine_cn", "hub", "ore", 1), lane("hub", "buyer", "ore", 2)],
+        "demands": [dem("buyer", "US", "ore", 2025, 100, penalty=50)],
+    }
+
+
+def test_pass_through_is_activity_within_capacity_and_pays_its_cost(tmp_path):
+    """A hub of 10 t/yr passes 10 t (not 100): 10 x (10 + 1 + 3 + 2) = 160, and 90 t unmet at 50:
+    objective 4,660.  Its arrivals and its output are separate rows: input_balance[hub, ore] says
+    10 t in = 10 t consumed; product_balance[hub, ore] says 10 t made = 10 t shipped."""
+    r = solve(tmp_path, hub_chain())
+    assert act(r, "hub", 2025) == approx(10)
+    assert flow(r, "mine_cn", "hub", "ore", 2025) == approx(10)
+    assert flow(r, "hub", "buyer", "ore", 2025) == approx(10)
+    assert r.solution.objective == approx(160 + 90 * 50)
+    assert keys(r, "input_balance") == {("hub", "ore", ANY, 2025)}
+    assert ("hub", "ore", ANY, 2025) in keys(r, "product_balance")
+    # the hub's capacity is worth 50 - 16 = 34 per t/yr; ore arriving at the hub costs 11, leaving it 14
+    assert dual(r, "capacity_limit", "hub", 2025) == approx(34)
+    assert dual(r, "input_balance", "hub", "ore", ANY, 2025) == approx(11)
+    assert dual(r, "product_balance", "hub", "ore", ANY, 2025) == approx(48)
+
+
+def test_pass_through_must_run_and_ratio(tmp_path):
+    """A toll processor that loses 20% (1 t in -> 0.8 t out), must run at 50 units: it takes 50 t of ore
+    and ships 40 t, whatever the plan prefers (buyer wants 30, penalty 50: 10 t are left over at a
+    surplus value of 0)."""
+    t = hub_chain(hub_capacity=None)
+    t["products"] = [prod("ore", 0)]
+    row(t, "recipes", facility="hub", direction="out")["ratio"] = 0.8
+    row(t, "demands", customer="buyer")["quantity"] = 30
+    t["capacity"] = [{"facility": "hub", "period": 2025, "min_activity": 50}]
+    r = solve(tmp_path, t)
+    assert act(r, "hub", 2025) == approx(50)
+    assert flow(r, "mine_cn", "hub", "ore", 2025) == approx(50)
+    assert flow(r, "hub", "buyer", "ore", 2025) == approx(30)
+    assert r.tables["surplus"]["quantity"].sum() == approx(10)
+    assert r.solution.objective == approx(50 * (10 + 1 + 3) + 30 * 2)
+
+
+
 def test_lane_capacity(tmp_path):
     """The CN ore lane carries at most 50 t: 50 CN + 30 US ore; 50*11 + 30*21 + 200 = 1380.
     One more t/yr on the lane replaces a US tonne: worth 21 - 11 = 10 USD/t."""

@@ -460,3 +460,28 @@ def test_clean_recycler_takes_clean_scrap_only() -> None:
     assert unmet(r, "commercial", "magnet", 2025) == approx(20)
     assert objective(r) == approx(3250)
     assert dual(r, "capacity_limit", "scrap_us_made", 2025) == approx(75)
+
+
+# ============================================================================================
+# tiny_pass_through
+# ============================================================================================
+
+
+def test_pass_through_opens_the_fixed_charge_port() -> None:
+    r = solve("tiny_pass_through")
+    assert [b["facility"] for b in r.summary["built"]] == ["port_new"]
+    assert flow(r, "port_new", "buyer", "ore", 2025) == approx(100)
+    assert activity(r, "port_new", 2025) == approx(100)
+    assert objective(r) == approx(1600)
+    assert dual(r, "demand_balance", "buyer", "ore", 2025) == approx(11)
+    assert dual(r, "input_balance", "port_new", "ore", "any", 2025) == approx(10)
+
+
+def test_pass_through_capacity_binds_when_the_new_port_is_dear() -> None:
+    r = solve("tiny_pass_through", "dear_port")
+    assert r.summary["built"] == []
+    assert flow(r, "port_old", "buyer", "ore", 2025) == approx(10)  # not 100: the port's capacity holds
+    assert activity(r, "port_old", 2025) == approx(10)
+    assert unmet(r, "buyer", "ore", 2025) == approx(90)
+    assert objective(r) == approx(4630)
+    assert dual(r, "capacity_limit", "port_old", 2025) == approx(37)
