@@ -73,14 +73,14 @@ TEXT, INT, NUM, OPTIONAL = "text", "int", "number", "optional number"
 RESULT_COLUMNS: dict[str, dict[str, str]] = {
     "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
     "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM, "capacity": OPTIONAL,
-                 "open": NUM, "built": NUM},
+                 "open": NUM, "built": OPTIONAL},
     "unmet": {"customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "demand": NUM, "delivered": NUM,
               "unmet": NUM, "penalty": OPTIONAL},
     "surplus": {"facility": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM,
                 "value_per_t": NUM, "value": NUM},
     "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM, "years": INT,
               "weight": NUM, "kind": TEXT},
-    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": NUM, "capex": NUM,
+    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": OPTIONAL, "capex": NUM,
                     "lifetime": OPTIONAL, "annuity": NUM},
     "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
                  "required": NUM, "delivered": NUM, "short": NUM},
@@ -626,10 +626,12 @@ class Checker:
         r"""Capacity after opening and expansions (units of activity/yr); None = unlimited:
 
         .. math:: \text{cap}_{ft}\, y[f,t] + \text{size}_f \sum_{\tau \le t} z[f,\tau]
+
+        A facility with a blank capacity is unlimited while open, and a shut candidate has none (0).
         """
         base = self.inst.base_capacity(f, t)
         if base is None:
-            return None
+            return None if self.open.get((f, t), 0.0) > 0.5 else 0.0
         size = self.expansions[f].size if f in self.expansions else 0.0
         return base * self.open.get((f, t), 0.0) + size * self.plan.steps_to(f, t)
 
@@ -693,8 +695,8 @@ class Checker:
             for t in years:
                 row = self.plan.act_row.get((f, t))
                 if row is not None:
-                    built = (inst.base_capacity(f, t) or 0.0) if t == first_open else 0.0
-                    if f in self.expansions:
+                    built: float | None = inst.base_capacity(f, t) if t == first_open else 0.0  # None: unlimited
+                    if f in self.expansions and built is not None:
                         built += self.plan.steps.get((f, t), 0.0) * self.expansions[f].size
                     self.eq("candidates", f"{f} {t}", "activity.csv built", row["built"], "recomputed", built)
         for f in self.plan.open_investments:
@@ -717,6 +719,8 @@ class Checker:
                 if fac is not None and fac.status != "candidate":
                     self.fail("expansions", label, "investments.csv opens a facility that is not a candidate")
                 elif fac is not None:
+                    self.eq("candidates", label, "capacity_added", r["capacity_added"], "base capacity (blank: unlimited)",
+                            inst.base_capacity(f, t))
                     self.eq("candidates", label, "capex", r["capex"], "facilities.csv capex", fac.capex)
                     self.eq("candidates", label, "lifetime", r["lifetime"], "lifetime (blank without capex)",
                             float(fac.lifetime or DEFAULT_LIFETIME) if fac.capex else None)

@@ -59,6 +59,11 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     return df
 
 
+def _capacity(c: float | None) -> float:
+    """A capacity for a table: NaN (written blank) when unlimited."""
+    return float("nan") if c is None else c
+
+
 def flows_table(b: Built) -> pd.DataFrame:
     rows = [
         {"origin": o, "destination": d, "product": p, "period": t, "provenance": g, "quantity": q}
@@ -79,10 +84,10 @@ def effective_capacity(b: Built) -> dict[tuple[str, int], float | None]:
             if (f, t) in m.steps:
                 built_steps += _v(m.steps[f, t])
             base = inst.base_capacity(f, t)
-            if base is None:
-                out[f, t] = None
-                continue
             is_open = _v(m.open[f, t]) if (f, t) in m.open else 1.0
+            if base is None:  # unlimited while open (a shut candidate has none)
+                out[f, t] = None if is_open > 0.5 else 0.0
+                continue
             out[f, t] = base * is_open + size.get(f, 0.0) * built_steps
     return out
 
@@ -111,7 +116,7 @@ def activity_table(b: Built) -> pd.DataFrame:
     for f, fac in inst.facilities.items():
         for t in inst.active_periods(f):
             is_open = round(_v(m.open[f, t])) if (f, t) in m.open else 1
-            built = (inst.base_capacity(f, t) or 0.0) if opens.get((f, t)) else 0.0
+            built = _capacity(inst.base_capacity(f, t)) if opens.get((f, t)) else 0.0
             if (f, t) in m.steps:
                 built += _v(m.steps[f, t]) * size[f]
             c = cap[f, t]
@@ -225,7 +230,7 @@ def investments_table(b: Built) -> pd.DataFrame:
     inst, m = b.inst, b.model
     rows = [
         {"facility": f, "period": t, "kind": "open", "steps": 1.0,
-         "capacity_added": inst.base_capacity(f, t) or 0.0, "capex": inst.facilities[f].capex,
+         "capacity_added": _capacity(inst.base_capacity(f, t)), "capex": inst.facilities[f].capex,
          "lifetime": lifetime(inst.facilities[f]), "annuity": inst.open_annuity(f)}
         for (f, t), is_new in opened(b).items() if is_new
     ]

@@ -6,6 +6,7 @@ check has passed; model building, result checking and reporting read it and neve
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Sequence
@@ -164,6 +165,45 @@ class Instance:
         """Capacity before expansions (units of activity/yr); None = unlimited."""
         return self.capacity.get((facility, period), self.facilities[facility].capacity)
 
+    @cached_property
+    def demand_quantity(self) -> dict[tuple[str, str, int], float]:
+        """(customer, product, period) -> demand (t/yr)."""
+        return {(d.customer, d.product, d.period): d.quantity for d in self.demands}
+
+    @cached_property
+    def _lanes_out(self) -> dict[tuple[str, str], list[LaneRow]]:
+        out: dict[tuple[str, str], list[LaneRow]] = {}
+        for lane in self.lanes:
+            out.setdefault((lane.origin, lane.product), []).append(lane)
+        return out
+
+    @cached_property
+    def _lanes_in(self) -> dict[tuple[str, str], list[LaneRow]]:
+        out: dict[tuple[str, str], list[LaneRow]] = {}
+        for lane in self.lanes:
+            out.setdefault((lane.destination, lane.product), []).append(lane)
+        return out
+
+    def lane_bound(self, lane: LaneRow, period: int) -> float:
+        r"""Most that can flow on a lane in a year, from the data (t/yr; inf when nothing bounds it):
+        the least of its capacity, what its origin can make of the product
+        (:math:`r^{out} \bar{x}`) and what its destination can take (a customer's demand, or a
+        facility's :math:`r^{in} \bar{x}`), with :math:`\bar{x}` from :meth:`activity_bound`."""
+        return self._bounds.lane(lane, period)
+
+    def activity_bound(self, facility: str, period: int) -> float:
+        r"""An upper bound on a facility's activity in a year implied by the data (units/yr; inf when
+        none can be derived): the least of its capacity, and, over its products, what can leave
+        (:math:`\sum_{\text{lanes out}} \text{lane bound} / r^{out}`, for an output without a surplus
+        value) and what can arrive (:math:`\sum_{\text{lanes in}} \text{lane bound} / r^{in}`, for an
+        input).  Used to link an unlimited candidate's activity to its open decision without an
+        arbitrary big-M; it ignores expansions, which only unlimited facilities cannot have."""
+        return self._bounds.activity(facility, period)
+
+    @cached_property
+    def _bounds(self) -> "_Bounds":
+        return _Bounds(self)
+
     def cost(self, facility: str, period: int) -> float:
         """Variable cost per unit of activity in that year (USD/unit)."""
         return self.period_cost.get((facility, period), self.facilities[facility].cost)
@@ -314,3 +354,55 @@ class Instance:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+
+class _Bounds:
+    """Data-derived bounds on activity and lane flow (see :meth:`Instance.activity_bound`).
+
+    The recursion walks the network both ways; a facility already on the path counts as
+    unbounded, so every value is a valid (if sometimes loose) upper bound.
+    """
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.memo: dict[tuple[str, int], float] = {}
+        self.path: set[tuple[str, int]] = set()
+
+    def activity(self, f: str, t: int) -> float:
+        key = (f, t)
+        if key in self.memo:
+            return self.memo[key]
+        inst = self.inst
+        if t not in inst.active_periods(f):
+            return 0.0
+        if key in self.path:
+            return math.inf
+        self.path.add(key)
+        try:
+            cap = inst.base_capacity(f, t)
+            if f in {e.facility for e in inst.expansions}:
+                cap = None  # expansions add capacity the base does not show
+            best = math.inf if cap is None else cap
+            for p, r in inst.outputs[f].items():
+                if inst.surplus_value(p, t) is None:
+                    best = min(best, sum(self.lane(l, t, skip_origin=True) for l in inst._lanes_out.get((f, p), [])) / r)
+            for p, r in inst.inputs[f].items():
+                best = min(best, sum(self.lane(l, t, skip_destination=True) for l in inst._lanes_in.get((f, p), [])) / r)
+        finally:
+            self.path.discard(key)
+        self.memo[key] = best
+        return best
+
+    def lane(self, lane: LaneRow, t: int, skip_origin: bool = False, skip_destination: bool = False) -> float:
+        inst = self.inst
+        cap = inst.lane_capacity(lane, t)
+        best = math.inf if cap is None else cap
+        o, d, p = lane.origin, lane.destination, lane.product
+        if not skip_origin:
+            best = min(best, inst.outputs[o][p] * self.activity(o, t))
+        if not skip_destination:
+            if d in inst.facilities:
+                best = min(best, inst.inputs[d][p] * self.activity(d, t))
+            else:
+                best = min(best, inst.demand_quantity.get((d, p, t), 0.0))
+        return best

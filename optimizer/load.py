@@ -788,8 +788,6 @@ def _cross_check(
         f = v.row
         if f is None:
             continue
-        if f.status == "candidate" and f.capacity is None:
-            at(v.raw, "capacity", "a candidate facility needs a finite capacity (its size if built); got blank")
         if f.provenance == "clean" and f.country in covered:
             at(v.raw, "provenance", f"got clean for a facility in {v.values['country']}, a country of the provenance group "
                                     f"{header.provenance_group!r}; what it makes is touched (expected auto or touched)")

@@ -26,6 +26,7 @@ Tags g: ``any`` when no customer or policy cares about provenance; otherwise ``c
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -124,6 +125,9 @@ class Built:
     #: Constraint families that only strengthen the LP relaxation of a MILP (valid inequalities
     #: implied once the integers are integral); left out of the LP that prices a MILP.
     strengthening: set[str] = field(default_factory=set)
+    #: open_link rows (unlimited candidates) -> their open decision: freed in the LP that prices a
+    #: MILP where the candidate is open (implied there; only its data-derived bound would price).
+    open_links: dict = field(default_factory=dict)
     #: (destination, product, period) -> [(origin, tag, flow variable)]: what arrives where.
     flows_in: dict[tuple[str, str, int], list[tuple[str, str, object]]] = field(default_factory=dict)
 
@@ -289,6 +293,7 @@ class _Builder:
             self.capacity_limit,
             self.activity_floor,
             self.open_stays_open,
+            self.open_link,
             self.candidate_flow_link,
             self.expansion_limit,
             self.lane_capacity,
@@ -454,7 +459,8 @@ class _Builder:
         .. math:: \sum_g F[f,d,p,g,t] \le U_{fdpt}\, y[f,t], \quad
                   U = \min(\text{cap}_{ft}\, r^{out}_{fp},\ \text{lane cap}_{fdpt},\ q_{dpt})
 
-        with :math:`q_{dpt}` the demand when d is a customer.  For integer y this follows from
+        with :math:`q_{dpt}` the demand when d is a customer, and for an unlimited candidate its
+        data-derived activity bound (see ``open_link``) in place of the capacity.  For integer y this follows from
         the capacity and demand rows; it is written only where U is tighter than what the
         capacity row alone implies, to strengthen the LP relaxation that branch and bound works
         on (the classic strong formulation of facility location).
@@ -469,7 +475,9 @@ class _Builder:
         rows = {}
         for (o, d, p, t), vs in groups.items():
             base = inst.base_capacity(o, t)
-            made = None if o in expandable or base is None else base * inst.outputs[o].get(p, 0.0)
+            if base is None:  # unlimited: what open_link allows it to make
+                base = inst.activity_bound(o, t)
+            made = None if o in expandable or math.isinf(base) else base * inst.outputs[o].get(p, 0.0)
             bounds = [b for b in (inst.lane_capacity(self.lane[o, d, p], t), demand.get((d, p, t))) if b is not None]
             if not bounds or (made is not None and min(bounds) >= made):
                 continue
@@ -477,6 +485,26 @@ class _Builder:
             rows[o, d, p, t] = (None, lin([(1.0, v) for v in vs] + [(-u, self.y[o, t])]), 0.0)
         self.m.candidate_flow_link = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
         self.built.strengthening.add("candidate_flow_link")
+
+    def open_link(self) -> None:
+        r"""An unlimited candidate runs only while open (units of activity/yr):
+
+        .. math:: \sum_g x[f,g,t] \le \bar{X}_{ft}\, y[f,t]
+
+        for a candidate with a blank capacity, where :math:`\bar{X}_{ft}` is the bound on its
+        activity that the data implies (``Instance.activity_bound``: what its lanes can carry
+        away to demand or to bounded facilities, or bring in), never an arbitrary big-M.  The
+        loader refuses a blank capacity where no finite bound exists.  With y = 1 the row is
+        implied by the rows the bound comes from, so in the LP that prices a MILP it is kept
+        only for candidates that stay shut (see ``Built.open_links``).
+        """
+        inst = self.inst
+        rows = {}
+        for (f, t), y in self.y.items():
+            if inst.base_capacity(f, t) is None:
+                rows[f, t] = (None, lin([(1.0, v) for _g, v in self.acts_of[f, t]] + [(-inst.activity_bound(f, t), y)]), 0.0)
+        self.m.open_link = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
+        self.built.open_links = {self.m.open_link[k]: self.y[k] for k in rows}
 
     def open_stays_open(self) -> None:
         r"""A candidate, once open, stays open: :math:`y[f,t-1] \le y[f,t]` (dimensionless)."""

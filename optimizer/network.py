@@ -9,6 +9,8 @@ group can reach, is an input error worth stating in supply-chain words rather th
 
 from __future__ import annotations
 
+import math
+
 from .errors import Finding, finding
 from .instance import Instance
 from .schema import Offtake
@@ -107,6 +109,17 @@ def check(inst: Instance, raw_rows: dict[str, list], policy_lines: list[int]) ->
                 errors.append(finding(YAML_FILE, policy_lines[i], "customer", f"policy {p.name!r}: {msg}"))
 
     where = {raw.values.get("facility"): raw for raw in raw_rows.get("facilities", [])}
+    for f, fac in inst.facilities.items():
+        if fac.status != "candidate" or f not in where:
+            continue
+        unbounded = [t for t in inst.active_periods(f)
+                     if inst.base_capacity(f, t) is None and math.isinf(inst.activity_bound(f, t))]
+        if unbounded:
+            file, row = where[f].at("capacity")
+            errors.append(finding(file, row, "capacity",
+                                  f"candidate {f!r} has no capacity and nothing in the data bounds what it can do in "
+                                  f"{unbounded}: an output it may leave as surplus, or lanes to and from facilities "
+                                  "without limits; give it a capacity (its size if built)"))
     if not inst.tracks_provenance:
         for f, fac in inst.facilities.items():
             if fac.provenance != "auto" and f in where:

@@ -93,7 +93,8 @@ class FacilityRow(Row):
     )
     country: Name = col("Country code (must be in countries.csv).")
     capacity: float | None = col(
-        "Activity limit per year. Blank: unlimited (not allowed for candidates).",
+        "Activity limit per year. Blank: unlimited (a candidate then runs only while open, up to what the data lets "
+        "it make: its lanes, the demand and the limits around it).",
         "units of activity/yr",
         default=None,
         ge=0,

@@ -161,6 +161,14 @@ class MatrixModel:
         self.strengthening = np.fromiter(
             (r.constraint.parent_component().local_name in built.strengthening for r in repn.rows), dtype=bool, count=m
         )
+        # open_link rows: the column of their candidate's open decision (-1 for other rows).
+        self.open_decision = np.full(m, -1, dtype=np.int64)
+        if built.open_links:
+            column = {id(v): j for j, v in enumerate(repn.columns)}
+            for i, r in enumerate(repn.rows):
+                y = built.open_links.get(r.constraint)
+                if y is not None:
+                    self.open_decision[i] = column.get(id(y), -1)
         A = repn.A
         self.a_start = A.indptr.astype(np.int32)
         self.a_index = A.indices.astype(np.int32)
@@ -261,6 +269,8 @@ def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: fl
 
     Strengthening rows (valid inequalities such as ``candidate_flow_link``) are freed: with the
     integers fixed they are redundant, and as data-derived bounds they would distort the duals.
+    So are the ``open_link`` rows of open unlimited candidates (for a shut one the row holds its
+    activity at zero and stays).
 
     ``time_limit`` is what is left of the user's limit (at least a second, since an LP with
     its integers fixed is cheap).  None if the LP does not solve to optimality.
@@ -271,8 +281,12 @@ def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: fl
     saved = (mm.col_lower, mm.col_upper, mm.row_lower, mm.row_upper)
     mm.col_lower = np.where(mm.integer, fixed, mm.col_lower)
     mm.col_upper = np.where(mm.integer, fixed, mm.col_upper)
-    mm.row_lower = np.where(mm.strengthening, -INF, mm.row_lower)
-    mm.row_upper = np.where(mm.strengthening, INF, mm.row_upper)
+    # Strengthening rows, and the open_link rows of candidates that are open, are implied here.
+    linked = mm.open_decision >= 0
+    open_link = linked & (fixed[np.where(linked, mm.open_decision, 0)] > 0.5)
+    free = mm.strengthening | open_link
+    mm.row_lower = np.where(free, -INF, mm.row_lower)
+    mm.row_upper = np.where(free, INF, mm.row_upper)
     try:
         mm.pass_to(lp, relax_integers=True)
     finally:

@@ -10,8 +10,9 @@ folder, so the published optima can be checked against what the optimizer finds:
 * a lane i -> j for every pair, costing (cost of serving all of j from i) / demand_j USD/t.
 
 Demand may be split between warehouses (the ``split`` variant of the published optima).  With
-``uncapacitated=True`` every warehouse gets a capacity equal to the total demand, which no
-warehouse can bind (the ``uncap`` variant: capacities ignored).
+``uncapacitated=True`` every warehouse's capacity is left blank (the ``uncap`` variant:
+capacities ignored): an unlimited candidate, which the model links to its open decision by
+the bound the data implies (what its lanes can carry to the demand), never a big-M.
 
 Beasley's format: ``m n`` (warehouses, customers); m lines ``capacity fixed_cost`` (in
 capa/capb/capc the capacity field is the literal word ``capacity``, to be supplied); then for
@@ -106,8 +107,7 @@ def write_cflp_instance(
     """Write the instance folder for one Beasley file; return the folder.
 
     ``capacity`` replaces the word ``capacity`` in capa/capb/capc (it is required there and
-    refused elsewhere).  ``uncapacitated=True`` gives every warehouse a capacity equal to the
-    total demand instead of its own.
+    refused elsewhere).  ``uncapacitated=True`` leaves every warehouse's capacity blank.
     """
     p = read_beasley(txt_path)
     missing = any(c is None for c in p.capacity)
@@ -116,9 +116,9 @@ def write_cflp_instance(
     if not missing and capacity is not None:
         raise ValueError(f"{p.name}: the file states its capacities; capacity= is only for capa/capb/capc")
 
-    def cap_of(i: int) -> float:
+    def cap_of(i: int) -> float | None:
         if uncapacitated:
-            return p.total_demand
+            return None
         c = p.capacity[i]
         return float(capacity) if c is None else c  # type: ignore[arg-type]
 

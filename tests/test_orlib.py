@@ -156,6 +156,16 @@ def test_translation_sizes_cap41(tmp_path: Path) -> None:
     assert lane.cost * 146.0 == pytest.approx(6739.725, rel=1e-15)
 
 
+def test_uncapacitated_translation_leaves_capacities_blank(tmp_path: Path) -> None:
+    """The ``uncap`` variant is the uncapacitated facility location problem: blank capacities, each
+    warehouse bounded only by what its lanes can carry, the total demand."""
+    txt = DATA / "cap41.txt"
+    inst = load_instance(write_cflp_instance(txt, tmp_path / "u", uncapacitated=True))
+    assert all(f.capacity is None and f.status == "candidate" for f in inst.facilities.values())
+    total = read_beasley(txt).total_demand
+    assert inst.activity_bound("w001", 2025) == pytest.approx(total)
+
+
 def test_translation_capacity_argument(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="capacity="):
         write_cflp_instance(DATA / "capa.txt", tmp_path / "a")

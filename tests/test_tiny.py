@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pyomo.repn import generate_standard_repn
 
 from optimizer.pipeline import run
 
@@ -485,3 +486,30 @@ def test_pass_through_capacity_binds_when_the_new_port_is_dear() -> None:
     assert unmet(r, "buyer", "ore", 2025) == approx(90)
     assert objective(r) == approx(4630)
     assert dual(r, "capacity_limit", "port_old", 2025) == approx(37)
+
+
+# ============================================================================================
+# tiny_unlimited_candidate
+# ============================================================================================
+
+
+def test_unlimited_candidate_opens_and_is_linked_by_the_data() -> None:
+    r = solve("tiny_unlimited_candidate")
+    assert [(b["facility"], b["kind"]) for b in r.summary["built"]] == [("new_plant", "open")]
+    assert activity(r, "new_plant", 2025) == approx(40)
+    assert objective(r) == approx(1080)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(22)
+    # the link row: activity - 40 x open <= 0, the 40 being the buyer's demand
+    row = r.built.model.open_link["new_plant", 2025]
+    repn = generate_standard_repn(row.body)
+    assert {v.name: c for v, c in zip(repn.linear_vars, repn.linear_coefs)} == {
+        "activity[new_plant,any,2025]": approx(1), "open[new_plant,2025]": approx(-40)}
+    assert row.upper == 0 and row.lower is None
+
+
+def test_unlimited_candidate_stays_shut_when_dear() -> None:
+    r = solve("tiny_unlimited_candidate", "high_fixed_cost")
+    assert r.summary["built"] == []
+    assert activity(r, "new_plant", 2025) == approx(0)
+    assert objective(r) == approx(1600)
+    assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(40)

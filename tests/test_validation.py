@@ -515,9 +515,20 @@ def test_facility_without_out_recipe(inst: Path) -> None:
     only(problems(inst), "facilities.csv", 5, "facility", "has no `out` row")
 
 
-def test_candidate_without_capacity(inst: Path) -> None:
+def test_candidate_without_capacity_is_bounded_by_the_data(inst: Path) -> None:
+    """mine_us's ore can only go to the plant, whose magnets can only go to the buyer (40 t/yr in 2025
+    and 2030): at 2 t of ore per magnet, mine_us can do at most 80 units a year."""
     set_cell(inst, "facilities", 1, status="candidate", capacity="")
-    only(problems(inst), "facilities.csv", 3, "capacity", "candidate facility needs a finite capacity")
+    loaded = load_instance(inst)
+    assert [loaded.activity_bound("mine_us", t) for t in (2025, 2030)] == [80, 80]
+
+
+def test_candidate_without_capacity_and_without_a_bound_is_refused(inst: Path) -> None:
+    set_cell(inst, "facilities", 1, status="candidate", capacity="")
+    set_cell(inst, "products", 0, surplus_value="5")  # ore may be left over: nothing bounds the mine
+    f = only(problems(inst), "facilities.csv", 3, "capacity", "candidate 'mine_us' has no capacity and nothing in "
+                                                             "the data bounds what it can do in [2025, 2030]")
+    assert f.message.endswith("give it a capacity (its size if built)")
 
 
 def test_capex_of_an_existing_facility_has_no_effect_and_is_refused(inst: Path) -> None:
