@@ -85,7 +85,7 @@ RESULT_COLUMNS: dict[str, dict[str, str]] = {
     "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
                  "required": NUM, "delivered": NUM, "short": NUM},
     "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "basis": TEXT, "group": TEXT, "numerator": NUM,
-               "denominator": NUM, "share": NUM, "cap": OPTIONAL},
+               "denominator": NUM, "share": OPTIONAL, "cap": OPTIONAL, "product": TEXT, "members": TEXT},
 }
 
 Table = list[dict[str, Any]]
@@ -473,7 +473,7 @@ class Checker:
             "costs": ("term", "period", "kind"),
             "investments": ("facility", "period", "kind"),
             "offtakes": ("policy", "period"),
-            "shares": ("policy", "stage", "period"),
+            "shares": ("policy", "stage", "product", "period"),
         }
         for name, columns in keys.items():
             seen: dict[tuple, int] = {}
@@ -809,18 +809,21 @@ class Checker:
                         hit = g == TOUCHED if pol.basis == "provenance" else inst.country_of(o) in members
                         numerator += q if hit else 0.0
             return numerator, denominator
+        product = inst.stage_product(pol.stage, pol.product)
         for f, fac in inst.facilities.items():
             if fac.stage != pol.stage:
                 continue
-            denominator += self.made(f, t, pol.product)
+            denominator += self.made(f, t, product)
             if pol.basis == "provenance":
-                numerator += self.made(f, t, pol.product, TOUCHED)
+                numerator += self.made(f, t, product, TOUCHED)
             elif fac.country in members:
-                numerator += self.made(f, t, pol.product)
+                numerator += self.made(f, t, product)
         return numerator, denominator
 
     def check_max_share(self) -> None:
-        r"""Share caps hold, :math:`\text{num}_t \le a_t\, \text{den}_t`, and shares.csv reports num, den, share and cap."""
+        r"""Share caps hold, :math:`\text{num}_t \le a_t\, \text{den}_t`, and shares.csv reports num, den, share
+        (blank when den is 0: undefined), cap, the measured product and the group's members."""
+        inst = self.inst
         rows = self.plan.keyed("shares", "policy", "period")
         for pol, t in self.policy_years(MaxShare):
             a = by_period(pol.share, t)
@@ -835,35 +838,48 @@ class Checker:
                 if denominator > self.slack(denominator):
                     self.fail("max_share", label, "shares.csv has no row")
                 continue
-            share = numerator / denominator if denominator > ZERO_DENOMINATOR else 0.0
+            share = numerator / denominator if denominator > ZERO_DENOMINATOR else None
             self.eq("max_share", label, "shares.csv numerator", row["numerator"], "recomputed", numerator)
             self.eq("max_share", label, "shares.csv denominator", row["denominator"], "recomputed", denominator)
-            self.eq("max_share", label, "shares.csv share", row["share"], "recomputed", share)
+            self.eq("max_share", label, "shares.csv share", row["share"], "recomputed (blank: denominator 0)", share)
             self.eq("max_share", label, "shares.csv cap", row["cap"], "policy share", a)
+            product = (pol.product or "") if pol.customers else inst.stage_product(pol.stage, pol.product)
+            if row["product"] != product:
+                self.fail("max_share", label, f"shares.csv product {row['product']!r} != measured product {product!r}")
+            _, members = inst.share_group(pol)
+            if row["members"] != inst.country_names(members):
+                self.fail("max_share", label, f"shares.csv members {row['members']!r} != {inst.country_names(members)!r}")
         for (name, t), row in rows.items():
             if name:
                 self.fail("max_share", f"{name} {t}", "shares.csv row for no max_share policy in force")
 
     def check_stage_shares(self) -> None:
-        """shares.csv's policy-less rows: the provenance group's share of each stage's activity (units/yr)."""
+        r"""shares.csv's policy-less rows: the provenance group's share of each stage's production of each
+        product it makes, :math:`\sum_{f \in s,\ c(f) \in C^{cov}} r^{out}_{fp} X[f,t]` over
+        :math:`\sum_{f \in s} r^{out}_{fp} X[f,t]` (t/yr; share blank when nothing is made)."""
         inst = self.inst
-        covered: dict[tuple[str, int], float] = defaultdict(float)
-        total: dict[tuple[str, int], float] = defaultdict(float)
+        covered: dict[tuple[str, str, int], float] = defaultdict(float)
+        total: dict[tuple[str, str, int], float] = defaultdict(float)
         for f, fac in inst.facilities.items():
             for t in self.active[f]:
-                x = self.plan.total_act.get((f, t), 0.0)
-                total[fac.stage, t] += x
-                covered[fac.stage, t] += x if inst.is_covered(f) else 0.0
-        rows = {(r["stage"], r["period"]): r for r in self.plan.tables["shares"] if not r["policy"]}
+                for p in inst.outputs[f]:
+                    q = self.made(f, t, p)
+                    total[fac.stage, p, t] += q
+                    covered[fac.stage, p, t] += q if inst.is_covered(f) else 0.0
+        rows = {(r["stage"], r["product"], r["period"]): r for r in self.plan.tables["shares"] if not r["policy"]}
         for k in sorted(total):
             self.count("stage_shares")
-            label = f"{k[0]} {k[1]}"
-            row = rows.get(k)
+            label = f"{k[0]} {k[1]} {k[2]}"
+            row = rows.pop(k, None)
             if row is None:
                 self.fail("stage_shares", label, "shares.csv has no row")
                 continue
-            self.eq("stage_shares", label, "shares.csv numerator", row["numerator"], "covered activity", covered[k])
-            self.eq("stage_shares", label, "shares.csv denominator", row["denominator"], "stage activity", total[k])
+            self.eq("stage_shares", label, "shares.csv numerator", row["numerator"], "t made in the group", covered[k])
+            self.eq("stage_shares", label, "shares.csv denominator", row["denominator"], "t made at the stage", total[k])
+            share = covered[k] / total[k] if total[k] > ZERO_DENOMINATOR else None
+            self.eq("stage_shares", label, "shares.csv share", row["share"], "recomputed (blank: nothing made)", share)
+        for k in rows:
+            self.fail("stage_shares", " ".join(map(str, k)), "shares.csv row for no stage and product made there")
 
     def offtake_delivered(self, pol: Offtake, t: int) -> float:
         r"""Deliveries counting towards an offtake: :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t]` (t/yr)."""
@@ -933,10 +949,11 @@ class Checker:
             if b is None:
                 continue
             stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
-            total = sum(self.made(f, t, pol.product) for f in stage)
+            product = inst.stage_product(pol.stage, pol.product)
+            total = sum(self.made(f, t, product) for f in stage)
             for f in stage:
                 self.count("max_supplier_share")
-                own = self.made(f, t, pol.product)
+                own = self.made(f, t, product)
                 self.le("max_supplier_share", f"{pol.name} {f} {t}", "output", own,
                         f"share {num(b)} x stage output", b * total, total)
 

@@ -76,7 +76,7 @@ DIFFS: dict[str, DiffSpec] = {
         DiffSpec("flows", ("origin", "destination", "product", "period", "provenance"), "quantity", "t/yr", 6, 0.0),
         DiffSpec("activity", ("facility", "period", "provenance"), "activity", "units of activity/yr", 6, 0.0),
         DiffSpec("costs", ("term", "period", "kind"), "discounted", "USD (discounted)", 2, 0.0),
-        DiffSpec("shares", ("policy", "stage", "period"), "share", "fraction 0..1", 8, None),
+        DiffSpec("shares", ("policy", "stage", "product", "period"), "share", "fraction 0..1", 8, None),
     )
 }
 
@@ -89,7 +89,8 @@ READ_COLUMNS: dict[str, dict[str, str]] = {
     "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
     "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM},
     "costs": {"term": TEXT, "period": INT, "discounted": NUM, "cost": NUM, "years": NUM, "kind": TEXT},
-    "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "group": TEXT, "share": NUM, "cap": NUM},
+    "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "group": TEXT, "share": NUM, "cap": NUM, "product": TEXT,
+               "members": TEXT},
     "offtakes": {"policy": TEXT, "period": INT, "required": NUM, "delivered": NUM},
     "unmet": {"product": TEXT, "unmet": NUM},
     "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "capacity_added": NUM},
@@ -542,23 +543,26 @@ def _overview(plans: Sequence[Plan], top: int) -> tuple[pd.DataFrame, list[str]]
             add("transfers, not in the total cost", f"{term} ({label})",
                 {p.name: _usd(p.transfers.get(term, {}).get(what, 0.0)) for p in solved})
 
-    # ---- the provenance group's share of each stage ---------------------------------------
+    # ---- the provenance group's share of each stage's products ---------------------------------
     overview = {p.name: p.tables["shares"][p.tables["shares"]["policy"] == ""] for p in solved}
-    groups = sorted({g for df in overview.values() for g in df["group"] if g})
+    groups = sorted({f"{g} group ({m})" if m else f"{g} group" for df in overview.values()
+                     for g, m in zip(df["group"], df["members"]) if g})
     group = "/".join(groups) or "group"
-    stage_year = sorted({(s, int(t)) for df in overview.values() for s, t in zip(df["stage"], df["period"])})
-    share = {p: {(s, int(t)): v for s, t, v in zip(df["stage"], df["period"], df["share"])} for p, df in overview.items()}
-    zero_stages = []
-    for stage in sorted({s for s, _ in stage_year}):
-        years = [t for s, t in stage_year if s == stage]
-        if all(share[p].get((stage, t), 0.0) == 0 for p in share for t in years):
-            zero_stages.append(stage)
+    keys = sorted({(s, q, int(t)) for df in overview.values() for s, q, t in zip(df["stage"], df["product"], df["period"])})
+    share = {p: {(s, q, int(t)): v for s, q, t, v in zip(df["stage"], df["product"], df["period"], df["share"])}
+             for p, df in overview.items()}
+    zero = []
+    for stage, product in sorted({(s, q) for s, q, _ in keys}):
+        years = [t for s, q, t in keys if (s, q) == (stage, product)]
+        values = [share[p].get((stage, product, t)) for p in share for t in years]
+        if all(v is None or v != v or v == 0 for v in values):  # 0 or undefined (nothing made) everywhere
+            zero.append(f"{stage} {product}")
             continue
         for t in years:
-            add(f"{group} share of each stage (location)", f"{stage} {t}",
-                {p: _pct(share[p].get((stage, t))) for p in share})
-    if zero_stages:
-        notes.append(f"{group} share is 0.0% in every year and plan at: {', '.join(zero_stages)}")
+            add(f"{group} share of each stage's tonnes (location)", f"{stage} {product} {t}",
+                {p: _pct(share[p].get((stage, product, t))) for p in share})
+    if zero:
+        notes.append(f"{group} share is 0.0% (or nothing is made) in every year and plan at: {', '.join(zero)}")
 
     # ---- share policies against their caps ---------------------------------------------------
     policy_rows: dict[tuple[str, int], dict[str, str]] = {}

@@ -48,7 +48,8 @@ def entry(run: Run) -> dict[str, Any]:
         out["unmet_total_t"] = s["unmet"]["total_t"]
         out["built"] = sorted(f"{r['facility']}|{r['period']}|{r['kind']}" for r in s["built"])
         duals = t["duals"]
-        sel = duals[duals["constraint"].isin(PINNED_DUALS)]
+        # a dual with a note is not a price the plan determines (docs/results.md, duals.csv): not pinned
+        sel = duals[duals["constraint"].isin(PINNED_DUALS) & (duals["note"] == "")]
         out["duals"] = {f"{c}|{i}": float(v) for c, i, v in zip(sel["constraint"], sel["index"], sel["value"])}
     if run.infeasibility is not None:
         out["infeasibility"] = run.infeasibility["explanation"].head(5).tolist()

@@ -12,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
 from .instance import by_period
-from .model import COST_TERMS, TRANSFER_TERMS, Built
+from .model import COST_TERMS, TRANSFER_TERMS, ZERO_DENOMINATOR, Built
 from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
@@ -26,9 +27,10 @@ COLUMNS: dict[str, list[str]] = {
     "activity": ["facility", "period", "provenance", "activity", "capacity", "open", "built", "stage", "country"],
     "unmet": ["customer", "product", "period", "provenance", "demand", "delivered", "unmet", "penalty"],
     "surplus": ["facility", "product", "period", "provenance", "quantity", "value_per_t", "value"],
-    "shares": ["policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding"],
+    "shares": ["policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding",
+               "product", "members", "note"],
     "offtakes": ["policy", "customer", "product", "period", "provenance", "required", "delivered", "short"],
-    "duals": ["constraint", "index", "value", "unit", "meaning"],
+    "duals": ["constraint", "index", "value", "unit", "meaning", "note"],
     "costs": ["term", "period", "cost", "discount_factor", "discounted", "years", "weight", "kind"],
     "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex", "lifetime", "annuity"],
 }
@@ -156,32 +158,43 @@ def surplus_table(b: Built) -> pd.DataFrame:
 
 
 def shares_table(b: Built) -> pd.DataFrame:
-    """Shares under each max_share policy, then the provenance group's share of every stage."""
+    """Shares under each max_share policy, then the provenance group's share of every stage's
+    production of each of its products (t/yr located in the group over t/yr made)."""
     inst = b.inst
     rows = []
     for (name, t), info in sorted(b.share_rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         pol: MaxShare = info["policy"]
         num, den = _clip(pyo.value(info["num"])), _clip(pyo.value(info["den"]))
-        share = num / den if den > TOL else 0.0
+        group, members = inst.share_group(pol)
+        empty = den <= ZERO_DENOMINATOR
         rows.append({
             "policy": name, "stage": pol.stage or ("customers:" + ";".join(pol.customers or [])), "period": t,
-            "basis": pol.basis,
-            "group": (pol.group or ";".join(pol.countries or [])) if pol.basis == "location" else inst.provenance_group,
-            "numerator": num, "denominator": den, "share": share, "cap": info["cap"],
-            "binding": bool(share >= info["cap"] - 1e-6 and den > TOL),
+            "basis": pol.basis, "group": group, "numerator": num, "denominator": den,
+            "share": float("nan") if empty else num / den, "cap": info["cap"],
+            # tight: with an empty denominator the row holds as 0 <= 0, which only a shut stage allows
+            "binding": bool(info["cap"] < 1.0) if empty else bool(num / den >= info["cap"] - 1e-6),
+            "product": pol.product or "" if pol.customers else inst.stage_product(pol.stage, pol.product),
+            "members": inst.country_names(members),
+            "note": (f"nothing counted in the denominator in {t}: the share is undefined and the cap holds only as "
+                     "0 <= 0 (see the dual of the row, USD per t)") if empty else "",
         })
     act = activity_table(b)
     if not act.empty:
-        covered = act["country"].isin(inst.covered_countries)
-        act = act.assign(covered_activity=act["activity"].where(covered, 0.0))
-        stage = act.groupby(["stage", "period"], sort=True)[["covered_activity", "activity"]].sum()
-        for (s, t), r in stage.iterrows():
-            total = r["activity"]
-            covered_total = _clip(r["covered_activity"])
+        covered = inst.covered_countries
+        made: dict[tuple[str, str, int], list[float]] = {}
+        for f, t, x, stage, country in act[["facility", "period", "activity", "stage", "country"]].itertuples(index=False):
+            for p, ratio in inst.outputs[f].items():
+                cell = made.setdefault((stage, p, int(t)), [0.0, 0.0])
+                cell[1] += ratio * x
+                if country in covered:
+                    cell[0] += ratio * x
+        members = inst.country_names(covered)
+        for (s, p, t), (num, den) in sorted(made.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
+            num, den = _clip(num), _clip(den)
             rows.append({
-                "policy": "", "stage": s, "period": int(t), "basis": "location", "group": inst.provenance_group,
-                "numerator": covered_total, "denominator": total,
-                "share": covered_total / total if total > TOL else 0.0, "cap": float("nan"), "binding": False,
+                "policy": "", "stage": s, "period": t, "basis": "location", "group": inst.provenance_group,
+                "numerator": num, "denominator": den, "share": num / den if den > ZERO_DENOMINATOR else float("nan"),
+                "cap": float("nan"), "binding": False, "product": p, "members": members, "note": "",
             })
     return _frame("shares", rows)
 
@@ -243,6 +256,48 @@ def investments_table(b: Built) -> pd.DataFrame:
     return _frame("investments", rows).sort_values(["period", "facility"], ignore_index=True)
 
 
+#: Families whose rows belong to one facility and year (index: facility first, year last).
+FACILITY_ROWS = ("product_balance", "input_balance", "capacity_limit", "activity_floor")
+
+#: Rows that material flows through: with nothing flowing, their dual is not determined by the
+#: plan.  (A policy row held at zero, such as an export ban, prices what relaxing it would save;
+#: a share cap on an empty denominator has its own note.)
+FLOW_ROWS = FACILITY_ROWS + ("lane_capacity",)
+
+
+def _row_variables(expr: Any) -> list[Any]:
+    """The variables of a row's body (a linear expression made by ``model.lin``)."""
+    out = []
+    for a in getattr(expr, "args", ()):
+        if isinstance(a, MonomialTermExpression):
+            out.append(a.args[1])
+        elif getattr(a, "is_variable_type", lambda: False)():
+            out.append(a)
+    return out
+
+
+def dual_note(b: Built, family: str, k: tuple, con: Any) -> str:
+    """Why a row's dual is not a price, or "" when it is one.
+
+    Rows of a candidate that stays shut price nothing the plan uses; a row nothing flows through
+    (all its variables zero, the row tight) has a dual the plan does not determine: any value in a
+    range prices the plan equally, and the solver reports one of them.
+    """
+    note = b.families[family].note_of(k, b)
+    if note:
+        return note
+    if family in FACILITY_ROWS and (k[0], k[-1]) in b.model.open and _v(b.model.open[k[0], k[-1]]) < 0.5:
+        return f"{k[0]} is a candidate that stays shut in {k[-1]}: this row prices nothing the plan uses"
+    variables = _row_variables(con.body) if family in FLOW_ROWS else []
+    if variables and all(_v(v) == 0.0 for v in variables):
+        level = float(pyo.value(con.body))
+        bounds = [float(pyo.value(x)) for x in (con.lower, con.upper) if x is not None]
+        if any(abs(level - x) <= TOL * max(1.0, abs(x)) for x in bounds):
+            return ("nothing flows through this row in the plan: its dual is one of a range of values that price the "
+                    "plan equally, not a price")
+    return ""
+
+
 def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
     rows = []
     if not sol.duals:
@@ -261,7 +316,7 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
             if value == 0.0 and family not in ALWAYS_LISTED:
                 continue
             rows.append({"constraint": family, "index": "|".join(map(str, k)), "value": value,
-                         "unit": spec.unit_of(k), "meaning": spec.meaning(k)})
+                         "unit": spec.unit_of(k, b), "meaning": spec.meaning(k), "note": dual_note(b, family, k, con)})
     return _frame("duals", rows)
 
 

@@ -42,7 +42,7 @@ CUSTOMERS = ""  # the stage key of customers (a facility's stage is never empty)
 TEXT = {
     "flows": ("origin", "destination", "product", "provenance"),
     "activity": ("facility", "provenance", "stage", "country"),
-    "shares": ("policy", "stage", "basis", "group"),
+    "shares": ("policy", "stage", "basis", "group", "product", "members", "note"),
     "costs": ("term", "kind"),
     "duals": ("constraint", "index", "unit", "meaning"),
     "investments": ("facility", "kind"),
@@ -526,15 +526,18 @@ def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, 
     for k, (run, chain) in enumerate(zip(runs, chains)):
         sh = run.tables["shares"]
         rows = sh[sh["policy"] == ""]
-        for stage in _stage_order(chain, rows["stage"]):
-            r = rows[rows["stage"] == stage].sort_values("period")
-            colour = stage_colour.setdefault(stage, SERIES[len(stage_colour) % len(SERIES)])
+        keys = [(stage, product) for stage in _stage_order(chain, rows["stage"])
+                for product in sorted(set(rows.loc[rows["stage"] == stage, "product"]))]
+        for stage, product in keys:
+            r = rows[(rows["stage"] == stage) & (rows["product"] == product)].sort_values("period")
+            label = f"{stage}: {product}"
+            colour = stage_colour.setdefault(label, SERIES[len(stage_colour) % len(SERIES)])
             overview.append({
-                "type": "scatter", "mode": "lines+markers", "name": esc(stage if len(runs) == 1 else f"{stage} ({run.label})"),
+                "type": "scatter", "mode": "lines+markers", "name": esc(label if len(runs) == 1 else f"{label} ({run.label})"),
                 "legendgroup": esc(stage), "x": [int(t) for t in r["period"]], "y": [_pct(v) for v in r["share"]],
                 "line": {"color": colour, "dash": dash[k % 2]},
                 "customdata": [[_fmt(a), _fmt(b)] for a, b in zip(r["numerator"], r["denominator"])],
-                "hovertemplate": "%{fullData.name} %{x}: %{y:.1f}%<br>%{customdata[0]} of %{customdata[1]}<extra></extra>",
+                "hovertemplate": "%{fullData.name} %{x}: %{y:.1f}%<br>%{customdata[0]} t of %{customdata[1]} t<extra></extra>",
             })
         pol = sh[sh["policy"] != ""]
         for (policy, stage), r in pol.groupby(["policy", "stage"], sort=True):
@@ -557,7 +560,7 @@ def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, 
     group = chains[0].group or "provenance group"
     members = sorted(set().union(*(c.covered for c in chains)))
     names = ", ".join(chains[0].country_names.get(c, c) for c in members)
-    title = f"Share of each stage's activity located in {group}" + (f" ({names})" if names else "")
+    title = f"Share of each stage's tonnes made in the {group} group" + (f" ({names})" if names else "")
     axis = {"title": {"text": "share (%)"}, "rangemode": "tozero", "ticksuffix": "%", "gridcolor": "#e5e5e5"}
     first = {"data": overview, "layout": {
         "title": {"text": esc(title), "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "height": 440, "yaxis": axis,

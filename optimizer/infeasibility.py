@@ -31,8 +31,9 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
     if family == "max_share":
         name, t = k
         pol = inst.policy(name)
-        unit = "t/yr" if pol.product or pol.customers else "units of activity/yr"  # type: ignore[attr-defined]
-        return unit, f"share cap {name} {t}: {q} {unit} more than the cap allows"
+        product = pol.product if pol.customers else inst.stage_product(pol.stage, pol.product)  # type: ignore[attr-defined]
+        what = f" of {product}" if product else ""
+        return "t/yr", f"share cap {name} {t}: {q} t/yr{what} more than the cap allows"
     if family == "capacity_limit":
         f, t = k
         return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
@@ -50,8 +51,9 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
         return "facilities", f"facility limit {name} {t}: {q} more facilities open than allowed"
     if family == "max_supplier_share":
         name, f, t = k
-        unit = "t/yr" if inst.policy(name).product else "units of activity/yr"  # type: ignore[attr-defined]
-        return unit, f"supplier share {name} {t}: {f} above its share by {q} {unit}"
+        pol = inst.policy(name)
+        product = inst.stage_product(pol.stage, pol.product)  # type: ignore[attr-defined]
+        return "t/yr", f"supplier share {name} {t}: {f} above its share by {q} t/yr of {product}"
     return "", f"{family} {k}: violated by {q}"
 
 

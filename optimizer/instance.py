@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Sequence
+from typing import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -100,6 +100,19 @@ class Instance:
     def group_countries(self, group: str) -> frozenset[str]:
         return frozenset(c for c, row in self.countries.items() if group in row.group_set)
 
+    def country_names(self, codes: Iterable[str]) -> str:
+        """Countries in words, for outputs: "China, Russia, ..." (names from countries.csv, by code)."""
+        return ", ".join(self.countries[c].name or c if c in self.countries else c for c in sorted(codes))
+
+    def share_group(self, pol: MaxShare) -> tuple[str, frozenset[str]]:
+        """(label, countries) of what a share policy measures: its group or countries (location), or
+        the provenance group (provenance)."""
+        if pol.basis == "provenance":
+            return self.provenance_group, self.covered_countries
+        if pol.group:
+            return pol.group, self.group_countries(pol.group)
+        return ";".join(pol.countries or ()), frozenset(pol.countries or ())
+
     @cached_property
     def covered_countries(self) -> frozenset[str]:
         return self.group_countries(self.provenance_group)
@@ -149,6 +162,18 @@ class Instance:
         or toll processor passing the product on.  Their arrivals and their output balance
         separately, so what passes through is activity (bounded by capacity, paying its cost)."""
         return frozenset((f, p) for f in self.facilities for p in self.inputs[f] if p in self.outputs[f])
+
+    def stage_product(self, stage: str, product: str | None = None) -> str | None:
+        """The product a stage share is measured in (t): ``product`` if given, else the one product
+        every facility at the stage makes (None when they make several or different ones)."""
+        if product is not None:
+            return product
+        made = {frozenset(self.outputs[f]) for f, fac in self.facilities.items() if fac.stage == stage}
+        if len(made) == 1:
+            (only,) = made
+            if len(only) == 1:
+                return next(iter(only))
+        return None
 
     def is_source(self, facility: str) -> bool:
         return not self.inputs[facility]

@@ -45,6 +45,7 @@ from .schema import (
     ExportCap,
     InstanceHeader,
     MaxShare,
+    MaxSupplierShare,
     Offtake,
     Policy,
     PolicyBase,
@@ -903,7 +904,13 @@ def _cross_check(
                        f"unknown country group {header.provenance_group!r}; expected a group named in the groups column of "
                        f"{file['countries']} ({', '.join(sorted(groups or ())) or 'none defined'})")
     stages = codes("facilities", "stage")
-    _check_policies(ld, periods, policies, file, countries, groups, stages, products, facility_codes, customers, outs)
+    stage_outputs: dict[str, list[frozenset[str]]] | None = None
+    if outs is not None:
+        stage_outputs = {}
+        for _, f in rows["facilities"]:
+            stage_outputs.setdefault(f.stage, []).append(frozenset(outs.get(f.facility, ())))
+    _check_policies(ld, periods, policies, file, countries, groups, stages, products, facility_codes, customers, outs,
+                    stage_outputs, header.provenance_group)
     if periods:
         _check_floor_markets(ld, periods, policies, rows, file)
 
@@ -934,7 +941,8 @@ def _yaml_keys(ld: _Loader) -> set[Any]:
 def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[PolicyBase | None], file: dict[str, str],
                     countries: set[str] | None, groups: set[str] | None, stages: set[str] | None,
                     products: set[str] | None, facilities: set[str] | None, customers: set[str] | None,
-                    outs: dict[str, set[str]] | None) -> None:
+                    outs: dict[str, set[str]] | None, stage_outputs: dict[str, list[frozenset[str]]] | None,
+                    provenance_group: str) -> None:
     def unknown(known: set[str] | None, code: Any) -> bool:
         return known is not None and code not in known
 
@@ -979,12 +987,25 @@ def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[Polic
             if unknown(customers, c):
                 bad("customers", f"unknown customer {c!r}; expected a customer in {file['demands']}")
 
+        if isinstance(p, (MaxShare, MaxSupplierShare)) and p.stage is not None and stage_outputs is not None:
+            _check_stage_product(p, stage_outputs.get(p.stage), bad)
         if isinstance(p, MaxShare):
             if p.customers is None and p.stage is None:
                 bad("stage", "needs a `stage` (or `customers` to measure deliveries)")
+            if p.customers is not None and p.stage is not None:
+                bad("customers", "gives both `stage` and `customers`; a share is measured on a stage's production or "
+                                 "on deliveries to customers: drop one of them")
             if p.basis == "location" and (p.group is None) == (p.countries is None):
                 both = "both" if p.group is not None else "neither"
                 bad("group", f"a location-basis share needs exactly one of `group` or `countries`; got {both}")
+            if p.basis == "provenance" and p.countries is not None:
+                bad("countries", "a provenance-basis share counts material touched by the provenance group "
+                                 f"({provenance_group!r}), whatever its countries; `countries` has no effect here "
+                                 "(use basis location to cap the output of facilities in given countries)")
+            elif p.basis == "provenance" and p.group is not None and p.group != provenance_group:
+                bad("group", f"a provenance-basis share counts material touched by the provenance group "
+                             f"({provenance_group!r}), not by {p.group!r}; expected group {provenance_group!r} or none "
+                             "(use basis location for the output of facilities in a group, or set provenance_group)")
         elif isinstance(p, Offtake):
             if unknown(customers, p.customer):
                 bad("customer", f"unknown customer {p.customer!r}; expected a customer in {file['demands']}")
@@ -1007,6 +1028,21 @@ def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[Polic
                 missing = [t for t in applied if t not in p.market and not (isinstance(p.floor, dict) and t not in p.floor)]
                 if missing:
                     bad("market", f"no market price for {missing}; expected a price for every year the floor applies")
+
+
+def _check_stage_product(p: MaxShare | MaxSupplierShare, made: list[frozenset[str]] | None, bad: Any) -> None:
+    """A stage share is measured in tonnes of one product: the policy's `product`, which some facility at the
+    stage must make, or, without one, the one product every facility at the stage makes."""
+    if not made:
+        return  # an unknown stage is reported on its own
+    if p.product is not None:
+        if not any(p.product in outs for outs in made):
+            bad("product", f"no facility at stage {p.stage!r} makes {p.product!r}; expected one of "
+                           f"{sorted(set().union(*made))}")
+        return
+    if not (len(set(made)) == 1 and len(made[0]) == 1):
+        bad("product", f"the facilities at stage {p.stage!r} make different products ({', '.join(sorted(set().union(*made)))}); "
+                       "name the `product` whose tonnes the share is measured in")
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ COST_TERMS = (
     "violation",
 )
 
+#: Below this a share's denominator counts as zero (t/yr): the share is undefined.
+ZERO_DENOMINATOR = 1e-7
+
 #: Money that moves between parties (e.g. a price floor's payout from the government to a
 #: producer): reported per period beside the costs, never in the objective.
 TRANSFER_TERMS = ("price_floor",)
@@ -95,15 +98,21 @@ class DualSpec:
     """How a constraint family's dual reads in planner units.
 
     ``scale(index, built)`` turns HiGHS's d(objective)/d(rhs) (discounted USD per unit of rhs)
-    into the reported value; ``meaning(index)`` says what that value is.
+    into the reported value; ``meaning(index)`` says what that value is; ``note`` flags a row
+    whose value is not what ``meaning`` says (e.g. a share cap on an empty denominator).
     """
 
-    unit: str | Callable[[tuple], str]
+    unit: str | Callable[[tuple, "Built"], str]
     meaning: Callable[[tuple], str]
     scale: Callable[[tuple, "Built"], float]
+    #: A warning that goes with a row's value (empty: none), e.g. when it is not a price.
+    note: Callable[[tuple, "Built"], str] | None = None
 
-    def unit_of(self, k: tuple) -> str:
-        return self.unit(k) if callable(self.unit) else self.unit
+    def unit_of(self, k: tuple, b: "Built") -> str:
+        return self.unit(k, b) if callable(self.unit) else self.unit
+
+    def note_of(self, k: tuple, b: "Built") -> str:
+        return self.note(k, b) if self.note is not None else ""
 
 
 @dataclass
@@ -145,6 +154,10 @@ class Built:
     def weight(self, period: int) -> float:
         """Objective weight of a period's per-year quantities: the discounted years it stands for."""
         return self.inst.weight(period)
+
+    def share_denominator(self, k: tuple[str, int]) -> float:
+        """The denominator of share row ``k`` in the solved plan (t/yr)."""
+        return float(pyo.value(self.share_rows[k]["den"]))
 
 
 # ============================================================================================
@@ -309,9 +322,9 @@ class _Builder:
         self.objective()
         return self.built
 
-    def register(self, name: str, unit: str | Callable[[tuple], str], meaning: Callable[[tuple], str],
-                 scale: Callable[[tuple, Built], float]) -> None:
-        self.built.families[name] = DualSpec(unit, meaning, scale)
+    def register(self, name: str, unit: str | Callable[[tuple, Built], str], meaning: Callable[[tuple], str],
+                 scale: Callable[[tuple, Built], float], note: Callable[[tuple, Built], str] | None = None) -> None:
+        self.built.families[name] = DualSpec(unit, meaning, scale, note)
 
     # ---- constraint families ----------------------------------------------------------------
     def product_balance(self) -> None:
@@ -610,14 +623,15 @@ class _Builder:
                             num.append((1.0, v))
             return num, den
         num, den = [], []
+        product = inst.stage_product(pol.stage, pol.product)  # the loader made sure there is one
         for f, fac in inst.facilities.items():
             if fac.stage != pol.stage:
                 continue
-            den.extend(self.output_of(f, t, pol.product))
+            den.extend(self.output_of(f, t, product))
             if pol.basis == "provenance":
-                num.extend(self.output_of(f, t, pol.product, TOUCHED))
+                num.extend(self.output_of(f, t, product, TOUCHED))
             elif fac.country in members:
-                num.extend(self.output_of(f, t, pol.product))
+                num.extend(self.output_of(f, t, product))
         return num, den
 
     def max_share(self) -> None:
@@ -639,10 +653,17 @@ class _Builder:
             return {(pol.name, t): (num + [(-a * c, v) for c, v in den], 0.0)}
 
         self._policy_constraint("max_share", MaxShare, make, "share above its cap")
+        def empty(k: tuple, b: Built) -> bool:
+            return b.share_denominator(k) <= ZERO_DENOMINATOR
+
         self.register(
-            "max_share", "USD/yr per percentage point",
+            "max_share",
+            lambda k, b: "USD/t" if empty(k, b) else "USD/yr per percentage point",
             lambda k: f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}",
-            lambda k, b: -pyo.value(b.share_rows[k]["den"]) / 100.0 / b.weight(k[1]),
+            lambda k, b: -1.0 / b.weight(k[1]) if empty(k, b) else -b.share_denominator(k) / 100.0 / b.weight(k[1]),
+            lambda k, b: (f"the denominator is 0 in {k[1]}: the cap holds only because nothing is made (or delivered) "
+                          "there, so no percentage point can be priced; the value is the raw dual in USD per t/yr of the "
+                          "numerator allowed, an upper bound on what allowing it would save") if empty(k, b) else "",
         )
 
     def _policy_constraint(self, name: str, kind: type, make: Callable, why: str, sense: str = "<=") -> None:
@@ -733,12 +754,13 @@ class _Builder:
             if b is None:
                 return None
             stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
-            total = [term for f in stage for term in self.output_of(f, t, pol.product)]
+            product = inst.stage_product(pol.stage, pol.product)
+            total = [term for f in stage for term in self.output_of(f, t, product)]
             if not total:
                 return None
             out = {}
             for f in stage:
-                own = self.output_of(f, t, pol.product)
+                own = self.output_of(f, t, product)
                 if own:
                     out[pol.name, f, t] = (own + [(-b * c, v) for c, v in total], 0.0)
             return out
@@ -746,7 +768,7 @@ class _Builder:
         self._policy_constraint("max_supplier_share", MaxSupplierShare, make, "one supplier above its share")
         self.register(
             "max_supplier_share",
-            lambda k: "USD/t" if inst.policy(k[0]).product else "USD per unit of activity",  # type: ignore[attr-defined]
+            "USD/t",
             lambda k: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
             lambda k, b: -1.0 / b.weight(k[2]),
         )

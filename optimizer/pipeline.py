@@ -128,7 +128,8 @@ def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
         shares = tables["shares"]
         pol = shares[shares["policy"] != ""]
         s["shares"] = [
-            {k: _plain(row[k]) for k in ("policy", "stage", "period", "share", "cap", "binding")}
+            {k: _plain(row[k]) for k in ("policy", "stage", "period", "share", "cap", "binding", "product", "group",
+                                         "members")}
             for _, row in pol.iterrows()
         ]
         s["offtakes"] = [

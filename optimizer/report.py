@@ -64,8 +64,12 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
         for c in ("policy", "stage", "period", "share", "cap"):
             tab.add_column(c, justify="right" if c in ("share", "cap", "period") else "left")
         for r in shown:
-            tab.add_row(r["policy"], str(r["stage"]), str(r["period"]), f"{r['share']:.1%}", f"{r['cap']:.1%}")
+            share = "-" if r["share"] is None else f"{r['share']:.1%}"  # None: nothing made, undefined
+            tab.add_row(r["policy"], str(r["stage"]), str(r["period"]), share, f"{r['cap']:.1%}")
         console.print(tab)
+        groups = dict.fromkeys(f"{r['group']} group: {r['members']}" for r in shown if r.get("members"))
+        for g in groups:
+            console.print(f"{g}", markup=False)
 
     offtakes = s.get("offtakes") or []
     if offtakes:

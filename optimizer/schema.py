@@ -294,16 +294,22 @@ class MaxShare(PolicyBase):
     """Cap the share of a stage's production (or of deliveries to customers) from a country group."""
 
     kind: Literal["max_share"]
-    stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`).")
-    group: str | None = Field(None, description="Country group whose share is capped (location basis).")
-    countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`).")
+    stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`; not with `customers`).")
+    group: str | None = Field(
+        None, description="Country group whose share is capped (location basis; with basis provenance, only the provenance group).")
+    countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`; location basis only).")
     share: ByPeriod = Field(description="Largest share allowed, 0..1.", json_schema_extra={"unit": "fraction"})
     basis: Literal["location", "provenance"] = Field(
         "location",
-        description="`location`: output of facilities located in the group; `provenance`: touched output.",
+        description="`location`: output of facilities located in the group; `provenance`: output (or deliveries) touched by "
+                    "the provenance group.",
     )
     customers: list[str] | None = Field(None, description="Measure deliveries to these customers instead of a stage's output.")
-    product: str | None = Field(None, description="Measure tonnes of this product (default: units of activity, or all deliveries).")
+    product: str | None = Field(
+        None,
+        description="Product whose tonnes are measured. For a stage: required where its facilities make several or different "
+                    "products (default: the one product they all make). For customers: default every product they demand.",
+    )
 
 
 class Offtake(PolicyBase):
@@ -338,7 +344,11 @@ class MaxSupplierShare(PolicyBase):
     kind: Literal["max_supplier_share"]
     stage: str = Field(description="Stage.")
     share: ByPeriod = Field(description="Largest share of one facility, 0..1.", json_schema_extra={"unit": "fraction"})
-    product: str | None = Field(None, description="Measure tonnes of this product (default: units of activity).")
+    product: str | None = Field(
+        None,
+        description="Product whose tonnes are measured; required where the stage's facilities make several or different "
+                    "products (default: the one product they all make).",
+    )
 
 
 class PriceFloor(PolicyBase):

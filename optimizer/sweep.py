@@ -152,6 +152,22 @@ def relevant_stage(inst: Instance, pol: PolicyBase) -> str | None:
     return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
+def relevant_product(inst: Instance, pol: PolicyBase, stage: str | None) -> str | None:
+    """The product of ``stage`` whose provenance-group share a sweep reports: the policy's product
+    if the stage makes it, else the one product the stage makes, else the product most of the
+    stage's facilities make (ties by name)."""
+    if stage is None:
+        return None
+    made: Counter[str] = Counter(p for f, fac in inst.facilities.items() if fac.stage == stage for p in inst.outputs[f])
+    product = getattr(pol, "product", None)
+    if isinstance(product, str) and product in made:
+        return product
+    single = inst.stage_product(stage)
+    if single is not None:
+        return single
+    return sorted(made.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if made else None
+
+
 @dataclass(frozen=True)
 class Plan:
     """A validated sweep: the loaded instance, the policy, the values and the years."""
@@ -162,6 +178,7 @@ class Plan:
     values: tuple[float, ...]
     periods: tuple[int, ...] | None  # years set by each point; None: every year
     stage: str | None
+    product: str | None = None  # the product of the stage whose provenance-group share is reported
 
     @property
     def kind(self) -> str:
@@ -214,8 +231,9 @@ def plan(inst: Instance, policy: str, param: str, values: Sequence[float], perio
     stages = sorted({f.stage for f in inst.facilities.values()})
     if stage is not None and stage not in stages:
         raise InputError([finding("--stage", "-", "-", f"unknown stage {stage!r}; expected one of {stages}")])
-    return Plan(inst, pol, param, tuple(values), tuple(periods) if periods is not None else None,
-                stage if stage is not None else relevant_stage(inst, pol))
+    stage = stage if stage is not None else relevant_stage(inst, pol)
+    return Plan(inst, pol, param, tuple(values), tuple(periods) if periods is not None else None, stage,
+                relevant_product(inst, pol, stage))
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,7 +279,8 @@ def achieved(r: Run, pol: PolicyBase, years: Sequence[int] = ()) -> dict[int, fl
                 continue
             if isinstance(pol, MaxSupplierShare) and inst.facilities[f].stage != pol.stage:
                 continue
-            q = a * inst.outputs[f].get(pol.product, 0.0) if pol.product else a
+            product = pol.product if isinstance(pol, PriceFloor) else inst.stage_product(pol.stage, pol.product)
+            q = a * inst.outputs[f].get(product, 0.0)
             made.setdefault(int(t), {})[f] = float(q)
         if isinstance(pol, PriceFloor):
             return {t: 0.0 for t in years} | {t: sum(v.values()) for t, v in made.items()}
@@ -302,7 +321,7 @@ def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) ->
         if isinstance(pol, MaxShare):
             row["achieved_share"] = _pooled(shares[shares["policy"] == pol.name], swept)
         if p.stage is not None:
-            overview = shares[(shares["policy"] == "") & (shares["stage"] == p.stage)]
+            overview = shares[(shares["policy"] == "") & (shares["stage"] == p.stage) & (shares["product"] == p.product)]
             for t, s in zip(overview["period"], overview["share"]):
                 if int(t) in years:
                     row[f"group_share_{int(t)}"] = float(s)
@@ -449,7 +468,9 @@ def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
     if p.kind == "max_share":
         panels.append(("achieved_share", f"achieved share under {p.policy.name} (pooled over swept years)"))
     elif p.stage is not None:
-        panels.append(("group_share", f"{p.inst.provenance_group} share of stage {p.stage} (pooled over swept years)"))
+        members = p.inst.country_names(p.inst.covered_countries)
+        panels.append(("group_share", f"{p.inst.provenance_group} group ({members}) share of {p.product} made at stage "
+                                      f"{p.stage} (pooled over swept years)"))
     where = p.inst.name + (f" [{'+'.join(p.inst.scenario)}]" if p.inst.scenario else "")
     return plots.FrontierSpec(panels=panels, title=f"{where}: total cost vs {_label(p)}", knee=k,
                               hover=("value", "dual_total", "solve_seconds"))
@@ -468,6 +489,7 @@ def _meta(p: Plan, frontier: pd.DataFrame, k: int | None, seconds: float, opts: 
         "years": p.years,
         "achieved": {"measures": what, "unit": unit},
         "stage": p.stage,
+        "product": p.product,
         "group": p.inst.provenance_group,
         "knee": None if k is None else {"value": float(frontier.loc[k, "value"]), "objective": float(frontier.loc[k, "objective"])},
         "statuses": {str(s): int(n) for s, n in frontier["status"].value_counts().items()},

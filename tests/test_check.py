@@ -46,7 +46,8 @@ def rich_chain(folder: Path) -> Path:
             "periods": PERIODS,
             "discount_rate": 0.05,
             "policies": [
-                {"name": "cn_separation", "kind": "max_share", "stage": "separation", "group": "covered", "share": 0.8},
+                {"name": "cn_separation", "kind": "max_share", "stage": "separation", "group": "covered", "share": 0.8,
+                 "product": "oxide"},
                 {"name": "buyer_touched", "kind": "max_share", "customers": ["buyer"], "basis": "provenance",
                  "share": 1.0, "product": "magnet"},
                 {"name": "cn_oxide_exports", "kind": "export_cap", "group": "covered", "product": "oxide",
@@ -303,7 +304,7 @@ TAMPERED_TABLES = [
     ("offtake misreported", "offtakes", set_cell({"period": "2025"}, "delivered", 25),
      "offtake clean_supply 2025: offtakes.csv delivered 25 != recomputed 20"),
     ("share misreported", "shares", set_cell({"policy": "cn_separation", "period": "2025"}, "numerator", 40),
-     "max_share cn_separation 2025: shares.csv numerator 40 != recomputed 50"),
+     "max_share cn_separation 2025: shares.csv numerator 40 != recomputed 25"),
 ]
 
 
@@ -341,7 +342,7 @@ def test_changed_cost_breakdown_is_reported(rich: Path) -> None:
 
 TIGHTER_POLICIES = [
     ("cn_oxide_exports", {"quantity": 20}, "export_cap cn_oxide_exports 2025: exports 25 > cap 20"),
-    ("cn_separation", {"share": 0.5}, "max_share cn_separation 2025: numerator 50 > cap 0.5 x denominator 45"),
+    ("cn_separation", {"share": 0.5}, "max_share cn_separation 2025: numerator 25 > cap 0.5 x denominator 22.5"),
     ("clean_supply", {"quantity": 30}, "offtake clean_supply 2025: required 30 > clean deliveries 20"),
     ("no_giant_mine", {"share": 0.5}, "max_supplier_share no_giant_mine mine_au 2026: output 80 > share 0.5 x stage output 65"),
     ("two_separators", {"count": 1}, "max_open two_separators 2025: open separation facilities 2 > count 1"),

@@ -93,11 +93,11 @@ def test_console_table_shows_each_plan_with_its_costs(folders, tmp_path):
     assert table["change vs base (USD)"] == ["reference", "+1,200"]
     assert table["production"] == ["2,000", "3,200"]
     assert table["transport"] == ["160", "160"]
-    assert table["mine 2026"] == ["100.0%", "25.0%"]  # the covered group's share of the mine stage
+    assert table["mine ore 2026"] == ["100.0%", "25.0%"]  # the covered group's share of the mine stage's ore
     assert table["cn_cap 2025"] == ["-", "25.0% (cap 25.0%)"]  # base has no such policy
     assert table["total"] == ["0.0", "0.0"]  # unmet demand
     assert table["demand_balance buyer|magnet|2025 (USD/t)"] == ["27", "42"]  # 2 t of ore: all CN; 1/4 CN + 3/4 US
-    assert "covered share is 0.0% in every year and plan at: magnet" in text
+    assert "covered group (China) share is 0.0% (or nothing is made) in every year and plan at: magnet magnet" in text
     assert "flows_diff.csv: 4 rows differ, 2 agree within 8e-05 t/yr" in text
     assert f"diff tables written to {out}" in text
 

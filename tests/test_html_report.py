@@ -188,9 +188,9 @@ def test_shares_costs_built_and_unmet_hold_the_tables(html_text, runs):
     figs = figures(html_text)
     overview = t["shares"][t["shares"]["policy"].isna()]
     stages = {tr["name"]: tr for tr in figs["fig-shares-stages"]["data"]}
-    assert set(stages) == set(overview["stage"])
-    sep = overview[overview["stage"] == "separation"].sort_values("period")
-    assert stages["separation"]["y"] == pytest.approx(list(100 * sep["share"]))
+    assert set(stages) == {f"{a}: {b}" for a, b in zip(overview["stage"], overview["product"])}
+    sep = overview[(overview["stage"] == "separation") & (overview["product"] == "ndpr_oxide")].sort_values("period")
+    assert stages["separation: ndpr_oxide"]["y"] == pytest.approx(list(100 * sep["share"]))
     pol = t["shares"][t["shares"]["policy"].notna()].sort_values("period")
     lines = {tr["name"]: tr for tr in figs["fig-shares-policies"]["data"]}
     name = "china_share_us_commercial (customers:us_commercial)"
@@ -255,7 +255,7 @@ def test_compare_overlays_costs_and_shares_and_draws_both_sankeys(compared, runs
     assert bars["A: base"]["y"] == pytest.approx([sa["cost_breakdown"].get(t) for t in terms])
     assert bars["B: no_china_magnets"]["y"] == pytest.approx([sb["cost_breakdown"].get(t) for t in terms])
     names = {tr["name"] for tr in figs["fig-shares-stages"]["data"]}
-    assert {"magnet (A: base)", "magnet (B: no_china_magnets)"} <= names
+    assert {"magnet: ndfeb_magnet (A: base)", "magnet: ndfeb_magnet (B: no_china_magnets)"} <= names
     flows_b = tables(runs["nocn"])["flows"]
     last_b = [tr for tr in figs["fig-sankeyb"]["data"] if tr["visible"]][0]
     f = flows_b[flows_b["period"] == int(last_b["name"])]
@@ -426,8 +426,9 @@ def test_report_draws_in_chromium(report, runs, tmp_path):
     assert all(f["svg"] >= 1 for f in got["figures"].values())
     assert got["figures"]["fig-costs-years"]["bars"] >= len(periods) * 5
     assert got["figures"]["fig-built"]["bars"] == 1
-    assert got["figures"]["fig-shares-stages"]["lines"] == tables(runs["base"])["shares"]["policy"].isna().groupby(
-        tables(runs["base"])["shares"]["stage"]).any().sum()
+    shares = tables(runs["base"])["shares"]
+    overview = shares[shares["policy"].isna()]
+    assert got["figures"]["fig-shares-stages"]["lines"] == len(overview[["stage", "product"]].drop_duplicates())
     # the Sankey: the last year first, then each year chosen with its button
     for year, state in [(str(periods[-1]), got["initial"]), *got["years"].items()]:
         f = flows[flows["period"] == int(year)]

@@ -134,9 +134,10 @@ def test_capacity_violation_is_in_units_of_activity(tmp_path):
     assert top["violation"] == pytest.approx(15)
 
 
-def test_share_violation_without_product_is_in_units_of_activity(tmp_path):
-    """As the share test above but measuring activity: a mine unit makes 2 t ore (out ratio 2),
-    so the 20 t of ore needed are 10 units of CN mine activity over the cap of 0."""
+def test_share_violation_without_product_is_in_tonnes_of_the_stages_product(tmp_path):
+    """As the share test above but without `product`: the stage's one product, ore, is measured.
+    A mine unit makes 2 t ore (out ratio 2), so the 20 t of ore needed are 20 t over the cap of 0
+    (not the 10 units of activity that make them)."""
     folder = two_mine_chain(tmp_path / "share_act", policies=[
         {"kind": "max_share", "name": "no_cn_mining", "stage": "mine", "group": "covered", "share": 0}])
     drop_rows(folder / "facilities.csv", facility="mine_us")
@@ -147,8 +148,9 @@ def test_share_violation_without_product_is_in_units_of_activity(tmp_path):
     df = diagnose(folder)
     top = df.iloc[0]
     assert top["constraint"] == "max_share"
-    assert top["violation"] == pytest.approx(10)
-    assert top["unit"] == "units of activity/yr"
+    assert top["violation"] == pytest.approx(20)
+    assert top["unit"] == "t/yr"
+    assert top["explanation"] == "share cap no_cn_mining 2025: 20 t/yr of ore more than the cap allows"
 
 
 def test_supplier_share_violation_with_product_is_in_tonnes(tmp_path):

@@ -513,3 +513,37 @@ def test_unlimited_candidate_stays_shut_when_dear() -> None:
     assert activity(r, "new_plant", 2025) == approx(0)
     assert objective(r) == approx(1600)
     assert dual(r, "demand_balance", "buyer", "magnet", 2025) == approx(40)
+
+
+# ============================================================================================
+# tiny_share_rules
+# ============================================================================================
+
+
+def test_stage_share_is_measured_in_tonnes_of_the_stages_product() -> None:
+    r = solve("tiny_share_rules")
+    # 30 t of ore from each mine (mine_au runs 60 units of rock at 0.5 t ore each)
+    assert activity(r, "mine_cn", 2025) == approx(30)
+    assert activity(r, "mine_au", 2025) == approx(60)
+    assert objective(r) == approx(1200)
+    row = share_row(r, "china_mine_cap", "mine", 2025)
+    assert (row["numerator"], row["denominator"], row["share"]) == (approx(30), approx(60), approx(0.5))
+    assert bool(row["binding"]) and row["product"] == "ore" and row["members"] == "China"
+    overview = share_row(r, "", "metal", 2025)
+    assert overview["product"] == "metal" and overview["members"] == "China, Russia" and overview["share"] == approx(1)
+    assert dual(r, "demand_balance", "buyer", "metal", 2025) == approx(20)
+    assert dual(r, "max_share", "china_mine_cap", 2025) == approx(6)
+
+
+def test_a_cap_that_shuts_its_stage_is_binding_with_a_dual_per_tonne() -> None:
+    r = solve("tiny_share_rules", "no_china_metal")
+    assert objective(r) == approx(6000)
+    assert unmet(r, "buyer", "metal", 2025) == approx(60)
+    row = share_row(r, "china_metal_cap", "metal", 2025)
+    assert row["denominator"] == 0 and row["share"] != row["share"]  # blank: undefined
+    assert bool(row["binding"]) and "the share is undefined" in row["note"]
+    d = r.tables["duals"]
+    cap = d[(d["constraint"] == "max_share") & (d["index"] == "china_metal_cap|2025")].iloc[0]
+    assert cap["unit"] == "USD/t" and "upper bound" in cap["note"]
+    assert cap["value"] >= 85 - 1e-6  # allowing a tonne saves 100 - (10 + 5); the dual bounds it
+    assert r.summary["shares"][0]["share"] is None and r.summary["shares"][0]["binding"] is True

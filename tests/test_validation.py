@@ -808,6 +808,44 @@ def test_product_prices_rows(inst: Path, row: dict, column: str, phrase: str) ->
     only(problems(inst), "product_prices.csv", 2, column, phrase)
 
 
+def test_share_with_both_stage_and_customers_is_refused(inst: Path) -> None:
+    policies(inst, "- {kind: max_share, stage: magnet, customers: [buyer], group: covered, share: 0.5}\n")
+    f = only(problems(inst), "instance.yaml", 4, "customers", "gives both `stage` and `customers`")
+    assert "drop one of them" in f.message
+
+
+@pytest.mark.parametrize("fields, column, phrase", [
+    ("group: asia", "group", "counts material touched by the provenance group ('covered'), not by 'asia'"),
+    ("countries: [CN]", "countries", "`countries` has no effect here"),
+])
+def test_provenance_share_of_another_group_is_refused(inst: Path, fields: str, column: str, phrase: str) -> None:
+    edit(inst, "countries", lambda rows: [dict(r, groups="covered;asia") if r["country"] == "CN" else r for r in rows])
+    policies(inst, f"- {{kind: max_share, stage: mine, basis: provenance, {fields}, share: 0.5}}\n")
+    only(problems(inst), "instance.yaml", 4, column, phrase)
+
+
+def test_provenance_share_naming_the_provenance_group_is_fine(inst: Path) -> None:
+    policies(inst, "- {kind: max_share, stage: mine, basis: provenance, group: covered, share: 0.5}\n")
+    assert load_instance(inst).policies[0].group == "covered"
+
+
+@pytest.mark.parametrize("kind", ["max_share", "max_supplier_share"])
+def test_stage_share_needs_a_product_where_the_stage_makes_several(inst: Path, kind: str) -> None:
+    add_row(inst, "products", product="slag", unit="t", surplus_value=0)
+    add_row(inst, "recipes", facility="mine_cn", product="slag", direction="out", ratio=0.2)
+    group = "group: covered, " if kind == "max_share" else ""
+    policies(inst, f"- {{kind: {kind}, stage: mine, {group}share: 0.5}}\n")
+    f = only(problems(inst), "instance.yaml", 4, "product", "the facilities at stage 'mine' make different products (ore, slag)")
+    assert f.message.endswith("name the `product` whose tonnes the share is measured in")
+    policies(inst, f"- {{kind: {kind}, stage: mine, {group}share: 0.5, product: ore}}\n")
+    assert load_instance(inst).policies[0].product == "ore"
+
+
+def test_stage_share_product_must_be_made_at_the_stage(inst: Path) -> None:
+    policies(inst, "- {kind: max_share, stage: mine, group: covered, share: 0.5, product: magnet}\n")
+    only(problems(inst), "instance.yaml", 4, "product", "no facility at stage 'mine' makes 'magnet'; expected one of ['ore']")
+
+
 def test_policies_must_be_a_list(inst: Path) -> None:
     with_yaml(inst, HEAD + "policies:\n  cap: 1\n")
     only(problems(inst), "instance.yaml", 3, "policies", "expected a list")
