@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pyomo.repn import generate_standard_repn
 
+from optimizer import expected
 from optimizer.pipeline import run
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
@@ -547,3 +548,47 @@ def test_a_cap_that_shuts_its_stage_is_binding_with_a_dual_per_tonne() -> None:
     assert cap["unit"] == "USD/t" and "upper bound" in cap["note"]
     assert cap["value"] >= 85 - 1e-6  # allowing a tonne saves 100 - (10 + 5); the dual bounds it
     assert r.summary["shares"][0]["share"] is None and r.summary["shares"][0]["binding"] is True
+
+
+# ============================================================================================
+# tiny_disposal_cost
+# ============================================================================================
+
+
+def test_negative_surplus_value_is_a_disposal_cost() -> None:
+    r = solve("tiny_disposal_cost")
+    assert activity(r, "sep_b", 2025) == approx(100) and activity(r, "sep_a", 2025) == approx(0)
+    assert objective(r) == approx(11500)
+    assert cost(r, "surplus") == approx(2500)
+    assert dual(r, "demand_balance", "buyer", "oxide", 2025) == approx(115)
+    free = solve("tiny_disposal_cost", "free_dumping")
+    assert activity(free, "sep_a", 2025) == approx(100)
+    assert objective(free) == approx(3000)
+
+
+# ============================================================================================
+# duals that are not prices (tiny_pass_through, tiny_share_rules)
+# ============================================================================================
+
+
+def notes(r) -> dict[str, str]:
+    d = r.tables["duals"]
+    return {f"{c}|{i}": n for c, i, n in zip(d["constraint"], d["index"], d["note"]) if n}
+
+
+def test_rows_of_a_shut_candidate_are_flagged() -> None:
+    r = solve("tiny_pass_through", "dear_port")
+    flagged = notes(r)
+    assert set(flagged) == {"product_balance|port_new|ore|any|2025", "input_balance|port_new|ore|any|2025",
+                            "capacity_limit|port_new|2025"}
+    assert all("stays shut in 2025" in n for n in flagged.values())
+    assert not set(expected.entry(r)["duals"]) & set(flagged)  # flagged duals are not pinned
+
+
+def test_rows_nothing_flows_through_are_flagged() -> None:
+    r = solve("tiny_share_rules", "no_china_metal")
+    flagged = notes(r)
+    idle = {k for k, n in flagged.items() if n.startswith("nothing flows through this row")}
+    assert idle == {"product_balance|metal_cn|metal|any|2025"}  # the shut metal stage's price is not determined
+    assert "max_share|china_metal_cap|2025" in flagged
+    assert "demand_balance|buyer|metal|2025" not in flagged  # the unmet demand prices at the penalty
