@@ -217,7 +217,8 @@ def generate(spec: Spec) -> Generated:
         q = round(min(0.4 * quantity[buyer, t0], 0.3 * through), 1)
         policies = [
             {"kind": "max_share", "name": "covered_separation_cap", "stage": "separation", "group": "covered",
-             "share": {t: round(0.8 - 0.05 * i, 2) for i, t in enumerate(periods)}, "basis": "location"},
+             "share": {t: round(0.8 - 0.05 * i, 2) for i, t in enumerate(periods)}, "basis": "location",
+             "product": "ndpr_oxide"},
             {"kind": "offtake", "name": "clean_magnets", "customer": buyer, "product": "ndfeb_magnet",
              "quantity": q, "provenance": "clean"},
         ]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
 from .instance import by_period
 from .model import COST_TERMS, TRANSFER_TERMS, ZERO_DENOMINATOR, Built
@@ -265,34 +264,26 @@ FACILITY_ROWS = ("product_balance", "input_balance", "capacity_limit", "activity
 FLOW_ROWS = FACILITY_ROWS + ("lane_capacity",)
 
 
-def _row_variables(expr: Any) -> list[Any]:
-    """The variables of a row's body (a linear expression made by ``model.lin``)."""
-    out = []
-    for a in getattr(expr, "args", ()):
-        if isinstance(a, MonomialTermExpression):
-            out.append(a.args[1])
-        elif getattr(a, "is_variable_type", lambda: False)():
-            out.append(a)
-    return out
+def shut_candidates(b: Built) -> set[tuple[str, int]]:
+    """(candidate, year) pairs in which the candidate is shut in the plan."""
+    return {k for k, var in b.model.open.items() if _v(var) < 0.5}
 
 
-def dual_note(b: Built, family: str, k: tuple, con: Any) -> str:
+def dual_note(b: Built, family: str, k: tuple, con: Any, shut: set[tuple[str, int]], idle: Any) -> str:
     """Why a row's dual is not a price, or "" when it is one.
 
     Rows of a candidate that stays shut price nothing the plan uses; a row nothing flows through
-    (all its variables zero, the row tight) has a dual the plan does not determine: any value in a
-    range prices the plan equally, and the solver reports one of them.
+    (all its variables zero, ``idle``, and the row tight) has a dual the plan does not determine:
+    any value in a range prices the plan equally, and the solver reports one of them.
     """
     note = b.families[family].note_of(k, b)
     if note:
         return note
-    if family in FACILITY_ROWS and (k[0], k[-1]) in b.model.open and _v(b.model.open[k[0], k[-1]]) < 0.5:
+    if family in FACILITY_ROWS and (k[0], k[-1]) in shut:
         return f"{k[0]} is a candidate that stays shut in {k[-1]}: this row prices nothing the plan uses"
-    variables = _row_variables(con.body) if family in FLOW_ROWS else []
-    if variables and all(_v(v) == 0.0 for v in variables):
-        level = float(pyo.value(con.body))
-        bounds = [float(pyo.value(x)) for x in (con.lower, con.upper) if x is not None]
-        if any(abs(level - x) <= TOL * max(1.0, abs(x)) for x in bounds):
+    if family in FLOW_ROWS and con in idle:
+        # the body is linear without a constant, so it is 0 here: the row is tight if a bound is 0
+        if any(x is not None and abs(x) <= TOL for x in (con.lb, con.ub)):
             return ("nothing flows through this row in the plan: its dual is one of a range of values that price the "
                     "plan equally, not a price")
     return ""
@@ -302,6 +293,7 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
     rows = []
     if not sol.duals:
         return _frame("duals", rows)
+    shut = shut_candidates(b)
     for family, spec in b.families.items():
         comp = getattr(b.model, family, None)
         if comp is None:
@@ -316,7 +308,7 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
             if value == 0.0 and family not in ALWAYS_LISTED:
                 continue
             rows.append({"constraint": family, "index": "|".join(map(str, k)), "value": value,
-                         "unit": spec.unit_of(k, b), "meaning": spec.meaning(k), "note": dual_note(b, family, k, con)})
+                         "unit": spec.unit_of(k, b), "meaning": spec.meaning(k), "note": dual_note(b, family, k, con, shut, sol.idle_rows)})
     return _frame("duals", rows)
 
 

@@ -86,7 +86,11 @@ class Instance:
 
         The discounted sum over the years the period stands for (n_t for no discounting).
         """
-        return sum(self.discount(period + k) for k in range(self.years(period)))
+        return self._weights[period]
+
+    @cached_property
+    def _weights(self) -> dict[int, float]:
+        return {t: sum(self.discount(t + k) for k in range(self.years(t))) for t in self.periods}
 
     @property
     def horizon_end(self) -> int:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.common.collections import ComponentMap
+from pyomo.common.collections import ComponentMap, ComponentSet
+from scipy.sparse import csc_matrix
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -70,6 +71,8 @@ class Solution:
     algorithm: str
     mip_gap: float | None = None
     duals: ComponentMap = field(default_factory=ComponentMap)
+    #: Constraints every variable of which is zero in the plan (nothing flows through them).
+    idle_rows: ComponentSet = field(default_factory=ComponentSet)
     iis: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
@@ -248,6 +251,8 @@ def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
             x = _relabel(lp, mm, x, built)
             timings["relabel"] = time.perf_counter() - t0
         _write_values(built, mm, x)
+        if sol.duals:
+            sol.idle_rows = _idle_rows(mm, x)
     elif status == Status.INFEASIBLE and opts.iis:
         sol.iis = _iis(h, mm)
     return sol
@@ -332,6 +337,14 @@ def _relabel(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, built: Built) -> 
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return x
     return np.asarray(h.getSolution().col_value, dtype=float)[:n]
+
+
+def _idle_rows(mm: MatrixModel, x: np.ndarray, tol: float = 1e-7) -> ComponentSet:
+    """Constraints whose variables are all zero in ``x`` (their rows in the matrix have no non-zero column)."""
+    a = csc_matrix((np.ones(len(mm.a_value)), mm.a_index, mm.a_start), shape=(mm.n_rows, mm.n_cols))
+    used = a @ (np.abs(x) > tol).astype(float)
+    busy = ComponentSet(mm.rows[i].constraint for i in np.flatnonzero(used > 0))
+    return ComponentSet(r.constraint for r in mm.rows if r.constraint not in busy)
 
 
 def _map_duals(mm: MatrixModel, row_dual: np.ndarray) -> ComponentMap:
