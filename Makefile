@@ -37,10 +37,18 @@ test-slow: $(DEV)
 bench: $(DEV)
 	$(PY) benchmarks/solver_paths.py
 
-## make docs: regenerate the instance-format reference from the schema and the flagship report
-docs: $(RUNTIME)
+## make docs: regenerate what the docs show from the tool: the instance-format reference, the flagship
+## report, the console transcripts of README.md and docs/*.md, and the two figures of the README
+docs: $(DEV)
 	$(PY) -m optimizer.docs > docs/instance-format.md
 	$(PY) docs/flagship_report.py
+	$(PY) docs/console.py
+	@tmp=$$(mktemp -d); \
+	$(M2M) sweep $(INSTANCE) --scenario china_cap_50 --policy china_share_us --param share --from 0.9 --to 0.1 \
+	  --steps 9 --out "$$tmp/sweep" --quiet && cp "$$tmp/sweep/frontier.png" docs/img/frontier.png && \
+	$(M2M) solve $(INSTANCE) --scenario baseline --out "$$tmp/fb" --quiet && $(M2M) report "$$tmp/fb" && \
+	$(PY) -m tests.browser "$$tmp/fb/report.html" docs/img/sankey.png --size 1400x900 --only sankey; \
+	status=$$?; rm -rf "$$tmp"; exit $$status
 
 ## REASON='why' make repin INSTANCE=instances/x: re-solve every pinned entry and record what moved
 ## (REASON comes from the environment, so that it may hold any character, `$` included)
