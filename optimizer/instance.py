@@ -368,6 +368,8 @@ class Instance:
         """
         pol = self.policy(name)
         old = getattr(pol, param)
+        if old is None and isinstance(pol, PriceFloor) and param == "market":  # the product's price path
+            old = {t: m for t in self.policy_periods(pol) if (m := self.floor_market(pol, t)) is not None}
         if param == "count":
             value = int(value)
         if periods is None:

@@ -453,3 +453,15 @@ def test_frontier_columns_and_sweep_json_fields_are_documented(swept):
         assert generic in documented, col
     for key in json.loads((out / "sweep.json").read_text()):
         assert f"`{key}`" in meta_doc, key
+
+
+def test_sweeping_the_market_price_of_a_floor_that_follows_the_price_path(tmp_path):
+    """tiny_price_floor's floor gives no market: it follows oxide's surplus value (60 in 2025, 75 in
+    2026).  Sweeping `market` in 2026 only keeps 2025 on the price path: payouts (110 - 60) x 60 in
+    2025 and (110 - m) x 60 in 2026; the plan, and so the objective, never moves (a transfer)."""
+    inst = Path(__file__).resolve().parent.parent / "instances" / "tiny_price_floor"
+    invoke("sweep", inst, "--policy", "us_floor", "--param", "market", "--from", 70, "--to", 110, "--steps", 3,
+           "--periods", "2026", "--out", tmp_path / "m", "--quiet")
+    f = frontier(tmp_path / "m")
+    assert f["objective"].tolist() == pytest.approx([17800] * 3)
+    assert f["transfer_price_floor"].tolist() == pytest.approx([3000 + (110 - m) * 60 for m in (70, 90, 110)])
