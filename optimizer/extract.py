@@ -172,7 +172,7 @@ def shares_table(b: Built) -> pd.DataFrame:
             "share": float("nan") if empty else num / den, "cap": info["cap"],
             # tight: with an empty denominator the row holds as 0 <= 0, which only a shut stage allows
             "binding": bool(info["cap"] < 1.0) if empty else bool(num / den >= info["cap"] - 1e-6),
-            "product": pol.product or "" if pol.customers else inst.stage_product(pol.stage, pol.product),
+            "product": (pol.product or "") if pol.customers else inst.stage_product(pol.stage, pol.product),
             "members": inst.country_names(members),
             "note": (f"nothing counted in the denominator in {t}: the share is undefined and the cap holds only as "
                      "0 <= 0 (see the dual of the row, USD per t)") if empty else "",

@@ -155,10 +155,7 @@ class Instance:
     @cached_property
     def origins(self) -> dict[tuple[str, str], list[str]]:
         """(destination, product) -> origins of the lanes delivering it, in lanes.csv order."""
-        out: dict[tuple[str, str], list[str]] = {}
-        for lane in self.lanes:
-            out.setdefault((lane.destination, lane.product), []).append(lane.origin)
-        return out
+        return {k: [lane.origin for lane in lanes] for k, lanes in self._lanes_in.items()}
 
     @cached_property
     def pass_through(self) -> frozenset[tuple[str, str]]:
@@ -199,19 +196,20 @@ class Instance:
         """(customer, product, period) -> demand (t/yr)."""
         return {(d.customer, d.product, d.period): d.quantity for d in self.demands}
 
-    @cached_property
-    def _lanes_out(self) -> dict[tuple[str, str], list[LaneRow]]:
+    def _lanes_by(self, end: str) -> dict[tuple[str, str], list[LaneRow]]:
+        """Lanes grouped by (their ``end``, product), in lanes.csv order."""
         out: dict[tuple[str, str], list[LaneRow]] = {}
         for lane in self.lanes:
-            out.setdefault((lane.origin, lane.product), []).append(lane)
+            out.setdefault((getattr(lane, end), lane.product), []).append(lane)
         return out
 
     @cached_property
+    def _lanes_out(self) -> dict[tuple[str, str], list[LaneRow]]:
+        return self._lanes_by("origin")
+
+    @cached_property
     def _lanes_in(self) -> dict[tuple[str, str], list[LaneRow]]:
-        out: dict[tuple[str, str], list[LaneRow]] = {}
-        for lane in self.lanes:
-            out.setdefault((lane.destination, lane.product), []).append(lane)
-        return out
+        return self._lanes_by("destination")
 
     def lane_bound(self, lane: LaneRow, period: int) -> float:
         r"""Most that can flow on a lane in a year, from the data (t/yr; inf when nothing bounds it):
