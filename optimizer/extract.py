@@ -308,7 +308,7 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
             if value == 0.0 and family not in ALWAYS_LISTED:
                 continue
             rows.append({"constraint": family, "index": "|".join(map(str, k)), "value": value,
-                         "unit": spec.unit_of(k, b), "meaning": spec.meaning(k), "note": dual_note(b, family, k, con, shut, sol.idle_rows)})
+                         "unit": spec.unit_of(k, b), "meaning": spec.meaning(k, b), "note": dual_note(b, family, k, con, shut, sol.idle_rows)})
     return _frame("duals", rows)
 
 

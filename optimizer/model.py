@@ -98,12 +98,12 @@ class DualSpec:
     """How a constraint family's dual reads in planner units.
 
     ``scale(index, built)`` turns HiGHS's d(objective)/d(rhs) (discounted USD per unit of rhs)
-    into the reported value; ``meaning(index)`` says what that value is; ``note`` flags a row
+    into the reported value; ``meaning(index, built)`` says what that value is; ``note`` flags a row
     whose value is not what ``meaning`` says (e.g. a share cap on an empty denominator).
     """
 
     unit: str | Callable[[tuple, "Built"], str]
-    meaning: Callable[[tuple], str]
+    meaning: Callable[[tuple, "Built"], str]
     scale: Callable[[tuple, "Built"], float]
     #: A warning that goes with a row's value (empty: none), e.g. when it is not a price.
     note: Callable[[tuple, "Built"], str] | None = None
@@ -322,7 +322,7 @@ class _Builder:
         self.objective()
         return self.built
 
-    def register(self, name: str, unit: str | Callable[[tuple, Built], str], meaning: Callable[[tuple], str],
+    def register(self, name: str, unit: str | Callable[[tuple, Built], str], meaning: Callable[[tuple, Built], str],
                  scale: Callable[[tuple, Built], float], note: Callable[[tuple, Built], str] | None = None) -> None:
         self.built.families[name] = DualSpec(unit, meaning, scale, note)
 
@@ -369,12 +369,12 @@ class _Builder:
             self.m.add_component(name, pyo.Constraint(keys, rule=lambda _m, *k, _t=table: EqualityExpression((lin(_t[k]), 0.0))))
         self.register(
             "product_balance", "USD/t",
-            lambda k: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
+            lambda k, _b: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
             lambda k, b: 1.0 / b.weight(k[3]),
         )
         self.register(
             "input_balance", "USD/t",
-            lambda k: f"marginal cost of {k[1]} ({k[2]}) arriving at {k[0]} in {k[3]}",
+            lambda k, _b: f"marginal cost of {k[1]} ({k[2]}) arriving at {k[0]} in {k[3]}",
             lambda k, b: 1.0 / b.weight(k[3]),
         )
 
@@ -400,7 +400,7 @@ class _Builder:
         self.m.demand_balance = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
         self.register(
             "demand_balance", "USD/t",
-            lambda k: f"marginal delivered cost of {k[1]} at {k[0]} in {k[2]}",
+            lambda k, _b: f"marginal delivered cost of {k[1]} at {k[0]} in {k[2]}",
             lambda k, b: 1.0 / b.weight(k[2]),
         )
 
@@ -433,7 +433,7 @@ class _Builder:
         self.m.capacity_limit = pyo.Constraint(keys, rule=lambda _m, *k: rel(*rows[k]))
         self.register(
             "capacity_limit", "USD per unit of activity/yr",
-            lambda k: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
+            lambda k, _b: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
             lambda k, b: -1.0 / b.weight(k[1]),
         )
 
@@ -462,7 +462,7 @@ class _Builder:
         self.m.activity_floor = pyo.Constraint(keys, rule=lambda _m, *k: rel(*rows[k]))
         self.register(
             "activity_floor", "USD per unit of activity/yr",
-            lambda k: f"cost of one more unit/yr of must-run at {k[0]} in {k[1]}",
+            lambda k, _b: f"cost of one more unit/yr of must-run at {k[0]} in {k[1]}",
             lambda k, b: 1.0 / b.weight(k[1]),
         )
 
@@ -569,7 +569,7 @@ class _Builder:
         self.m.lane_capacity = pyo.Constraint(keys, rule=lambda _m, *k: rel(*rows[k]))
         self.register(
             "lane_capacity", "USD/t",
-            lambda k: f"value of one more t/yr of {k[2]} on lane {k[0]} -> {k[1]} in {k[3]}",
+            lambda k, _b: f"value of one more t/yr of {k[2]} on lane {k[0]} -> {k[1]} in {k[3]}",
             lambda k, b: -1.0 / b.weight(k[3]),
         )
 
@@ -659,7 +659,8 @@ class _Builder:
         self.register(
             "max_share",
             lambda k, b: "USD/t" if empty(k, b) else "USD/yr per percentage point",
-            lambda k: f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}",
+            lambda k, b: (f"value of allowing one more t/yr under the {k[0]} cap in {k[1]} (nothing is made there)"
+                          if empty(k, b) else f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}"),
             lambda k, b: -1.0 / b.weight(k[1]) if empty(k, b) else -b.share_denominator(k) / 100.0 / b.weight(k[1]),
             lambda k, b: (f"the denominator is 0 in {k[1]}: the cap holds only because nothing is made (or delivered) "
                           "there, so no percentage point can be priced; the value is the raw dual in USD per t/yr of the "
@@ -700,7 +701,7 @@ class _Builder:
         self._policy_constraint("offtake", Offtake, make, "offtake short", sense=">=")
         self.register(
             "offtake", "USD/t",
-            lambda k: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
+            lambda k, _b: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
             lambda k, b: 1.0 / b.weight(k[1]),
         )
 
@@ -738,7 +739,7 @@ class _Builder:
         self._policy_constraint("export_cap", ExportCap, make, "exports above cap")
         self.register(
             "export_cap", "USD/t",
-            lambda k: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}",
+            lambda k, _b: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}",
             lambda k, b: -1.0 / b.weight(k[1]),
         )
 
@@ -769,7 +770,7 @@ class _Builder:
         self.register(
             "max_supplier_share",
             "USD/t",
-            lambda k: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
+            lambda k, _b: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
             lambda k, b: -1.0 / b.weight(k[2]),
         )
 
