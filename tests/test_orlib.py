@@ -37,11 +37,13 @@ LARGE = ("capa", "capb", "capc")
 REL_TOL = 1e-6
 #: HiGHS stops at mip_rel_gap 1e-4 by default: too loose to promise 1e-6 agreement.
 EXACT = SolveOptions(mip_gap=1e-9)
-#: The large instances get a bound on solver time so they fail instead of hanging.  Measured on
-#: two cores with the candidate flow link rows: the `uncap` variants prove optimality in 1-2
-#: minutes each (capa 56 s, capb 57 s, capc 107 s); the capacitated ones need far longer
-#: (capa at capacity 8000 still had a 1.8 % gap after 20 minutes), so `make test-slow` takes
-#: hours, and ``-k uncap`` runs the quick part.
+#: The large instances get a bound on solver time so they fail instead of hanging.  The `uncap`
+#: variants (blank capacities: open links from the data plus the candidate flow link rows)
+#: prove optimality in a few minutes each on two cores: capa 114 s alone (119 s with every
+#: capacity set to the total demand instead, the same model), capb 89 s and capc 187 s while
+#: another job ran; the capacitated ones need far longer (capa at capacity 8000 still had a
+#: 1.8 % gap after 20 minutes), so `make test-slow` takes hours, and ``-k uncap`` runs the
+#: quick part.
 LARGE_TIME_LIMIT = 3600.0
 
 
