@@ -396,6 +396,7 @@ class _Bounds:
         self.inst = inst
         self.memo: dict[tuple[str, int], float] = {}
         self.path: set[tuple[str, int]] = set()
+        self.expandable = {e.facility for e in inst.expansions}
 
     def activity(self, f: str, t: int) -> float:
         key = (f, t)
@@ -408,9 +409,7 @@ class _Bounds:
             return math.inf
         self.path.add(key)
         try:
-            cap = inst.base_capacity(f, t)
-            if f in {e.facility for e in inst.expansions}:
-                cap = None  # expansions add capacity the base does not show
+            cap = None if f in self.expandable else inst.base_capacity(f, t)  # expansions add to the base
             best = math.inf if cap is None else cap
             for p, r in inst.outputs[f].items():
                 if inst.surplus_value(p, t) is None:
