@@ -121,6 +121,8 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     """Solve an instance (a folder or an .xlsx workbook) and write its results folder."""
     from . import expected
     from .excel import write_results_book
+    from .load import load_instance
+    from .outputs import guard_folder
     from .pipeline import run
     from .report import print_summary
     from .solver import SolveOptions
@@ -130,8 +132,10 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
         raise InputError([finding(str(instance), "-", "--update-expected",
                                   "expected.json lives in an instance folder; convert the workbook first (m2m convert)")])
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
-    r = run(instance, _scenarios(scenario), opts)
-    target = out if out is not None else default_out(r.instance.name, r.instance.scenario)
+    inst = load_instance(instance, _scenarios(scenario))
+    target = guard_folder(out if out is not None else default_out(inst.name, inst.scenario), "solve",
+                          protect=[inst.folder])  # before solving: a refused --out costs nothing
+    r = run(instance, inst.scenario, opts, instance=inst)
     pinned = None
     if update_expected:  # before anything is written: a refused re-pin writes nothing
         try:
@@ -141,6 +145,9 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     write_results(r, target, extra_writers=[write_results_book] if excel else [])
     if not quiet:
         print_summary(r, target, out_console)
+    if r.kept:
+        out_console.print(f"kept from the previous results in {target}: {', '.join(r.kept)} (they describe the "
+                          "previous run; run m2m report again for a report of this one)", markup=False)
     if pinned is not None:
         out_console.print(f"updated {pinned} [{expected.key(r.instance.scenario)}]", markup=False)
     return EXIT_OK if r.solution.status.has_solution else EXIT_NO_SOLUTION
@@ -212,11 +219,15 @@ def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, o
     """Compare plans side by side (results folders, or an instance's scenarios solved in memory); write diff tables."""
     from .compare import compare as compare_plans
     from .compare import load_plans, print_comparison, write_comparison
+    from .outputs import guard_folder
 
+    inputs = [p.parent if p.is_file() else p for p in plans]
+    if out is not None:
+        guard_folder(out, "compare", protect=inputs)  # before solving or reading anything
     loaded = load_plans(plans, scenario, base=not no_base)
     result = compare_plans(loaded.plans, tol=tol, top=top)
     target = out if out is not None else result.default_out(loaded.instance)
-    write_comparison(result, target)
+    write_comparison(result, target, protect=inputs)
     if not quiet:
         print_comparison(result, out_console, target)
     return EXIT_OK

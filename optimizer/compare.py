@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 import pandas as pd
 
 from .atomic import staged_folder
+from .outputs import guard_folder
 from .check import read_summary, results_folder
 from .errors import Finding, InputError, finding
 from .write import write_json
@@ -374,6 +375,7 @@ class Comparison:
 
         return {
             "format": FORMAT,
+            "run": "compare",
             "reference": ref.name,
             "tol": self.tol,
             "plans": [
@@ -696,15 +698,13 @@ def write_diff_csv(df: pd.DataFrame, path: Path, decimals: int) -> None:
             w.writerow([_cell(v, decimals) for v in row])
 
 
-def write_comparison(cmp: Comparison, out: str | Path) -> Path:
+def write_comparison(cmp: Comparison, out: str | Path, protect: Iterable[Path | str | None] = ()) -> Path:
     """Write the diff tables and ``summary_diff.json`` into ``out`` (replacing it whole).
 
-    Refuses (InputError) to replace a results folder or an instance folder.
+    Refuses (InputError, nothing written) anything but an m2m comparison folder, and a folder
+    that is or holds one of ``protect`` (what the comparison read): see :mod:`optimizer.outputs`.
     """
-    out = Path(out)
-    for name, what in ((SUMMARY, "a results folder"), ("instance.yaml", "an instance folder")):
-        if (out / name).exists():
-            raise InputError([finding(str(out), "-", "--out", f"is {what} ({name}); not replaced: choose another folder")])
+    out = guard_folder(out, "compare", protect)
     with staged_folder(out) as tmp:
         for name, spec in DIFFS.items():
             write_diff_csv(cmp.diffs[name], tmp / spec.file, spec.decimals)

@@ -28,8 +28,9 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .atomic import staged_file
-from .check import read_summary, results_folder
+from .check import SUMMARY, read_summary, results_folder
 from .errors import Finding, InputError, finding
+from .outputs import REPORT_GENERATOR, guard_report
 
 REPORT_FILE = "report.html"
 SOLVED = ("optimal", "feasible")
@@ -1042,6 +1043,7 @@ def _page(title: str, body: str, blocks: list[str], wide: bool) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"{REPORT_GENERATOR}\n"
         f"<title>{esc(title)}: mine2magnet report</title>\n<style>{CSS}</style>\n"
         f"{plotly}</head>\n<body>\n"
         f"<h1>mine2magnet report{': comparison' if wide else ''}</h1>\n{body}\n"
@@ -1060,11 +1062,13 @@ def write_report(run: str | Path, compare: str | Path | None = None, out: str | 
 
     Raises :class:`InputError` when a results folder or its summary cannot be read.
     """
+    first = results_folder(run)
+    target = guard_report(Path(out) if out is not None else first / REPORT_FILE,
+                          protect=[first / SUMMARY] + ([results_folder(compare) / SUMMARY] if compare is not None else []))
     runs = [read_run(run, tag="A" if compare is not None else "")]
     if compare is not None:
         runs.append(read_run(compare, tag="B"))
     text = render(runs)
-    target = Path(out) if out is not None else runs[0].folder / REPORT_FILE
     with staged_file(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

@@ -38,6 +38,8 @@ class Run:
     built: Built | None = None
     infeasibility: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: Files of a previous results folder kept when this run was written over it (optimizer.write).
+    kept: list[str] = field(default_factory=list)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -107,6 +109,7 @@ def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
     inst, sol, tables = r.instance, r.solution, r.results.tables
     s: dict[str, Any] = {
         "format": RESULTS_FORMAT,
+        "run": "solve",
         "instance": {
             "name": inst.name,
             "path": str(inst.folder),

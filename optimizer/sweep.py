@@ -41,6 +41,7 @@ from .pipeline import Run, run
 from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor, policy_value_problem
 from .solver import SolveOptions
 from .atomic import staged_folder
+from .outputs import guard_folder
 from .write import default_out, write_json, write_results
 
 FRONTIER = "frontier.csv"
@@ -421,7 +422,8 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
     t_start = time.perf_counter()
     inst = load_instance(path, list(scenarios))
     p = plan(inst, policy, param, values, periods, stage)
-    target = Path(out) if out is not None else default_sweep_out(inst, policy, param)
+    target = guard_folder(Path(out) if out is not None else default_sweep_out(inst, policy, param), "sweep",
+                          protect=[inst.folder])
     rows: list[dict[str, Any]] = []
     width = max(2, len(str(len(p.values))))
     with staged_folder(target) as tmp:
@@ -479,6 +481,7 @@ def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
 def _meta(p: Plan, frontier: pd.DataFrame, k: int | None, seconds: float, opts: SolveOptions, keep: bool) -> dict[str, Any]:
     what, unit = ACHIEVED[p.kind]
     return {
+        "run": "sweep",
         "instance": {"name": p.inst.name, "path": str(p.inst.folder), "scenario": list(p.inst.scenario)},
         "policy": p.policy.name,
         "kind": p.kind,

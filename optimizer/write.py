@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .atomic import staged_folder
+from .outputs import guard_folder
 
 if TYPE_CHECKING:  # the pipeline (Pyomo, HiGHS) is not needed to write or name a folder
     from .pipeline import Run
@@ -43,13 +45,21 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, default=_json_default) + "\n")
 
 
+#: Files a solve may write besides its tables: replaced (or dropped) when a folder is re-solved.
+SOLVE_FILES = (SUMMARY, INFEASIBILITY, "results.xlsx")
+
+
 def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Path:
     """Write every table and summary.json into ``out`` (replacing it whole); return the path.
 
-    Each of ``extra_writers`` is called as ``writer(run, folder)`` to add its files to the
-    folder before it is swapped in (e.g. ``results.xlsx``), so they are part of the atomic write."""
-    out = Path(out)
+    ``out`` must be new, empty or a results folder m2m wrote, and may not be or hold the instance
+    folder (:func:`optimizer.outputs.guard_folder`).  Files in a previous results folder that a
+    solve does not write (a report, a note) are kept, and listed in ``run.kept``.  Each of
+    ``extra_writers`` is called as ``writer(run, folder)`` to add its files to the folder before
+    it is swapped in (e.g. ``results.xlsx``), so they are part of the atomic write."""
+    out = guard_folder(out, "solve", protect=[run.instance.folder])
     t0 = time.perf_counter()
+    solve_files = set(SOLVE_FILES) | {f"{name}.csv" for name in run.tables}
     with staged_folder(out) as tmp:
         if run.solution.status.has_solution:
             for name, df in run.tables.items():
@@ -60,4 +70,10 @@ def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | li
             writer(run, tmp)
         run.summary["timings"]["write"] = round(time.perf_counter() - t0, 4)
         write_json(tmp / SUMMARY, run.summary)
+        run.kept = []
+        if out.is_dir():
+            for old in sorted(out.iterdir()):
+                if old.name not in solve_files and not (tmp / old.name).exists():
+                    (shutil.copytree if old.is_dir() else shutil.copy2)(old, tmp / old.name)
+                    run.kept.append(old.name)
     return out

@@ -181,14 +181,17 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-def test_rerun_replaces_the_folder_whole(plain, infeasible, tmp_path):
+def test_rerun_replaces_the_folder_whole_but_keeps_what_solve_did_not_write(plain, infeasible, tmp_path):
     out = tmp_path / "same"
     invoke("solve", plain, "--out", out, "-q")
-    (out / "stale.txt").write_text("left over from an earlier run")
-    invoke("solve", infeasible, "--out", out, "-q", ok=1)
-    assert {p.name for p in out.iterdir()} == {"summary.json", "infeasibility.csv"}
+    (out / "notes.txt").write_text("a planner's notes on this run")
+    result = invoke("solve", infeasible, "--out", out, "-q", ok=1)
+    assert {p.name for p in out.iterdir()} == {"summary.json", "infeasibility.csv", "notes.txt"}  # old tables gone
+    assert (out / "notes.txt").read_text() == "a planner's notes on this run"
+    assert result.output == (f"kept from the previous results in {out}: notes.txt (they describe the previous run; "
+                             "run m2m report again for a report of this one)\n")
     invoke("solve", plain, "--out", out, "-q")
-    assert {p.name for p in out.iterdir()} == TABLE_FILES | {"summary.json"}
+    assert {p.name for p in out.iterdir()} == TABLE_FILES | {"summary.json", "notes.txt"}
     assert summary(out)["status"] == "optimal"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".same")]  # no temporary folders left
 

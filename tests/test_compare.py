@@ -261,10 +261,11 @@ def test_out_never_replaces_a_results_or_instance_folder(folders, chain):
     base, cap = folders
     before = {p.name: p.read_bytes() for p in base.iterdir()}
     result = invoke("compare", base, cap, "--out", base, ok=2)
-    assert result.stderr.strip() == f"{base}:-:--out: is a results folder (summary.json); not replaced: choose another folder"
+    assert result.stderr.strip() == (f"{base}:-:--out: is or holds {base.resolve()}, which this run reads: m2m does not "
+                                     "replace it; nothing written")
     assert {p.name: p.read_bytes() for p in base.iterdir()} == before
     result = invoke("compare", base, cap, "--out", chain, ok=2)
-    assert "is an instance folder (instance.yaml)" in result.stderr
+    assert "exists and is not a folder m2m wrote" in result.stderr
 
 
 # ============================================================================================
