@@ -23,6 +23,8 @@ from pydantic_core import PydanticUndefined
 
 from .schema import (
     FORMAT_VERSION,
+    FREE_TEXT,
+    Row,
     POLICY_KINDS,
     SCENARIO_SCALARS,
     TABLES,
@@ -273,7 +275,8 @@ def table_section(spec: TableSpec) -> list[str]:
         out.append("")
         out.append("The file may be left out; an absent file is an empty table.")
     out.append("")
-    out.extend(md_table(("column", "required", "type", "default", "unit", "description"), field_rows(spec.row)))
+    out.extend(md_table(("column", "required", "type", "default", "unit", "description"),
+                        field_rows(spec.row, skip=FREE_TEXT)))
     out.append("")
     return out
 
@@ -283,13 +286,22 @@ def tables_section() -> list[str]:
         "## Tables",
         "",
         "Each table is read from `<table>.csv` in the instance folder unless `tables:` in",
-        "`instance.yaml` names another path (inside the folder).",
+        "`instance.yaml` names another path (inside the folder). Any other CSV file in the folder is",
+        "not read: that is an error when its name is close to a table's file (`lane_period.csv`), a",
+        "warning otherwise. An optional table whose file is absent is empty; a scenario that removes",
+        "rows from it gets one line saying so.",
         "",
         *md_table(
             ("table", "file", "required", "key", "what it holds"),
             [(spec.name, f"`{spec.default_file}`", "yes" if spec.required else "no",
               ", ".join(spec.key), spec.summary) for spec in TABLES.values()],
         ),
+        "",
+        "Every table may also have these free-text columns, which describe a row and are not read by",
+        "the model. Any other column that a table does not list below is an error (a misspelled",
+        "column would otherwise leave its values unread), named with the closest column it may mean.",
+        "",
+        *md_table(("column", "required", "type", "default", "unit", "description"), field_rows(Row)),
         "",
     ]
     for spec in TABLES.values():

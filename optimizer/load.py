@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -87,6 +88,8 @@ class RawTable:
     rows: list[RawRow] = field(default_factory=list)
     #: False when the file is missing, unreadable or empty: references into it are not judged
     readable: bool = True
+    #: False for an optional table whose file is absent (it is an empty table)
+    present: bool = True
 
 
 def _new_table(name: str, display: str, header: list[str], findings: list[Finding]) -> RawTable:
@@ -340,6 +343,8 @@ class _Loader:
         self.set_paths: dict[str, tuple] = {}
         self.policies: list[_Policy] = []
         self.views: dict[str, list[View]] = {}
+        #: what is worth saying but does not stop the load (added to the instance's warnings)
+        self.warnings: list[Finding] = []
 
     def add(self, file: str, row: Any, column: str, message: str) -> None:
         self.findings.append(finding(file, row, column, message))
@@ -461,12 +466,35 @@ class _Loader:
                 elif name in explicit:
                     self.yaml_at(("tables", name), name, f"{rel!r}: {what}; expected the {name} table there (or drop the entry)")
                 # An optional table that is absent is simply empty.
-                tables[name] = RawTable(name, rel, schema_columns, readable=not spec.required)
+                tables[name] = RawTable(name, rel, schema_columns, readable=not spec.required, present=False)
                 continue
             self.table_bytes[name] = full.read_bytes()
             raw = _read_csv(full, rel, name, self.findings)
             tables[name] = raw if raw is not None else RawTable(name, rel, schema_columns, readable=False)
+        self.check_other_files(paths)
         return tables
+
+    def check_other_files(self, paths: dict[str, tuple[Path | None, str]]) -> None:
+        """A CSV file in the instance folder that is no table is not read: an error when its name is
+        close to a table's file (a typo would leave the table empty), a warning otherwise.  A table's
+        own file name, where `tables:` reads that table from another path, is a warning too."""
+        read = {full for full, _rel in paths.values() if full is not None}
+        names = {spec.default_file: name for name, spec in TABLES.items()}
+        for path in sorted(self.folder.glob("*.csv")):
+            if path.resolve() in read:
+                continue
+            if path.name in names:
+                full, rel = paths[names[path.name]]
+                if full is not None:  # (a refused path is reported on its own)
+                    self.warnings.append(finding(path.name, "-", "-", f"not read: instance.yaml's `tables:` reads the "
+                                                                      f"{names[path.name]} table from {rel!r}"))
+                continue
+            guess = difflib.get_close_matches(path.name.lower(), list(names), n=1, cutoff=0.8)
+            if guess:
+                self.add(path.name, "-", "-", f"not a table of the instance format, so it is not read; did you mean "
+                                              f"{guess[0]!r}? (rename it, or move it out of the folder)")
+            else:
+                self.warnings.append(finding(path.name, "-", "-", "not a table of the instance format: it is not read"))
 
     def read_sheets(self, explicit: Iterable[str] = ()) -> dict[str, RawTable]:
         """Every table from its sheet of the workbook (what :meth:`read_tables` does for a folder)."""
@@ -489,7 +517,16 @@ class _Loader:
         return tables
 
     def check_columns(self, raw: RawTable) -> bool:
+        """Every header cell is a column of the table, and every required column is there.
+
+        An unknown column is an error naming the close match (a typo such as `tarif` would
+        otherwise leave a value unread); it does not stop the rows being checked.  False when a
+        required column is missing (the rows cannot be read then)."""
         model = TABLES[raw.name].row
+        known = list(model.model_fields)
+        for column in raw.columns:
+            if column and column not in model.model_fields:
+                self.add(raw.file, 1, column, f"unknown column {column!r}; {_close_match(column, known)}")
         ok = True
         for column, info in model.model_fields.items():
             if info.is_required() and column not in raw.columns:
@@ -619,8 +656,12 @@ class _Loader:
             self.yaml_at(path, tname, f"unknown table {tname!r}; expected one of {', '.join(TABLES)}")
             return
         spec, raw = TABLES[tname], tables[tname]
-        allowed = list(spec.row.model_fields) + [c for c in raw.columns if c not in spec.row.model_fields]
+        allowed = list(spec.row.model_fields)
         verb = "removed" if remove else "patched"
+        if remove and not raw.present:
+            self.yaml_at(path, tname, f"{raw.file} does not exist, so there is no {tname} row to remove; "
+                                      "expected the file, or no removal")
+            return
         for i, values in enumerate(rows):
             where = path + (i,)
             line = str(line_of(self.lines, where))
@@ -631,7 +672,8 @@ class _Loader:
                 continue
             unknown = [k for k in values if k not in allowed]
             if unknown:
-                self.add(YAML_FILE, line, str(unknown[0]), f"{tname} has no column {unknown[0]!r}; expected one of {', '.join(allowed)}")
+                self.add(YAML_FILE, line, str(unknown[0]),
+                         f"{tname} has no column {unknown[0]!r}; {_close_match(str(unknown[0]), allowed)}")
                 continue
             key = tuple(_key_cell(values[k]) for k in spec.key)
             match = [r for r in raw.rows if tuple(_key_cell(r.values.get(k, "")) for k in spec.key) == key]
@@ -701,6 +743,15 @@ class _Loader:
                                f"duplicate policy name {pol.name!r} (first at line {self.policy_line(seen[pol.name])}); names must be unique")
             seen.setdefault(pol.name or "", i)
         return out
+
+
+def _close_match(word: str, known: list[str]) -> str:
+    """``did you mean 'x'?`` for the closest of ``known`` (spaces and case forgiven), or the list."""
+    folded = {k.lower(): k for k in known}
+    guess = difflib.get_close_matches(re.sub(r"[\s-]+", "_", word.strip().lower()), list(folded), n=1, cutoff=0.6)
+    if guess:
+        return f"did you mean {folded[guess[0]]!r}?"
+    return f"expected one of {', '.join(known)}"
 
 
 def _cell(value: Any) -> str:
@@ -1142,10 +1193,11 @@ def _load(ld: _Loader, scenarios: Iterable[str], check_network: bool) -> Instanc
         scenario_names=tuple(header.scenarios.keys()),
         input_digest=digest.hexdigest(),
     )
+    warnings: list[Finding] = []
     if check_network:
         policy_lines = [ld.policy_line(i) for i in range(len(policies))]
         errors, warnings = network.check(inst, {name: [raw for raw, _ in rs] for name, rs in rows.items()}, policy_lines)
         if errors:
             raise InputError(errors)
-        object.__setattr__(inst, "warnings", tuple(warnings))
+    object.__setattr__(inst, "warnings", tuple(ld.warnings + warnings))
     return inst

@@ -37,9 +37,20 @@ def col(description: str, unit: str = "", **kw: Any) -> Any:
 
 
 class Row(BaseModel):
-    """Base of every table row: extra columns (source, confidence, notes, ...) are kept aside."""
+    """Base of every table row: the free-text columns every table may have (they describe the
+    row; the model does not read them).  Any other column not declared by the table is an input
+    error (the loader checks every header)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True, allow_inf_nan=False)
+
+    label: str = col("A readable name for the row (free text, for reports).", default="")
+    source: str = col("Where the row's numbers come from (free text).", default="")
+    confidence: str = col("How sure the row's numbers are (free text; e.g. H, M, L or EST as in the dossier).", default="")
+    note: str = col("Anything else about the row: a derivation, a caveat (free text).", default="")
+
+
+#: The free-text columns of every table (declared on :class:`Row`).
+FREE_TEXT = tuple(Row.model_fields)
 
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]

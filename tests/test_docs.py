@@ -26,7 +26,7 @@ from optimizer.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
 from optimizer.load import load_instance
 from optimizer.model import COST_TERMS, build_model
 from optimizer.pipeline import run
-from optimizer.schema import POLICY_KINDS, TABLES, InstanceHeader, Policy, PolicyBase, Scenario
+from optimizer.schema import FREE_TEXT, POLICY_KINDS, TABLES, InstanceHeader, Policy, PolicyBase, Scenario
 from optimizer.solver import Status
 from tests.helpers import two_mine_chain
 
@@ -85,8 +85,13 @@ def test_every_table_and_column_is_in_the_instance_format(name):
     text = read("instance-format.md")
     kind = "required" if spec.required else "optional"
     part = section(text, f"### `{spec.default_file}` ({kind})")
-    assert set(spec.row.model_fields) == table_names(part)
+    assert set(spec.row.model_fields) - set(FREE_TEXT) == table_names(part)
     assert ", ".join(f"`{k}`" for k in spec.key) in part
+
+
+def test_the_free_text_columns_are_documented_once():
+    part = section(read("instance-format.md"), "## Tables")
+    assert set(FREE_TEXT) <= table_names(part.split("### ")[0])
 
 
 @pytest.mark.parametrize("kind", list(POLICY_KINDS))

@@ -368,6 +368,16 @@ def test_bad_cell_is_named_by_sheet_row_and_column(chain_book, tmp_path):
     assert f"{book}[lanes]:4:origin: unknown facility 'nowhere'; a lane starts at a facility in {book}[facilities]" in errors(result)
 
 
+def test_a_misspelled_column_in_a_sheet_header_is_an_error(chain_book):
+    def change(wb):
+        ws = wb["lanes"]
+        ws.cell(row=1, column=ws.max_column + 1, value="tarif")
+        ws.cell(row=2, column=ws.max_column, value=5)
+    edit_book(chain_book, change)
+    result = invoke("validate", chain_book, ok=2)
+    assert errors(result) == [f"{chain_book.name}[lanes]:1:tarif: unknown column 'tarif'; did you mean 'tariff'?"]
+
+
 def test_yaml_and_scenario_findings_are_at_the_instance_sheet_row(tmp_path):
     folder = two_mine_chain(tmp_path / "chain", discount_rate=0.05)
     text = (folder / "instance.yaml").read_text()

@@ -101,14 +101,15 @@ def test_blank_cells_take_the_documented_defaults(tmp_path: Path) -> None:
     assert loaded.countries["US"].group_set == frozenset()
 
 
-def test_extra_columns_are_accepted_and_ignored(inst: Path) -> None:
+def test_free_text_columns_are_accepted_and_kept_on_the_rows(inst: Path) -> None:
     for table in ("facilities", "lanes"):
-        rows = [dict(r, source="USGS 2024", confidence="low", notes="see report, p. 3") for r in rows_of(inst / f"{table}.csv")]
+        rows = [dict(r, source="USGS 2024", confidence="low", note="see report, p. 3", label="a row")
+                for r in rows_of(inst / f"{table}.csv")]
         write_table(inst / f"{table}.csv", rows)
     loaded = load_instance(inst)
     assert loaded.facilities["mine_cn"].capacity == 100.0
-    assert not hasattr(loaded.facilities["mine_cn"], "source")
-    assert "source" not in loaded.table("facilities").columns
+    assert (loaded.facilities["mine_cn"].source, loaded.facilities["mine_cn"].confidence) == ("USGS 2024", "low")
+    assert loaded.lanes[0].note == "see report, p. 3"
 
 
 def test_utf8_bom_is_handled(inst: Path) -> None:

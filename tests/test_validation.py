@@ -317,6 +317,30 @@ def test_bad_cell(inst: Path, table: str, index: int, values: dict, row: int, co
     assert f.message.startswith("got ") or "required" in f.message
 
 
+@pytest.mark.parametrize("table, wrong, meant", [
+    ("lanes", "tarif", "tariff"),
+    ("facilities", "fixed cost", "fixed_cost"),
+    ("facilities", "Capacity", "capacity"),
+    ("demands", "penalty_usd", "penalty"),
+    ("lanes", "notes", "note"),
+])
+def test_a_misspelled_optional_column_is_an_error_naming_the_close_match(inst: Path, table: str, wrong: str,
+                                                                          meant: str) -> None:
+    """An optional column with a typo would otherwise be left unread: a plausible but wrong plan."""
+    rows = rows_of(inst, table)
+    rows[0][wrong] = "5"
+    write_table(inst / f"{table}.csv", rows)
+    only(problems(inst), f"{table}.csv", 1, wrong, f"unknown column {wrong!r}; did you mean {meant!r}?")
+
+
+def test_an_unknown_column_with_no_close_match_lists_the_columns(inst: Path) -> None:
+    rows = rows_of(inst, "products")
+    rows[0]["colour"] = "red"
+    write_table(inst / "products.csv", rows)
+    f = only(problems(inst), "products.csv", 1, "colour", "unknown column 'colour'; expected one of ")
+    assert "surplus_value" in f.message and "note" in f.message
+
+
 def test_unit_is_named_in_the_message(inst: Path) -> None:
     set_cell(inst, "lanes", 0, cost="cheap")
     f = only(problems(inst), "lanes.csv", 2, "cost", "expected a number")
@@ -1307,3 +1331,39 @@ def test_cli_missing_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     (line,) = _finding_lines(result.stderr)
     assert line.endswith(":-:-: no such instance folder")
+
+
+# --------------------------------------------------------------------------------------------
+# files that are not tables, and tables that are not there
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_csv_file_named_like_a_table_is_an_error(inst: Path) -> None:
+    (inst / "lane_period.csv").write_text("origin,destination,product,period,tariff\n")
+    only(problems(inst), "lane_period.csv", "-", "-", "not a table of the instance format, so it is not read; "
+                                                       "did you mean 'lane_periods.csv'?")
+
+
+def test_another_csv_file_is_a_warning(inst: Path) -> None:
+    (inst / "sources.csv").write_text("id,citation\n1,USGS\n")
+    assert [str(w) for w in load_instance(inst).warnings] == [
+        "sources.csv:-:-: not a table of the instance format: it is not read"]
+
+
+def test_removing_rows_from_an_absent_optional_table_is_one_line(inst: Path) -> None:
+    scenarios(inst, """\
+        drop:
+          remove:
+            capacity:
+              - {facility: mine_cn, period: 2025}
+              - {facility: mine_us, period: 2025}
+              - {facility: plant, period: 2030}
+        """)
+    f = only(problems(inst, ["drop"]), "instance.yaml", 6, "capacity", "capacity.csv does not exist, so there is no "
+                                                                      "capacity row to remove")
+    assert f.message.endswith("expected the file, or no removal")
+
+
+def test_a_misspelled_column_in_a_scenario_patch_names_the_close_match(inst: Path) -> None:
+    scenarios(inst, "dear: {patch: {lanes: [{origin: mine_cn, destination: plant, product: ore, tarif: 3}]}}\n")
+    only(problems(inst, ["dear"]), "instance.yaml", 4, "tarif", "lanes has no column 'tarif'; did you mean 'tariff'?")
