@@ -5,14 +5,17 @@ Exit codes (a public contract):
   1  no solution (infeasible, unbounded, limit without incumbent); check found violations
   2  bad input or usage (every finding printed as file:row:column: message); nothing written
   3  internal error (a bug: please report it with the output of --debug)
+  130  interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM): one line, no partial output left
 """
 
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import click
 from rich.console import Console
@@ -20,6 +23,8 @@ from rich.console import Console
 from .errors import Finding, InputError, finding
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+#: Stopped by a signal: 128 + its number, as shells report it.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -30,11 +35,21 @@ def _scenarios(values: tuple[str, ...]) -> list[str]:
     return [s.strip() for v in values for s in v.split(",") if s.strip()]
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that cleanups run (as KeyboardInterrupt does for SIGINT)."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def polite(func: Callable) -> Callable:
     """One line per problem and the right exit code; a traceback only with --debug."""
 
     @functools.wraps(func)
     def wrapper(*args, debug: bool = False, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminate)
         try:
             code = func(*args, **kwargs)
         except InputError as exc:
@@ -44,7 +59,14 @@ def polite(func: Callable) -> Callable:
             for f in exc.findings:
                 err_console.print(str(f), markup=False)
             sys.exit(EXIT_INPUT)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+        except (KeyboardInterrupt, Terminated) as exc:
+            if debug:
+                raise
+            what, code = ("SIGTERM", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("SIGINT", EXIT_INTERRUPTED)
+            err_console.print(f"interrupted ({what}): stopped; outputs are swapped in whole, so no partial output is left",
+                              markup=False)
+            sys.exit(code)
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
