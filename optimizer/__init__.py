@@ -41,20 +41,22 @@ def __getattr__(name: str):
 
 def solve(
     instance: "str | Instance",
-    scenario: Iterable[str] = (),
+    scenario: str | Iterable[str] = (),
     *,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
 ):
-    """Load (unless given an Instance), build, solve and extract: returns a ``pipeline.Run``."""
+    """Load (unless given an Instance), build, solve and extract: returns a ``pipeline.Run``.
+
+    ``scenario`` is one scenario name (``"export_ban"``) or several, applied in order."""
     from .pipeline import run
     from .solver import SolveOptions
 
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     if isinstance(instance, Instance):
         return run(instance.folder, instance.scenario, opts, instance=instance)
-    return run(instance, list(scenario), opts)
+    return run(instance, [scenario] if isinstance(scenario, str) else list(scenario), opts)
 
 
 __all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "compare_runs", "load_instance", "solve",

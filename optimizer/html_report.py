@@ -558,10 +558,11 @@ def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, 
                 "opacity": 0.6,
                 "hovertemplate": "%{fullData.name} %{x}: %{y:.1f}%<extra></extra>",
             })
+    both = f" ({', '.join(f'{r.label} {line}' for r, line in zip(runs, ('solid', 'dashed')))})" if len(runs) > 1 else ""
     group = chains[0].group or "provenance group"
     members = sorted(set().union(*(c.covered for c in chains)))
     names = ", ".join(chains[0].country_names.get(c, c) for c in members)
-    title = f"Share of each stage's tonnes made in the {group} group" + (f" ({names})" if names else "")
+    title = f"Share of each stage's tonnes made in the {group} group" + (f" ({names})" if names else "") + both
     axis = {"title": {"text": "share (%)"}, "rangemode": "tozero", "ticksuffix": "%", "gridcolor": "#e5e5e5"}
     first = {"data": overview, "layout": {
         "title": {"text": esc(title), "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "height": 440, "yaxis": axis,
@@ -570,7 +571,8 @@ def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, 
     second = None
     if policies:
         second = {"data": policies, "layout": {
-            "title": {"text": "Share policies: share against cap", "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "height": 440,
+            "title": {"text": esc("Share policies: share against cap" + both), "x": 0.01, "xanchor": "left",
+                      "font": {"size": 15}}, "height": 440,
             "yaxis": axis, "xaxis": {"title": {"text": "year"}, "dtick": 1, "gridcolor": "#e5e5e5"},
             "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "legend": {"font": {"size": 11}}}}
     return first, second
@@ -660,7 +662,8 @@ def built_figure(run: RunData) -> dict[str, Any] | None:
                        "hovertemplate": "%{fullData.name} (%{customdata}) %{x}: %{y:,.0f} units/yr added<extra></extra>"})
     periods = run.periods
     return {"data": traces, "layout": {
-        "title": {"text": "Capacity built per year", "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "barmode": "stack", "height": 380,
+        "title": {"text": esc("Capacity built per year" + (f", {run.label}" if run.tag else "")), "x": 0.01, "xanchor": "left",
+                  "font": {"size": 15}}, "barmode": "stack", "height": 380,
         "xaxis": {"title": {"text": "year"}, "dtick": 1, "range": [periods[0] - 0.5, periods[-1] + 0.5] if periods else None},
         "yaxis": {"title": {"text": "units of activity/yr"}, "gridcolor": "#e5e5e5"},
         "margin": {"l": 70, "r": 10, "t": 50, "b": 50}}}
@@ -681,7 +684,8 @@ def unmet_figure(runs: list[RunData]) -> dict[str, Any] | None:
     if not traces:
         return None
     return {"data": traces, "layout": {
-        "title": {"text": "Unmet demand", "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "barmode": "stack" if len(runs) == 1 else "group",
+        "title": {"text": esc("Unmet demand" + (f" ({' and '.join(r.label for r in runs)}, side by side)" if len(runs) > 1 else "")),
+                  "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "barmode": "stack" if len(runs) == 1 else "group",
         "height": 360, "xaxis": {"title": {"text": "year"}, "dtick": 1},
         "yaxis": {"title": {"text": "t/yr"}, "gridcolor": "#e5e5e5"}, "margin": {"l": 70, "r": 10, "t": 50, "b": 50}}}
 

@@ -1101,10 +1101,12 @@ def _check_stage_product(p: MaxShare | MaxSupplierShare, made: list[frozenset[st
 # --------------------------------------------------------------------------------------------
 
 
-def load_instance(path: str | Path, scenarios: Iterable[str] = (), *, check_network: bool = True) -> Instance:
+def load_instance(path: str | Path, scenarios: str | Iterable[str] = (), *, check_network: bool = True) -> Instance:
     """Read, apply ``scenarios`` in order, validate; raise :class:`InputError` with every finding.
 
-    ``path`` is an instance folder, its ``instance.yaml``, or an instance workbook (``.xlsx``)."""
+    ``path`` is an instance folder, its ``instance.yaml``, or an instance workbook (``.xlsx``);
+    ``scenarios`` one scenario name or several, applied in order."""
+    scenarios = [scenarios] if isinstance(scenarios, str) else list(scenarios)
     folder = Path(path)
     if folder.is_file() and folder.name == YAML_FILE:
         folder = folder.parent

@@ -80,6 +80,18 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
             tab.add_row(r["policy"], str(r["period"]), f"{r['required']:,.1f}", f"{r['delivered']:,.1f}")
         console.print(tab)
 
+    built = s.get("built") or []
+    if built:
+        tab = Table(title="built")
+        for c in ("facility", "year", "what", "capacity added"):
+            tab.add_column(c, justify="right" if c in ("year", "capacity added") else "left")
+        for r in built[:MAX_ROWS]:
+            size = "unlimited" if r["capacity_added"] is None else f"{r['capacity_added']:,.1f} units/yr"
+            tab.add_row(r["facility"], str(r["period"]), "opened" if r["kind"] == "open" else "expansion", size)
+        if len(built) > MAX_ROWS:
+            tab.caption = f"{len(built) - MAX_ROWS} more in investments.csv"
+        console.print(tab)
+
     if "unmet" in s:
         total = s["unmet"]["total_t"]
         detail = ", ".join(f"{p} {v:,.1f} t" for p, v in s["unmet"]["by_product"].items())

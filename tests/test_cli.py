@@ -325,3 +325,14 @@ def test_console_script_subprocess(inst, tmp_path):
     assert s["stamp"]["options"]["threads"] == 1 and s["stamp"]["options"]["mip_gap"] == 0.001
     assert math.isclose(sum(s["cost_breakdown"].values()), s["objective"], rel_tol=1e-6)
     assert {p.name for p in out.iterdir()} == TABLE_FILES | {"summary.json"}
+
+
+def test_the_console_summary_lists_what_was_built(tmp_path):
+    root = Path(__file__).resolve().parent.parent / "instances"
+    result = invoke("solve", root / "tiny_capex_annuity", "--out", tmp_path / "a")
+    assert "built" in result.output
+    assert [line for line in result.output.splitlines() if "mine_new" in line] == [
+        "│ mine_new │ 2025 │ expansion │ 100.0 units/yr │"]
+    result = invoke("solve", root / "tiny_unlimited_candidate", "--out", tmp_path / "b")
+    assert [line for line in result.output.splitlines() if "new_plant" in line] == [
+        "│ new_plant │ 2025 │ opened │      unlimited │"]

@@ -477,3 +477,14 @@ def test_comparison_draws_both_sankeys_in_chromium(compared, runs, tmp_path):
     png = browser.screenshot(compared, tmp_path / "report-compare.png", (1400, 1000), binary=binary)
     keep(png)
     assert browser.png_size(png) == (1400, 1000)
+
+
+def test_in_a_comparison_every_chart_says_which_plan_it_shows(compared):
+    """Its title names the plan (or both, with the line style of each), or every trace does."""
+    labels = ("A: base", "B: no_china_magnets")
+    for fid, fig in figures(compared.read_text(encoding="utf-8")).items():
+        title = fig["layout"].get("title", {}).get("text", "")
+        names = [str(t.get("name", "")) for t in fig["data"]]
+        told = (any(label in title or title.startswith(label[:2]) for label in labels)
+                or all(any(label in n for label in labels) for n in names))
+        assert told, (fid, title, names[:3])

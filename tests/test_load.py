@@ -248,3 +248,16 @@ def test_input_digest_does_not_depend_on_the_folder(tmp_path: Path) -> None:
     a = two_mine_chain(tmp_path / "a" / "chain")
     b = two_mine_chain(tmp_path / "b" / "chain")
     assert load_instance(a).input_digest == load_instance(b).input_digest
+
+
+def test_one_scenario_may_be_named_by_a_string(tmp_path: Path) -> None:
+    """``load_instance(path, "a")`` and ``optimizer.solve(path, scenario="a")`` mean the scenario
+    ``a``, not the scenarios ``"a"`` spelt letter by letter."""
+    from optimizer import solve
+
+    folder = two_mine_chain(tmp_path / "chain", scenarios={"dear": {"patch": {"facilities": [
+        {"facility": "mine_cn", "cost": 15}]}}})
+    assert load_instance(folder, "dear").scenario == ("dear",)
+    assert load_instance(folder, ["dear"]).facilities["mine_cn"].cost == 15
+    run = solve(folder, scenario="dear")
+    assert run.instance.scenario == ("dear",) and run.summary["objective"] == pytest.approx(80 * 16 + 200)
