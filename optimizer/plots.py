@@ -15,6 +15,7 @@ was made, so any table with a status column and numeric columns can be drawn:
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable, Sequence
@@ -39,6 +40,17 @@ class FrontierSpec:
     title: str = ""
     knee: Hashable | None = None
     hover: Sequence[str] = field(default_factory=tuple)  # extra columns shown on hover (HTML)
+    note: str | None = None  # column whose non-empty text marks a point (drawn apart and written beside it)
+
+
+SHED_COLOR = "#b35806"
+
+
+def _noted(pts: pd.DataFrame, spec: FrontierSpec) -> pd.DataFrame:
+    """The points of a panel that carry a note (e.g. a cap held partly by leaving demand unmet)."""
+    if spec.note is None or spec.note not in pts:
+        return pts.iloc[0:0]
+    return pts[pts[spec.note].fillna("").astype(str) != ""]
 
 
 def _has_plan(points: pd.DataFrame) -> pd.Series:
@@ -66,6 +78,12 @@ def _no_plan(points: pd.DataFrame, x: str) -> pd.DataFrame:
     if x not in points:
         return points.iloc[0:0]
     return points[~_has_plan(points) & points[x].notna()]
+
+
+def _text(row: pd.Series, spec: FrontierSpec) -> str:
+    """What a point without a plan says: its note if it has one, else its status."""
+    note = str(row.get(spec.note, "") or "") if spec.note else ""
+    return note if note and note != "nan" else str(row["status"])
 
 
 def _num(v: Any) -> float | None:
@@ -106,6 +124,15 @@ def frontier_png(points: pd.DataFrame, path: str | Path, spec: FrontierSpec) -> 
             k = pts.loc[spec.knee]
             ax.plot([k[x]], [k[spec.y]], "o", ms=14, mfc="none", mec=KNEE_COLOR, mew=2.2, label="knee")
             ax.annotate("knee", (k[x], k[spec.y]), textcoords="offset points", xytext=(10, 10), color=KNEE_COLOR)
+        noted = _noted(pts, spec)
+        if not noted.empty:
+            ax.plot(noted[x], noted[spec.y], "s", ms=9, mfc="none", mec=SHED_COLOR, mew=2,
+                    label="demand left unmet (see note)")
+            for _, row in noted.iterrows():
+                # below and to the left of the point: off a falling frontier and clear of the knee's label
+                ax.annotate(textwrap.fill(str(row[spec.note]), 22), (row[x], row[spec.y]), textcoords="offset points",
+                            xytext=(-8, -8), ha="right", va="top", fontsize=7, color=SHED_COLOR)
+            ax.margins(x=0.18)  # room for the leftmost label inside the axes
         if ax is axes[0][0]:
             bad = _no_plan(points, x)
             why = ", ".join(sorted(set(bad["status"].astype(str))))
@@ -151,18 +178,27 @@ def frontier_html(points: pd.DataFrame, path: str | Path, spec: FrontierSpec) ->
                 marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"color": KNEE_COLOR, "width": 3}},
                 textfont={"color": KNEE_COLOR},
             ), row=1, col=col)
+        noted = _noted(pts, spec)
+        if not noted.empty:
+            fig.add_trace(go.Scatter(
+                x=[_num(v) for v in noted[x]], y=[_num(v) for v in noted[spec.y]], mode="markers",
+                name="demand left unmet", text=[str(v) for v in noted[spec.note]], legendgroup="noted",
+                showlegend=col == 1, hovertemplate="%{text}<extra></extra>",
+                marker={"symbol": "square-open", "size": 13, "color": SHED_COLOR, "line": {"width": 2}},
+            ), row=1, col=col)
         fig.update_xaxes(title_text=label, row=1, col=col)
         fig.update_yaxes(title_text=spec.y_label, row=1, col=col)
     first_x = panels[0][0]
     bad = _no_plan(points, first_x)
     for _, row in bad.iterrows():
         fig.add_vline(x=_num(row[first_x]), line={"color": INFEASIBLE_COLOR, "dash": "dot", "width": 2}, row=1, col=1)
-    if not bad.empty:
-        fig.add_annotation(
-            text="no plan at " + ", ".join(f"{_num(v):g} ({s})" for v, s in zip(bad[first_x], bad["status"])),
-            xref="paper", yref="paper", x=0, y=-0.22, showarrow=False, font={"color": INFEASIBLE_COLOR}, xanchor="left",
-        )
-    fig.update_layout(title=spec.title, template="plotly_white", height=520, width=620 * len(panels) + 80,
-                      margin={"b": 110})
+    lines = [f"no plan at {_num(row[first_x]):g}: " + _text(row, spec) for _, row in bad.iterrows()]
+    lines += [f"{_num(row[first_x]):g}: {row[spec.note]}" for _, row in _noted(panels[0][2], spec).iterrows()]
+    colours = [INFEASIBLE_COLOR] * len(bad) + [SHED_COLOR] * (len(lines) - len(bad))
+    for i, (line, colour) in enumerate(zip(lines, colours)):
+        fig.add_annotation(text=line, xref="paper", yref="paper", x=0, y=-0.2 - 0.05 * i, showarrow=False,
+                           font={"color": colour}, xanchor="left", yanchor="top")
+    fig.update_layout(title=spec.title, template="plotly_white", height=520 + 26 * len(lines),
+                      width=620 * len(panels) + 80, margin={"b": 110 + 26 * len(lines)})
     fig.write_html(str(path), include_plotlyjs=True, full_html=True)
     return path

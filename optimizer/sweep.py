@@ -308,8 +308,14 @@ def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) ->
     row["group_share"] = math.nan
     row.update({f"dual_{t}": math.nan for t in years})
     row.update({"dual_total": math.nan, "dual_discounted": math.nan})
+    row.update({"unmet_t": math.nan, "shed_t": math.nan, "note": ""})
+    if r.infeasibility is not None and not r.infeasibility.empty:
+        gave = r.infeasibility["explanation"].tolist()
+        row["note"] = f"{row['status']}: {gave[0]}" + (f" (and {len(gave) - 1} more)" if len(gave) > 1 else "")
     if r.solution.status.has_solution:
         row["objective"] = float(r.solution.objective)
+        unmet = r.tables["unmet"]
+        row["unmet_t"] = float(sum(q * p.inst.years(int(t)) for q, t in zip(unmet["unmet"], unmet["period"])))
         for term, v in r.summary["cost_breakdown"].items():
             if f"cost_{term}" in row:
                 row[f"cost_{term}"] = float(v)
@@ -436,7 +442,7 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
                 point = p.instance_at(value)
                 pol = point.policy(p.policy.name)
                 t0 = time.perf_counter()
-                r = run(inst.folder, inst.scenario, opts, explain_infeasible=False, instance=point)
+                r = run(inst.folder, inst.scenario, opts, instance=point)
                 if keep:
                     r.summary["sweep"] = {"policy": pol.name, "param": p.param, "value": value,
                                           "periods": list(p.periods) if p.periods is not None else None}
@@ -452,6 +458,7 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
                 progress.update(task, advance=1, last=f"last solve {row['solve_seconds']:.2f}s")
         frontier = pd.DataFrame(rows)
         ok = frontier["status"].isin(PLAN_STATUSES)
+        mark_shedding(frontier, ok)
         k_pos = knee(frontier.loc[ok, "value"].tolist(), frontier.loc[ok, "objective"].tolist())
         k = int(frontier.index[ok][k_pos]) if k_pos is not None else None
         frontier["knee"] = [i == k for i in range(len(frontier))]
@@ -462,6 +469,19 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
         plots.frontier_png(frontier, tmp / PNG, spec)
         plots.frontier_html(frontier, tmp / HTML, spec)
     return SweepResult(p, frontier, k, target, time.perf_counter() - t_start)
+
+
+def mark_shedding(frontier: pd.DataFrame, ok: pd.Series, tol: float = 0.5) -> None:
+    """``shed_t``: each plan's unmet demand beyond the least of the sweep (t over the horizon); a
+    point above ``tol`` holds its policy partly by leaving demand unmet, which its ``note`` says."""
+    if not ok.any():
+        return
+    least = float(frontier.loc[ok, "unmet_t"].min())
+    frontier.loc[ok, "shed_t"] = (frontier.loc[ok, "unmet_t"] - least).clip(lower=0.0)
+    for i in frontier.index[ok]:
+        shed = float(frontier.at[i, "shed_t"])
+        if shed > tol:
+            frontier.at[i, "note"] = f"met by leaving {shed:,.0f} t more demand unmet"
 
 
 def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
@@ -475,7 +495,7 @@ def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
                                       f"{p.stage} (pooled over swept years)"))
     where = p.inst.name + (f" [{'+'.join(p.inst.scenario)}]" if p.inst.scenario else "")
     return plots.FrontierSpec(panels=panels, title=f"{where}: total cost vs {_label(p)}", knee=k,
-                              hover=("value", "dual_total", "solve_seconds"))
+                              hover=("value", "dual_total", "unmet_t", "solve_seconds"), note="note")
 
 
 def _meta(p: Plan, frontier: pd.DataFrame, k: int | None, seconds: float, opts: SolveOptions, keep: bool) -> dict[str, Any]:
@@ -503,24 +523,35 @@ def _meta(p: Plan, frontier: pd.DataFrame, k: int | None, seconds: float, opts: 
     }
 
 
-def print_frontier(result: SweepResult, console: Console) -> None:
-    """The frontier as a table, the knee and where it was written."""
+def print_frontier(result: SweepResult, console: Console, year_columns: int = 3) -> None:
+    """The frontier as a table, the notes of marked points, the knee and where it was written.
+
+    "achieved" is shown per swept year (up to ``year_columns`` years; all are in frontier.csv),
+    and for a share swept over several years also pooled, as the cap pools them.
+    """
     p, f = result.plan, result.frontier
     tab = Table(title=f"frontier: {_label(p)}")
-    for c in (p.param, "status", "objective USD", "achieved", "dual total", "solve s"):
-        tab.add_column(c, justify="left" if c == "status" else "right")
-    achieved_cols = [f"achieved_{t}" for t in p.swept_years if f"achieved_{t}" in f]
-    for i, row in f.iterrows():
+    years = [t for t in p.swept_years if f"achieved_{t}" in f]
+    achieved = [(f"achieved {t}", f"achieved_{t}") for t in years] if len(years) <= year_columns else []
+    if p.kind == "max_share" and len(years) != 1:
+        achieved.append(("achieved, pooled", "achieved_share"))
+    heads = [p.param, "", "status", "cost USD", "unmet t", "penalty USD", *(h for h, _ in achieved), "dual total"]
+    for c in heads:
+        tab.add_column(c, justify="left" if c in ("", "status") else "right")
+    fraction = ACHIEVED[p.kind][1] == "fraction"
+    for _, row in f.iterrows():
         has = row["status"] in PLAN_STATUSES
-        ach = row[achieved_cols].mean() if achieved_cols and has else math.nan
-        tab.add_row(
-            _fmt(row["value"]) + (" (knee)" if row["knee"] else ""), row["status"],
-            f"{row['objective']:,.0f}" if has else "-",
-            "-" if math.isnan(ach) else (f"{ach:.1%}" if ACHIEVED[p.kind][1] == "fraction" else f"{ach:,.1f}"),
-            "-" if math.isnan(row["dual_total"]) else f"{row['dual_total']:,.0f}",
-            f"{row['solve_seconds']:.2f}",
-        )
+        marks = " ".join(m for m, on in (("knee", row["knee"]), ("*", bool(row["note"]))) if on)
+        cells = [_fmt(row["value"]), marks, row["status"]]
+        cells += [f"{row[c]:,.0f}" if has else "-" for c in ("objective", "unmet_t", "cost_unmet_penalty")]
+        for _, c in achieved:
+            v = row[c] if has else math.nan
+            cells.append("-" if math.isnan(v) else (f"{v:.1%}" if fraction else f"{v:,.1f}"))
+        cells.append("-" if math.isnan(row["dual_total"]) else f"{row['dual_total']:,.0f}")
+        tab.add_row(*cells)
     console.print(tab)
+    for _, row in f[f["note"] != ""].iterrows():
+        console.print(f"* {p.param} {_fmt(row['value'])}: {row['note']}", markup=False)
     if result.knee is not None:
         k = f.loc[result.knee]
         console.print(f"knee: {p.param} {_fmt(k['value'])} at {k['objective']:,.0f} USD", markup=False)

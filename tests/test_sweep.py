@@ -179,7 +179,7 @@ def test_plots_exist_and_the_html_is_self_contained_with_the_data(swept):
     arrays = [(json.loads(x), json.loads(y)) for x, y in re.findall(r'"x":(\[[^\]]*\]),"y":(\[[^\]]*\])', html)]
     assert any(len(x) == 8 and x == pytest.approx([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
                and y == pytest.approx([2200, 1960, 1720, 1480, 1400, 1320, 1240, 1160]) for x, y in arrays), arrays
-    assert "no plan at 0.1 (infeasible), 0 (infeasible)" in html
+    assert "no plan at 0.1: infeasible: demand buyer 2025: short 1.11111 t of magnet" in html
 
 
 def test_keep_writes_each_points_results_folder(swept):
@@ -192,7 +192,7 @@ def test_keep_writes_each_points_results_folder(swept):
     shares = pd.read_csv(out / "points" / "01-share-0.9" / "shares.csv")
     assert shares.loc[shares["policy"] == "cn_cap", "cap"].tolist() == pytest.approx([0.9])
     last = out / "points" / "10-share-0"
-    assert {p.name for p in last.iterdir()} == {"summary.json"}
+    assert {p.name for p in last.iterdir()} == {"summary.json", "infeasibility.csv"}  # as m2m solve writes it
     assert json.loads((last / "summary.json").read_text())["status"] == "infeasible"
 
 
@@ -204,6 +204,59 @@ def test_kept_points_pass_the_independent_check_with_their_value(swept):
     for name in ("01-share-0.9", "08-share-0.2"):
         report = check_results(out / "points" / name)
         assert report.ok, report.violations
+
+
+def test_infeasible_points_say_what_gave_way(swept):
+    out, result = swept
+    f = frontier(out).fillna({"note": ""})
+    bad = f[f["status"] == "infeasible"]
+    # with CN ore at most 2 a m, the US and AU mines (70 t) must make 2 m (1 - a) t of ore: m = 35 / (1 - a)
+    # magnets, short 40 - 35 / 0.9 = 1.111 t at a = 0.1 and 5 t at a = 0
+    assert bad["note"].tolist() == ["infeasible: demand buyer 2025: short 1.11111 t of magnet",
+                                    "infeasible: demand buyer 2025: short 5 t of magnet"]
+    assert (f.loc[f["status"] == "optimal", "note"] == "").all()
+    assert (f.loc[f["status"] == "optimal", "unmet_t"] == 0).all() and (f.loc[f["status"] == "optimal", "shed_t"] == 0).all()
+    assert bad["unmet_t"].isna().all()
+    assert "* share 0.1: infeasible: " in result.output
+
+
+#: The chain with a soft demand (penalty 60 USD/t unmet), swept a = 0.6, 0.4, 0.2, 0.0.
+#: A magnet costs 2 x 21 + 5 = 47 USD from US ore (below the penalty) but 2 x 41 + 5 = 87 USD from
+#: AU ore; with CN ore mixed in at the cap a, AU ore costs 87 - 60 a per magnet, above 60 below
+#: a = 0.45. There the plan ships m = 20 / (1 - a) magnets (US ore 40 t, CN ore 2 a m) and leaves
+#: 40 - m unmet: cost(a) = 22 a m + 21 x 40 + 5 m + 60 (40 - m).
+SHED = {  # a: (magnets unmet, objective)
+    0.6: (0.0, 1400.0),
+    0.4: (40 - 100 / 3, 22 * 0.4 * 100 / 3 + 840 + 5 * 100 / 3 + 60 * (40 - 100 / 3)),  # 6.667 t, 1700
+    0.2: (15.0, 22 * 0.2 * 25 + 840 + 5 * 25 + 60 * 15),  # 1975
+    0.0: (20.0, 840 + 5 * 20 + 60 * 20),  # 2140
+}
+
+
+def test_a_cap_held_by_shedding_demand_is_marked(tmp_path):
+    inst = three_mines(tmp_path / "chain", policies=[CAP])
+    edit_csv(inst / "demands.csv", {"customer": "buyer"}, penalty=60)
+    out = tmp_path / "out"
+    result = invoke("sweep", inst, "--policy", "cn_cap", "--param", "share", "--from", 0.6, "--to", 0, "--steps", 4,
+                    "--out", out)
+    f = frontier(out).fillna({"note": ""})
+    assert f["status"].tolist() == ["optimal"] * 4
+    for _, row in f.iterrows():
+        unmet, objective = SHED[round(row["value"], 1)]
+        assert row["objective"] == pytest.approx(objective), row["value"]
+        assert row["unmet_t"] == pytest.approx(unmet, abs=1e-6), row["value"]
+        assert row["shed_t"] == pytest.approx(unmet, abs=1e-6), row["value"]  # the least unmet of the sweep is 0
+        assert row["cost_unmet_penalty"] == pytest.approx(60 * unmet, abs=1e-4), row["value"]
+    assert f["note"].tolist() == ["", "met by leaving 7 t more demand unmet", "met by leaving 15 t more demand unmet",
+                                  "met by leaving 20 t more demand unmet"]
+    # the console marks the points and says why below the table
+    assert "* share 0.4: met by leaving 7 t more demand unmet" in result.output
+    assert re.search(r"0\.4 │ \*\s+│ optimal │\s+1,700 │\s+7 │\s+400 │\s+40\.0% │", result.output), result.output
+    # "achieved" is per year (one swept year here, so no pooled column)
+    assert "achieved_2025" in f and "pooled" not in result.output
+    # the plot marks them: a legend entry and the note beside the points
+    html = (out / "frontier.html").read_text(encoding="utf-8")
+    assert "demand left unmet" in html and "0.2: met by leaving 15 t more demand unmet" in html
 
 
 # --------------------------------------------------------------------------------------------
