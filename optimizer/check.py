@@ -2,9 +2,16 @@ r"""Re-check a results folder against its instance: every constraint and the obj
 
 ``m2m check RESULTS`` reads the CSV tables and ``summary.json`` that ``m2m solve`` wrote,
 reloads the instance named in the summary and verifies, with plain arithmetic, that the
-reported plan satisfies the model's constraints and that the reported costs add up.  This
-module is an independent oracle: it never imports Pyomo, HiGHS or the model, solver,
-extract or pipeline modules, so a mistake there cannot hide itself here.
+reported plan satisfies the model's constraints, that every derived output (costs, shares,
+offtakes, unmet demand, investments, the lists in ``summary.json``) is what the plan implies,
+and that ``duals.csv`` certifies the plan optimal (:mod:`optimizer.certificate`).
+
+The rule that keeps it an independent oracle: this module (and the certificate) never imports
+Pyomo, HiGHS or the model, solver, extract or pipeline modules, so a mistake there cannot hide
+itself here.  What the data *means* (a facility's operating years and provenance tags, a
+period's weight, a lane's cost in a year, a policy's member countries, which deliveries count
+towards an offtake) is asked of the :class:`~optimizer.instance.Instance`, where it lives
+once; the arithmetic of every constraint and output is written here, separately from the model.
 
 Tolerance: a row passes when its violation :math:`v` satisfies
 :math:`|v| \le \text{tol} \cdot \max(1, s)`, where :math:`s` is the largest absolute value among
@@ -34,6 +41,7 @@ from typing import Any
 
 from .errors import Finding, InputError, finding
 from .instance import CLEAN, TOUCHED, Instance, by_period
+from .certificate import Certificate, PlanValues, certify
 from .load import load_instance
 from .schema import (
     DEFAULT_LIFETIME,
@@ -67,6 +75,10 @@ VIOLATION_TERM = "violation"
 #: Below this a denominator counts as zero when a share is reported (same rule as the tables).
 ZERO_DENOMINATOR = 1e-7
 
+#: A share cap counts as binding when share >= cap - BINDING_TOL (the rule shares.csv's and
+#: summary.json's ``binding`` are written with; with an empty denominator, binding = cap < 1).
+BINDING_TOL = 1e-6
+
 TEXT, INT, NUM, OPTIONAL = "text", "int", "number", "optional number"
 
 #: Columns read from each results table and how each cell is parsed.
@@ -85,7 +97,9 @@ RESULT_COLUMNS: dict[str, dict[str, str]] = {
     "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
                  "required": NUM, "delivered": NUM, "short": NUM},
     "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "basis": TEXT, "group": TEXT, "numerator": NUM,
-               "denominator": NUM, "share": OPTIONAL, "cap": OPTIONAL, "product": TEXT, "members": TEXT},
+               "denominator": NUM, "share": OPTIONAL, "cap": OPTIONAL, "binding": TEXT, "product": TEXT,
+               "members": TEXT},
+    "duals": {"constraint": TEXT, "index": TEXT, "value": NUM, "unit": TEXT},
 }
 
 Table = list[dict[str, Any]]
@@ -106,6 +120,10 @@ class CheckReport:
     objective: float | None = None
     status: str = ""
     notes: list[str] = field(default_factory=list)
+    #: True when duals.csv was verified as an optimality certificate (None: there were no duals).
+    certified: bool | None = None
+    #: Relative duality gap |objective - dual objective| / max(1, |objective|), when certified.
+    gap: float | None = None
 
     @property
     def rows(self) -> int:
@@ -126,8 +144,9 @@ class CheckReport:
             n = len(self.violations)
             return f"check FAILED: {n} violation{'s' if n != 1 else ''}{note}"
         objective = "?" if self.objective is None else f"{self.objective:,.0f}"
+        optimal = " = dual objective (optimal)" if self.certified else ""
         return (f"check passed: {self.families} families, {self.rows:,} rows, "
-                f"objective {objective} USD = sum of cost terms{note}")
+                f"objective {objective} USD = sum of cost terms{optimal}{note}")
 
 
 def annuity(rate: float, capex: float, lifetime: int | None) -> float:
@@ -374,8 +393,10 @@ class Checker:
             self.check_flows, self.check_activity, self.check_surplus, self.check_duplicates,
             self.check_product_balance, self.check_provenance, self.check_demand,
             self.check_capacity, self.check_activity_floor, self.check_candidates, self.check_expansions, self.check_lane_capacity,
-            self.check_max_open, self.check_max_share, self.check_stage_shares, self.check_offtake,
-            self.check_export_cap, self.check_max_supplier_share, self.check_costs, self.check_objective,
+            self.check_max_open, self.check_max_share, self.check_share_columns, self.check_stage_shares,
+            self.check_offtake, self.check_export_cap, self.check_max_supplier_share, self.check_costs,
+            self.check_objective, self.check_summary_shares, self.check_summary_offtakes, self.check_summary_unmet,
+            self.check_summary_built, self.check_optimality,
         ):
             family()
 
@@ -1127,6 +1148,279 @@ class Checker:
         for term in sorted(set(reported) - set(TRANSFER_TERMS)):
             self.fail("transfers", term, "unknown transfer term in summary.json")
 
+    # ---- 8. summary.json's lists --------------------------------------------------------------
+    @cached_property
+    def recomputed_shares(self) -> dict[tuple[str, int], dict[str, Any]]:
+        r"""Every max_share policy and year in force (a share given), as shares.csv and summary.json report it.
+
+        num, den from :meth:`share_parts`; share = num / den, None when den <= ZERO_DENOMINATOR;
+        cap = the policy's share :math:`a_t`; stage = the policy's stage or ``customers:k1;k2``; basis;
+        group, members = :meth:`Instance.share_group` (members in words); product = the policy's
+        (customers) or the stage's measured product; scale = max(1, num, den) / den, the change of the
+        ratio a change of ``tol x max(1, num, den)`` in num or den makes (1 when den is empty).
+        """
+        inst = self.inst
+        out: dict[tuple[str, int], dict[str, Any]] = {}
+        for pol, t in self.policy_years(MaxShare):
+            a = by_period(pol.share, t)
+            if a is None:
+                continue
+            numerator, denominator = self.share_parts(pol, t)
+            empty = denominator <= ZERO_DENOMINATOR
+            group, members = inst.share_group(pol)
+            out[pol.name, t] = {
+                "num": numerator, "den": denominator, "share": None if empty else numerator / denominator, "cap": a,
+                "scale": 1.0 if empty else max(1.0, numerator, denominator) / denominator,
+                "stage": pol.stage or ("customers:" + ";".join(pol.customers or [])), "basis": pol.basis,
+                "group": group, "members": inst.country_names(members),
+                "product": (pol.product or "") if pol.customers else inst.stage_product(pol.stage, pol.product),
+            }
+        return out
+
+    def expected_binding(self, s: dict[str, Any]) -> bool | None:
+        r"""Whether a share cap binds, by the tables' rule, or None when the recomputed share is within
+        tolerance of the border (then either answer passes):
+
+        empty denominator (den <= ZERO_DENOMINATOR): binding = :math:`a_t < 1` (the row holds only as 0 <= 0);
+        otherwise binding when :math:`\text{share} \ge a_t - \text{BINDING\_TOL} + m`, not binding when
+        :math:`\text{share} < a_t - \text{BINDING\_TOL} - m`, with margin m = tol x max(1, share, scale).
+        """
+        if s["share"] is None:
+            return s["cap"] < 1.0
+        edge = s["cap"] - BINDING_TOL
+        margin = self.slack(s["share"], s["scale"])
+        if s["share"] >= edge + margin:
+            return True
+        if s["share"] < edge - margin:
+            return False
+        return None
+
+    def check_binding(self, family: str, label: str, source: str, reported: bool, s: dict[str, Any]) -> None:
+        """A reported ``binding`` flag against :meth:`expected_binding` (no violation near the border)."""
+        want = self.expected_binding(s)
+        if want is not None and reported != want:
+            self.fail(family, label, f"{source} binding {reported} != recomputed {want} "
+                                     f"(share {num(s['share'])}, cap {num(s['cap'])})")
+
+    def check_share_columns(self) -> None:
+        r"""shares.csv's policy rows also report ``stage`` (the policy's stage or ``customers:k1;k2``),
+        ``basis``, ``group`` (the policy's group label) and ``binding`` (True/False, see
+        :meth:`expected_binding`).  A missing or extra row is reported by :meth:`check_max_share`,
+        which also counts the rows."""
+        rows = self.plan.keyed("shares", "policy", "period")
+        for k, s in self.recomputed_shares.items():
+            row = rows.get(k)
+            if row is None:
+                continue
+            label = f"{k[0]} {k[1]}"
+            for column in ("stage", "basis", "group"):
+                if row[column] != s[column]:
+                    self.fail("max_share", label, f"shares.csv {column} {row[column]!r} != policy {column} {s[column]!r}")
+            flag = {"true": True, "false": False, "1": True, "0": False}.get(row["binding"].lower())
+            if flag is None:
+                self.fail("max_share", label, f"shares.csv binding {row['binding']!r} is not True or False")
+            else:
+                self.check_binding("max_share", label, "shares.csv", flag, s)
+
+    def summary_list(self, key: str, columns: tuple[str, ...]) -> dict[tuple, dict[str, Any]] | None:
+        """summary.json's list ``key`` as its entries by ``columns``; None when the key is absent or not
+        a list (the latter is a violation).  An entry that is not an object with every key column, or
+        that repeats a key, is a violation and is left out."""
+        if key not in self.summary:
+            return None
+        entries = self.summary[key]
+        if not isinstance(entries, list):
+            self.fail("summary", key, f"summary.json {key} is {type(entries).__name__}; expected a list")
+            return None
+        out: dict[tuple, dict[str, Any]] = {}
+        for i, entry in enumerate(entries, start=1):
+            if not isinstance(entry, dict) or any(c not in entry for c in columns):
+                self.fail("summary", f"{key} entry {i}", f"expected an object with {', '.join(columns)}")
+                continue
+            k = tuple(entry[c] for c in columns)
+            if not all(isinstance(x, (str, int, float)) for x in k):
+                self.fail("summary", f"{key} entry {i}", f"{', '.join(columns)} must be text or numbers")
+                continue
+            if k in out:
+                self.fail("summary", f"{key} {' '.join(map(str, k))}", "repeated in summary.json")
+                continue
+            out[k] = entry
+        return out
+
+    def summary_eq(self, label: str, name: str, reported: Any, want: float | None, *scale: float) -> None:
+        """A number of summary.json (None = blank/null) equal to its recomputation within tolerance."""
+        if reported is not None and (isinstance(reported, bool) or not isinstance(reported, (int, float))):
+            self.fail("summary", label, f"summary.json {name} {reported!r} is not a number")
+            return
+        self.eq("summary", label, f"summary.json {name}", None if reported is None else float(reported),
+                "recomputed", want, *scale)
+
+    def summary_text(self, label: str, name: str, reported: Any, want: Any) -> None:
+        """A text field of summary.json equal to its recomputation (None and "" count as equal)."""
+        if (reported or "") != (want or ""):
+            self.fail("summary", label, f"summary.json {name} {reported!r} != recomputed {want!r}")
+
+    def check_summary_shares(self) -> None:
+        r"""summary.json ``shares``: one entry per max_share policy and year in force, each
+        ``{policy, stage, period, share, cap, binding, product, group, members}`` as recomputed by
+        :meth:`recomputed_shares`: share = num / den (null when den <= ZERO_DENOMINATOR, compared within
+        tol x max(1, share, max(1, num, den) / den)), cap = :math:`a_t`, binding per :meth:`expected_binding`.
+
+        A missing entry is a violation unless its denominator is within tolerance of 0 (the model
+        then may have no row); an entry for no policy and year in force is a violation.
+        """
+        expected = self.recomputed_shares
+        required = {k for k, s in expected.items() if s["den"] > self.slack(s["den"])}
+        got = self.summary_list("shares", ("policy", "period"))
+        if got is None:
+            if "shares" not in self.summary and required:
+                self.fail("summary", "shares", "summary.json has no shares")
+            return
+        for k, s in expected.items():
+            self.count("summary")
+            label = f"shares {k[0]} {k[1]}"
+            entry = got.pop(k, None)
+            if entry is None:
+                if k in required:
+                    self.fail("summary", label, "missing from summary.json")
+                continue
+            self.summary_text(label, "stage", entry.get("stage"), s["stage"])
+            self.summary_eq(label, "share", entry.get("share"), s["share"], s["scale"])
+            self.summary_eq(label, "cap", entry.get("cap"), s["cap"])
+            binding = entry.get("binding")
+            if not isinstance(binding, bool):
+                self.fail("summary", label, f"summary.json binding {binding!r} is not true or false")
+            else:
+                self.check_binding("summary", label, "summary.json", binding, s)
+            for name in ("product", "group", "members"):
+                self.summary_text(label, name, entry.get(name), s[name])
+        for policy, t in got:
+            self.fail("summary", f"shares {policy} {t}", "summary.json entry for no max_share policy in force")
+
+    def check_summary_offtakes(self) -> None:
+        r"""summary.json ``offtakes``: one ``{policy, period, required, delivered, short}`` per offtake
+        policy and year in force: required = :math:`Q_t`, delivered = :meth:`offtake_delivered` (t/yr),
+        short = :math:`\max(0, Q_t - \text{delivered})`, each within tol x max(1, Q_t, value)."""
+        expected: dict[tuple[str, int], tuple[float, float]] = {}
+        for pol, t in self.policy_years(Offtake):
+            q = by_period(pol.quantity, t)
+            if q is not None:
+                expected[pol.name, t] = (q, self.offtake_delivered(pol, t))
+        got = self.summary_list("offtakes", ("policy", "period"))
+        if got is None:
+            if "offtakes" not in self.summary and expected:
+                self.fail("summary", "offtakes", "summary.json has no offtakes")
+            return
+        for (name, t), (q, delivered) in expected.items():
+            self.count("summary")
+            label = f"offtakes {name} {t}"
+            entry = got.pop((name, t), None)
+            if entry is None:
+                self.fail("summary", label, "missing from summary.json")
+                continue
+            self.summary_eq(label, "required", entry.get("required"), q, q)
+            self.summary_eq(label, "delivered", entry.get("delivered"), delivered, q)
+            self.summary_eq(label, "short", entry.get("short"), max(0.0, q - delivered), q)
+        for name, t in got:
+            self.fail("summary", f"offtakes {name} {t}", "summary.json entry for no offtake policy in force")
+
+    def check_summary_unmet(self) -> None:
+        r"""summary.json ``unmet``: ``total_t`` = :math:`\sum_{k,p,t} U_{kpt}` and ``by_product[p]`` =
+        :math:`\sum_{k,t} U_{kpt}` (listed when > 0; an unlisted product counts as 0), t/yr summed over
+        the years, with :math:`U_{kpt} = \max(0, \text{quantity}_{kpt} - \sum_{o,g} F[o,k,p,g,t])` recomputed
+        from the flows (not unmet.csv).  Scale: the demand summed over the same rows."""
+        unmet: dict[str, float] = defaultdict(float)
+        demand: dict[str, float] = defaultdict(float)
+        for k, d in self.demands.items():
+            delivered = sum(q for _o, _g, q in self.plan.arrivals.get(k, []))
+            unmet[d.product] += max(0.0, d.quantity - delivered)
+            demand[d.product] += d.quantity
+        total, total_demand = sum(unmet.values()), sum(demand.values())
+        self.count("summary")
+        got = self.summary.get("unmet")
+        if got is None:
+            if "unmet" not in self.summary and total > self.slack(total_demand):
+                self.fail("summary", "unmet", f"summary.json has no unmet; recomputed total {num(total)}")
+            return
+        if not isinstance(got, dict):
+            self.fail("summary", "unmet", f"summary.json unmet is {type(got).__name__}; expected an object")
+            return
+        self.summary_eq("unmet", "total_t", got.get("total_t"), total, total_demand)
+        by_product = got.get("by_product") or {}
+        if not isinstance(by_product, dict):
+            self.fail("summary", "unmet", f"summary.json by_product is {type(by_product).__name__}; expected an object")
+            return
+        for p in sorted(set(unmet) | set(by_product)):
+            self.count("summary")
+            self.summary_eq(f"unmet {p}", "by_product", by_product.get(p, 0.0), unmet.get(p, 0.0), demand.get(p, 0.0))
+
+    def check_summary_built(self) -> None:
+        r"""summary.json ``built``: ``{facility, period, kind, capacity_added}`` for what was built, keyed by
+        (facility, period, kind): an ``open`` entry per candidate in its first year with y[f,t] = 1
+        (activity.csv ``open``), capacity_added = its base capacity that year (null: unlimited), and an
+        ``expansion`` entry per (f, t) with z[f,t] > 0, capacity_added = :math:`z[f,t] \cdot \text{size}_f`
+        (units of activity/yr).  Missing, extra and changed entries are violations."""
+        inst = self.inst
+        expected: dict[tuple[str, int, str], float | None] = {}
+        for f, fac in inst.facilities.items():
+            if fac.status != "candidate":
+                continue
+            first = next((t for t in sorted(self.active[f]) if self.open.get((f, t), 0.0) > 0.5), None)
+            if first is not None:
+                expected[f, first, "open"] = inst.base_capacity(f, first)
+        for (f, t), z in sorted(self.plan.steps.items()):
+            if f in self.expansions and z > 0:
+                expected[f, t, "expansion"] = z * self.expansions[f].size
+        got = self.summary_list("built", ("facility", "period", "kind"))
+        if got is None:
+            if "built" not in self.summary and expected:
+                self.fail("summary", "built", "summary.json has no built")
+            return
+        for k, capacity in sorted(expected.items()):
+            self.count("summary")
+            label = f"built {' '.join(map(str, k))}"
+            entry = got.pop(k, None)
+            if entry is None:
+                self.fail("summary", label, "missing from summary.json")
+                continue
+            self.summary_eq(label, "capacity_added", entry.get("capacity_added"), capacity)
+        for k in got:
+            self.fail("summary", f"built {' '.join(map(str, k))}", "summary.json entry for nothing built")
+
+    # ---- 9. optimality ----------------------------------------------------------------------
+    #: Set by :meth:`check_optimality`: the certificate, or None when there are no duals to verify.
+    certificate: Certificate | None = None
+
+    def plan_values(self) -> PlanValues:
+        """The plan keyed like the LP's columns (see :mod:`optimizer.certificate`)."""
+        flows: dict[tuple[str, str, str, str, int], float] = defaultdict(float)
+        for r in self.plan.tables["flows"]:
+            flows[r["origin"], r["destination"], r["product"], r["provenance"], r["period"]] += r["quantity"]
+        surplus: dict[tuple[str, str, str, int], float] = defaultdict(float)
+        for (f, p, t), by_tag in self.plan.surplus.items():
+            for g, q in by_tag.items():
+                surplus[f, p, g, t] += q
+        unmet = {(r["customer"], r["product"], r["period"]): r["unmet"] for r in self.plan.tables["unmet"]}
+        return PlanValues(dict(self.plan.act), dict(flows), dict(surplus), unmet, dict(self.plan.steps), dict(self.open))
+
+    def check_optimality(self) -> None:
+        r"""duals.csv is an optimality certificate of the plan (:func:`optimizer.certificate.certify`):
+        dual feasibility (every row dual of the right sign, every reduced cost
+        :math:`c_j - \sum_i y_i a_{ij} \ge 0`, both from the instance), complementary slackness and
+        strong duality (the dual objective equals ``objective``).  For a model with integer decisions
+        the LP is the one with them fixed at the plan's values (``summary.json`` ``duals: fixed_lp``).
+        Nothing to verify when the solve reported no duals (``duals: none``)."""
+        source = self.summary.get("duals")
+        objective = self.summary.get("objective")
+        if source == "none" or not isinstance(objective, (int, float)):
+            return
+        if source is None and not self.plan.tables["duals"]:  # written before the field existed
+            return
+        cert = certify(self.inst, self.plan_values(), self.plan.tables["duals"], float(objective), self.tol)
+        self.certificate = cert
+        self.count("optimality", sum(cert.checked.values()))
+        self.violations.extend(cert.violations)
+
 
 # ============================================================================================
 # entry point
@@ -1163,6 +1457,9 @@ def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6
     if recorded and recorded != inst.input_digest:
         notes.append("note: the instance changed after this solve")
     objective = summary.get("objective")
+    cert = checker.certificate
+    if cert is None:
+        notes.append("optimality not certified: the solve reported no duals")
     return CheckReport(
         ok=not checker.violations,
         violations=checker.violations,
@@ -1170,4 +1467,6 @@ def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6
         objective=float(objective) if isinstance(objective, (int, float)) else None,
         status=status,
         notes=notes,
+        certified=None if cert is None else not cert.violations,
+        gap=None if cert is None else cert.gap,
     )

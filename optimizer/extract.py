@@ -256,7 +256,7 @@ def investments_table(b: Built) -> pd.DataFrame:
 
 
 #: Families whose rows belong to one facility and year (index: facility first, year last).
-FACILITY_ROWS = ("product_balance", "input_balance", "capacity_limit", "activity_floor")
+FACILITY_ROWS = ("product_balance", "input_balance", "capacity_limit", "activity_floor", "open_link")
 
 #: Rows that material flows through: with nothing flowing, their dual is not determined by the
 #: plan.  (A policy row held at zero, such as an export ban, prices what relaxing it would save;

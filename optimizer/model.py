@@ -518,6 +518,11 @@ class _Builder:
                 rows[f, t] = (None, lin([(1.0, v) for _g, v in self.acts_of[f, t]] + [(-inst.activity_bound(f, t), y)]), 0.0)
         self.m.open_link = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
         self.built.open_links = {self.m.open_link[k]: self.y[k] for k in rows}
+        self.register(
+            "open_link", "USD per unit of activity/yr",
+            lambda k, _b: f"value of one more unit/yr of activity at the shut candidate {k[0]} in {k[1]}",
+            lambda k, b: -1.0 / b.weight(k[1]),
+        )
 
     def open_stays_open(self) -> None:
         r"""A candidate, once open, stays open: :math:`y[f,t-1] \le y[f,t]` (dimensionless)."""
@@ -533,6 +538,10 @@ class _Builder:
         r"""Expansion steps are limited (steps):
 
         .. math:: \sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}_f \; (\times\, y[f,t] \text{ for candidates})
+
+        one row per year for a candidate, one (at the last year) for an existing facility.  The
+        reported dual is the value of one more step allowed, in discounted USD per step: the
+        row spans years, so it is not per year.
         """
         rows = {}
         for e in self.inst.expansions:
@@ -549,6 +558,11 @@ class _Builder:
             else:
                 rows[f, ts[-1]] = (None, lin([(1.0, self.z[f, tau]) for tau in ts]), e.max_steps)
         self.m.expansion_limit = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
+        self.register(
+            "expansion_limit", "USD per step",
+            lambda k, _b: f"value of one more expansion step allowed at {k[0]} (built by {k[1]}), discounted",
+            lambda _k, _b: -1.0,
+        )
 
     def lane_capacity(self) -> None:
         r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr).

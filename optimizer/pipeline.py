@@ -124,6 +124,7 @@ def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
         "objective": sol.objective,
         "objective_unit": "USD (discounted to the first period)",
         "mip_gap": sol.mip_gap,
+        "duals": sol.dual_source,
         "cost_breakdown": cost_breakdown(tables["costs"]) if sol.status.has_solution else {},
         "transfers": transfers_summary(tables["costs"]) if sol.status.has_solution else {},
     }

@@ -200,7 +200,7 @@ def test_rich_plan_passes_and_exercises_every_family(solved: dict) -> None:
                    "candidates", "expansions", "lane_capacity", "max_open", "max_share", "stage_shares", "offtake",
                    "export_cap", "max_supplier_share", "costs", "objective", "transfers"):
         assert report.checked.get(family, 0) > 0, family
-    assert re.fullmatch(r"check passed: 19 families, \d[\d,]* rows, objective 10,888 USD = sum of cost terms",
+    assert re.fullmatch(r"check passed: 21 families, \d[\d,]* rows, objective 10,888 USD = sum of cost terms = dual objective \(optimal\)",
                         report.headline())
 
 
@@ -320,8 +320,11 @@ def test_tampered_table_is_reported(rich: Path, table: str, edit: Callable, expe
 def test_changed_objective_is_reported(rich: Path) -> None:
     edit_summary(rich, lambda s: s.update(objective=s["objective"] + 100))
     report = check_results(rich)
-    assert len(report.violations) == 1
+    assert len(report.violations) == 2
     assert report.violations[0].startswith("objective summary.json: objective 10987.88025 != sum of recomputed cost terms 10887.88025")
+    # and the duals no longer certify it: they price the plan at what it costs
+    assert report.violations[1] == ("strong_duality summary.json: objective 10987.88025 != dual objective 10887.88025 "
+                                    "(gap 0.0091 relative, tolerance 1e-06)")
 
 
 def test_changed_transfer_is_reported(rich: Path) -> None:
@@ -393,8 +396,9 @@ def test_bad_cell_is_an_input_error(rich: Path) -> None:
 # ============================================================================================
 
 
-def test_check_imports_no_model_or_solver_code() -> None:
-    source = Path(__file__).resolve().parents[1] / "optimizer" / "check.py"
+@pytest.mark.parametrize("module", ["check", "certificate"])
+def test_check_imports_no_model_or_solver_code(module: str) -> None:
+    source = Path(__file__).resolve().parents[1] / "optimizer" / f"{module}.py"
     imported = set()
     for node in ast.walk(ast.parse(source.read_text())):
         if isinstance(node, ast.Import):
@@ -404,13 +408,14 @@ def test_check_imports_no_model_or_solver_code() -> None:
     forbidden = {"pyomo", "highspy", ".model", ".solver", ".pipeline", ".extract",
                  "optimizer.model", "optimizer.solver", "optimizer.pipeline", "optimizer.extract"}
     assert not {m for m in imported if m.split(".")[0] in ("pyomo", "highspy") or m in forbidden}
-    assert ".load" in imported  # the check reloads the instance itself
+    if module == "check":
+        assert ".load" in imported  # the check reloads the instance itself
 
 
 def test_cli_passes_with_exit_0(solved: dict) -> None:
     result = CliRunner().invoke(main, ["check", str(solved["rich"][1])])
     assert result.exit_code == 0, result.output
-    assert "check passed: 19 families" in result.stdout
+    assert "check passed: 21 families" in result.stdout
 
 
 def test_cli_reports_violations_with_exit_1(rich: Path) -> None:

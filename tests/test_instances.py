@@ -89,6 +89,7 @@ def test_instance_matches_expected(folder: Path, key: str | None, problem: str |
     report = check_results(out)
     if r.solution.status.has_solution:
         assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)
+        assert report.certified, f"{folder.name} [{key}]: duals.csv does not certify optimality: {report.headline()}"
     else:
         # Nothing to check, but the explanation of why must have been written.
         assert not report.ok and not report.violations, report.headline()

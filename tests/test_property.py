@@ -124,6 +124,7 @@ def test_solve_and_check_agree(instance: tuple[dict, dict]) -> None:
         if r.solution.status.has_solution:
             report = check_results(out)
             assert report.ok, "\n".join(report.violations)
+            assert report.certified, report.headline()  # duals.csv proves the plan optimal
             terms = sum(r.summary["cost_breakdown"].values())
             assert terms == pytest.approx(r.summary["objective"], rel=1e-6, abs=1e-6)
         else:

@@ -1,0 +1,597 @@
+r"""The optimality certificate: ``duals.csv`` checked as the dual solution of the plan's LP.
+
+A plan :math:`x^\star` of the linear program
+
+.. math:: \min\ c^\top x + K \quad \text{s.t.} \quad a_i x \;(=, \le, \ge)\; b_i, \qquad x \ge 0
+
+is optimal exactly when row duals :math:`y` exist with
+
+* **dual feasibility**: :math:`y_i \le 0` on a :math:`\le` row, :math:`y_i \ge 0` on a :math:`\ge`
+  row (free on an equality), and every reduced cost :math:`\bar c_j = c_j - \sum_i y_i a_{ij} \ge 0`;
+* **complementary slackness**: :math:`\bar c_j x_j = 0` and :math:`y_i (a_i x - b_i) = 0`;
+* **strong duality**: :math:`c^\top x^\star + K = b^\top y + K`.
+
+For a model with integer decisions (open flags, whole expansion steps) the LP is the one with
+those decisions fixed at the plan's values: their terms move to the right-hand sides and into
+:math:`K`; rows left holding only fixed decisions (``max_open``, ``open_stays_open``) drop out,
+as do the rows that are implied once the decisions are fixed (``candidate_flow_link``, and
+``open_link`` of an open candidate).  That LP is what ``m2m solve`` prices (``summary.json``
+``duals: fixed_lp``), and its optimum is the plan reported.
+
+Everything here is computed from the instance: the columns (which variables exist), the rows
+(which constraints, with which coefficients), and the costs.  The duals come from
+``duals.csv``, turned back from planner units into :math:`y` by each family's rule
+(:data:`FAMILIES`); the plan's values from the other result tables.  This module, like
+:mod:`optimizer.check`, never imports the model or solver code: a mistake there cannot certify
+itself here.
+
+Tolerances (``tol``, 1e-6 by default): a reduced cost passes when :math:`\bar c_j \ge -\text{tol}
+\cdot \max(1, |c_j|, \sum_i |y_i a_{ij}|)`; a row's dual has the wrong sign when it is beyond
+:math:`\text{tol} \cdot \max(1, \max_j |c_j|)`; each complementary product
+(:math:`\bar c_j x_j`, :math:`y_i (a_i x - b_i)`) is a part of the duality gap and passes when
+it is at most :math:`\text{tol} \cdot \max(1, |z|)`, and so must the whole gap
+:math:`|z - (b^\top y + K)|`, where :math:`z` is ``summary.json``'s objective.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Iterable
+
+from .instance import CLEAN, TOUCHED, Instance, by_period
+from .schema import ExportCap, MaxShare, MaxSupplierShare, Offtake, PriceFloor
+
+Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
+
+#: Below this a share's denominator counts as zero (t/yr), as in the tables: the dual is then per t.
+ZERO_DENOMINATOR = 1e-7
+
+#: Units duals.csv gives a max_share row whose denominator is zero (raw dual per t/yr).
+PER_TONNE = "USD/t"
+
+
+@dataclass
+class PlanValues:
+    """The plan, keyed like the LP's columns (per year; t/yr, units/yr, steps, 0/1)."""
+
+    act: dict[tuple[str, str, int], float]
+    flow: dict[tuple[str, str, str, str, int], float]
+    surplus: dict[tuple[str, str, str, int], float]
+    unmet: dict[tuple[str, str, int], float]
+    steps: dict[tuple[str, int], float]
+    open: dict[tuple[str, int], float]  # 1 for existing facilities in their operating years
+
+
+@dataclass
+class Row:
+    """One constraint row: :math:`\\sum_j a_j x_j \\;(\\text{sense})\\; \\text{rhs}` over continuous columns."""
+
+    family: str
+    key: tuple
+    sense: str  # "=", "<=", ">="
+    rhs: float
+    terms: dict[Col, float]
+    #: max_share only: the denominator in the plan (t/yr), which scales the reported dual.
+    denominator: float = 0.0
+
+    @property
+    def index(self) -> str:
+        return "|".join(map(str, self.key))
+
+    @property
+    def year(self) -> int:
+        return int(self.key[-1])
+
+
+@dataclass
+class Certificate:
+    """Outcome: violation lines, rows and columns checked, the dual objective and the gap."""
+
+    violations: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+    primal: float = math.nan
+    dual: float = math.nan
+
+    @property
+    def gap(self) -> float:
+        """Relative duality gap |z - dual objective| / max(1, |z|)."""
+        return abs(self.primal - self.dual) / max(1.0, abs(self.primal))
+
+
+# ============================================================================================
+# the LP, from the instance
+# ============================================================================================
+
+
+class LP:
+    """Columns, costs and rows of the plan's LP, built from the instance and the fixed decisions."""
+
+    def __init__(self, inst: Instance, plan: PlanValues):
+        self.inst = inst
+        self.plan = plan
+        self.active = {f: set(inst.active_periods(f)) for f in inst.facilities}
+        self.integer = {e.facility for e in inst.expansions if e.integer}
+        self.cost: dict[Col, float] = {}
+        self.value: dict[Col, float] = {}
+        self.constant = 0.0
+        self.columns()
+        self.rows: list[Row] = []
+        for family in FAMILIES.values():
+            self.rows.extend(r for r in family.rows(self) if r.terms)
+        self.downgrades()
+
+    # ---- columns ----------------------------------------------------------------------------
+    def add(self, col: Col, cost: float, value: float) -> None:
+        self.cost[col] = self.cost.get(col, 0.0) + cost
+        self.value[col] = value
+
+    def columns(self) -> None:
+        r"""Every continuous variable of the LP with its objective coefficient (discounted USD per unit)
+        and its value in the plan; the fixed decisions' costs go to the constant K.
+
+        x[f,g,t]: :math:`w_t (c_{ft} + \sum \text{payout}\, r^{out})` (price floors counted as a cost);
+        F[o,d,p,g,t]: :math:`w_t (\text{transport} + \text{tariff})`; S[f,p,g,t]: :math:`-w_t v_{pt}`;
+        D[f,p,t]: 0; U[k,p,t]: :math:`w_t \pi`; z[f,\tau] (continuous steps):
+        :math:`\sum_{t \ge \tau} w_t A`.  K: fixed costs of existing facilities, fixed cost and capex
+        annuity of open candidates, annuities of whole (integer) steps.
+        """
+        inst, plan = self.inst, self.plan
+        w = inst.weight
+        payout: dict[tuple[str, int], float] = defaultdict(float)
+        for pol in inst.policies:
+            if isinstance(pol, PriceFloor) and pol.accounting == "cost":
+                for t in inst.policy_periods(pol):
+                    payout[pol.facility, t] += inst.floor_payout(pol, t) * inst.outputs[pol.facility].get(pol.product, 0.0)
+        self.tags = {f: inst.output_tags(f) for f in inst.facilities}
+        for f in inst.facilities:
+            for t in sorted(self.active[f]):
+                for g in self.tags[f]:
+                    self.add(("x", f, g, t), w(t) * (inst.cost(f, t) + payout.get((f, t), 0.0)),
+                             plan.act.get((f, g, t), 0.0))
+        demands = {(d.customer, d.product, d.period): d for d in inst.demands}
+        self.arriving: dict[tuple[str, str, int], list[Col]] = defaultdict(list)
+        for lane in inst.lanes:
+            o, d, p = lane.origin, lane.destination, lane.product
+            for t in inst.periods:
+                if t not in self.active[o]:
+                    continue
+                tags = self.tags[o]
+                if d in inst.facilities:
+                    if t not in self.active[d]:
+                        continue
+                else:
+                    demand = demands.get((d, p, t))
+                    if demand is None:
+                        continue
+                    if demand.provenance == CLEAN:
+                        tags = tuple(g for g in tags if g == CLEAN)
+                for g in tags:
+                    col = ("F", o, d, p, g, t)
+                    self.add(col, w(t) * (inst.lane_cost(lane, t) + inst.lane_tariff(lane, t)),
+                             plan.flow.get((o, d, p, g, t), 0.0))
+                    self.arriving[d, p, t].append(col)
+        for f in inst.facilities:
+            for p in inst.outputs[f]:
+                for t in sorted(self.active[f]):
+                    v = inst.surplus_value(p, t)
+                    if v is not None:
+                        for g in self.tags[f]:
+                            self.add(("S", f, p, g, t), -w(t) * v, plan.surplus.get((f, p, g, t), 0.0))
+        if inst.tracks_provenance:
+            clean_in = {(d, p, t) for (_, o, d, p, g, t) in (c for c in self.cost if c[0] == "F")
+                        if g == CLEAN and d in inst.facilities}
+            for f in inst.facilities:
+                if TOUCHED in self.tags[f]:
+                    for p in inst.inputs[f]:
+                        for t in inst.periods:
+                            if (f, p, t) in clean_in:
+                                self.add(("D", f, p, t), 0.0, 0.0)  # value: see downgrades()
+        for d in inst.demands:
+            if d.penalty is not None:
+                self.add(("U", d.customer, d.product, d.period), w(d.period) * d.penalty,
+                         plan.unmet.get((d.customer, d.product, d.period), 0.0))
+        last = inst.periods[-1]
+        for e in inst.expansions:
+            f, annuity = e.facility, inst.step_annuity(e)
+            for tau in inst.periods:
+                if not (e.first_period <= tau <= last and tau in self.active[f]):
+                    continue
+                charge = sum(w(t) * annuity for t in self.active[f] if t >= tau)
+                z = plan.steps.get((f, tau), 0.0)
+                if e.integer:
+                    self.constant += charge * round(z)
+                else:
+                    self.add(("z", f, tau), charge, z)
+        for f, fac in inst.facilities.items():
+            for t in self.active[f]:
+                y = self.open_flag(f, t)
+                self.constant += w(t) * (fac.fixed_cost + (inst.open_annuity(f) if fac.status == "candidate" else 0.0)) * y
+
+    def open_flag(self, f: str, t: int) -> float:
+        """y[f,t]: 1 for an existing facility, the plan's 0/1 for a candidate."""
+        if self.inst.facilities[f].status == "existing":
+            return 1.0
+        return float(round(self.plan.open.get((f, t), 0.0)))
+
+    def steps(self, f: str, upto: int) -> tuple[list[Col], float]:
+        """Continuous step columns of f built up to ``upto``, and the whole steps built (fixed)."""
+        cols = [c for c in self.step_cols.get(f, []) if c[2] <= upto]
+        fixed = sum(round(z) for (g, tau), z in self.plan.steps.items() if g == f and tau <= upto) if f in self.integer else 0.0
+        return cols, fixed
+
+    @cached_property
+    def step_cols(self) -> dict[str, list[Col]]:
+        """facility -> its continuous step columns z[f,tau]."""
+        out: dict[str, list[Col]] = defaultdict(list)
+        for c in self.cost:
+            if c[0] == "z":
+                out[c[1]].append(c)
+        return out
+
+    def output(self, f: str, t: int, product: str | None, tag: str | None = None) -> dict[Col, float]:
+        """Output of ``product`` (activity if None) at f in t as columns: :math:`r^{out}_{fp} x[f,g,t]`."""
+        ratio = 1.0 if product is None else self.inst.outputs[f].get(product, 0.0)
+        if not ratio or t not in self.active[f]:
+            return {}
+        return {("x", f, g, t): ratio for g in self.tags[f] if tag is None or g == tag}
+
+    def downgrades(self) -> None:
+        """D[f,p,t] is not in the tables: it is what the clean row of (f, p) leaves over."""
+        clean_row = {(r.key[0], r.key[1], r.key[3]): r for r in self.rows
+                     if r.family in ("product_balance", "input_balance") and r.key[2] == CLEAN}
+        for col in [c for c in self.cost if c[0] == "D"]:
+            row = clean_row.get(col[1:])
+            if row is not None:
+                rest = sum(a * self.value[c] for c, a in row.terms.items() if c != col)
+                self.value[col] = max(0.0, rest)
+
+    def balances(self, family: str) -> list[Row]:
+        """The rows of one balance family (both are made in one pass, by :func:`balance_rows`)."""
+        return self._balances.get(family, [])
+
+    @cached_property
+    def _balances(self) -> dict[str, list[Row]]:
+        out: dict[str, list[Row]] = defaultdict(list)
+        for r in balance_rows(self):
+            out[r.family].append(r)
+        return out
+
+    def activity(self, row: Row) -> float:
+        return sum(a * self.value[c] for c, a in row.terms.items())
+
+
+# ============================================================================================
+# the families: rows, and how duals.csv reads back into y
+# ============================================================================================
+
+
+@dataclass(frozen=True)
+class Family:
+    """A constraint family of the LP: its rows from the instance, and the row dual y from its
+    duals.csv value (planner units) as the model's scaling defines it (docs/model.md)."""
+
+    rows: Callable[[LP], Iterable[Row]]
+    dual: Callable[[float, Row, str, Instance], float]
+
+
+def per_year(sign: float) -> Callable[[float, Row, str, Instance], float]:
+    """A dual reported as sign x y / w_t: y = sign x value x w_t."""
+    return lambda value, row, _unit, inst: sign * value * inst.weight(row.year)
+
+
+def balance_rows(lp: LP) -> Iterable[Row]:
+    r"""product_balance (f,p,g,t) and input_balance (for a pass-through product), t/yr:
+
+    .. math:: \sum_o F[o,f,p,g,t] + r^{out} x[f,g,t] \pm D[f,p,t] - \sum_d F[f,d,p,g,t] - r^{in} x[f,g,t] - S[f,p,g,t] = 0
+
+    (a pass-through product: what is made balances what leaves and the surplus; what arrives
+    balances what is used).
+    """
+    inst = lp.inst
+    made: dict[tuple, dict[Col, float]] = defaultdict(lambda: defaultdict(float))
+    arriving: dict[tuple, dict[Col, float]] = defaultdict(lambda: defaultdict(float))
+
+    def inbound(f: str, p: str) -> dict:
+        return arriving if (f, p) in inst.pass_through else made
+
+    for col in lp.cost:
+        kind = col[0]
+        if kind == "x":
+            _, f, g, t = col
+            for p, r in inst.outputs[f].items():
+                made[f, p, g, t][col] += r
+            for p, r in inst.inputs[f].items():
+                inbound(f, p)[f, p, g, t][col] -= r
+        elif kind == "F":
+            _, o, d, p, g, t = col
+            made[o, p, g, t][col] -= 1.0
+            if d in inst.facilities:
+                inbound(d, p)[d, p, g, t][col] += 1.0
+        elif kind == "S":
+            _, f, p, g, t = col
+            made[f, p, g, t][col] -= 1.0
+        elif kind == "D":
+            _, f, p, t = col
+            inbound(f, p)[f, p, CLEAN, t][col] -= 1.0
+            inbound(f, p)[f, p, TOUCHED, t][col] += 1.0
+    for family, table in (("product_balance", made), ("input_balance", arriving)):
+        for key in sorted(table):
+            yield Row(family, key, "=", 0.0, dict(table[key]))
+
+
+def demand_rows(lp: LP) -> Iterable[Row]:
+    r"""demand_balance (k,p,t): :math:`\sum_{o,g} F[o,k,p,g,t] + U[k,p,t] = q_{kpt}` (t/yr)."""
+    for d in lp.inst.demands:
+        k = (d.customer, d.product, d.period)
+        terms = {c: 1.0 for c in lp.arriving.get(k, [])}
+        if ("U", *k) in lp.cost:
+            terms[("U", *k)] = 1.0
+        yield Row("demand_balance", k, "=", d.quantity, terms)
+
+
+def capacity_rows(lp: LP) -> Iterable[Row]:
+    r"""capacity_limit (f,t): :math:`\sum_g x - \text{size} \sum_{\tau \le t} z \le \text{cap}_{ft}\, y[f,t] + \text{size}\, \bar z`
+    (whole steps :math:`\bar z` fixed), units/yr."""
+    inst = lp.inst
+    sizes = {e.facility: e.size for e in inst.expansions}
+    for f in inst.facilities:
+        for t in sorted(lp.active[f]):
+            cap = inst.base_capacity(f, t)
+            if cap is None:
+                continue
+            terms = lp.output(f, t, None)
+            rhs = cap * lp.open_flag(f, t)
+            if f in sizes:
+                cols, fixed = lp.steps(f, t)
+                terms.update({c: -sizes[f] for c in cols})
+                rhs += sizes[f] * fixed
+            yield Row("capacity_limit", (f, t), "<=", rhs, terms)
+
+
+def floor_rows(lp: LP) -> Iterable[Row]:
+    r"""activity_floor (f,t): :math:`\sum_g x[f,g,t] \ge \underline{x}_{ft}\, y[f,t]` (units/yr)."""
+    for (f, t), low in sorted(lp.inst.min_activity.items()):
+        if t in lp.active.get(f, ()):
+            yield Row("activity_floor", (f, t), ">=", low * lp.open_flag(f, t), lp.output(f, t, None))
+
+
+def open_link_rows(lp: LP) -> Iterable[Row]:
+    r"""open_link (f,t) of an unlimited candidate that stays shut: :math:`\sum_g x[f,g,t] \le 0`
+    (an open one's row is implied with y fixed, and left out)."""
+    inst = lp.inst
+    for f, fac in inst.facilities.items():
+        if fac.status == "candidate":
+            for t in sorted(lp.active[f]):
+                if inst.base_capacity(f, t) is None and lp.open_flag(f, t) < 0.5:
+                    yield Row("open_link", (f, t), "<=", 0.0, lp.output(f, t, None))
+
+
+def expansion_rows(lp: LP) -> Iterable[Row]:
+    r"""expansion_limit: :math:`\sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}\, (\times\, y[f,t])`
+    with whole steps fixed on the right; one row per year of a candidate, one at the last year
+    of an existing facility (steps)."""
+    inst = lp.inst
+    for e in inst.expansions:
+        f = e.facility
+        years = sorted(c[2] for c in lp.step_cols.get(f, [])) if f not in lp.integer else []
+        if e.max_steps is None or not years:
+            continue
+        if inst.facilities[f].status == "candidate":
+            for t in years:
+                cols, fixed = lp.steps(f, t)
+                yield Row("expansion_limit", (f, t), "<=", e.max_steps * lp.open_flag(f, t) - fixed, {c: 1.0 for c in cols})
+        else:
+            cols, fixed = lp.steps(f, years[-1])
+            yield Row("expansion_limit", (f, years[-1]), "<=", e.max_steps - fixed, {c: 1.0 for c in cols})
+
+
+def lane_rows(lp: LP) -> Iterable[Row]:
+    r"""lane_capacity (o,d,p,t): :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr)."""
+    inst = lp.inst
+    groups: dict[tuple, dict[Col, float]] = defaultdict(dict)
+    for col in lp.cost:
+        if col[0] == "F":
+            groups[col[1:4] + (col[5],)][col] = 1.0
+    lanes = {(l.origin, l.destination, l.product): l for l in inst.lanes}
+    for key, terms in groups.items():
+        cap = inst.lane_capacity(lanes[key[:3]], key[3])
+        if cap is not None:
+            yield Row("lane_capacity", key, "<=", cap, terms)
+
+
+def share_rows(lp: LP) -> Iterable[Row]:
+    r"""max_share (policy,t): :math:`\text{num}_t - a_t\, \text{den}_t \le 0`, num/den a stage's output
+    (t of the measured product) or the deliveries to the listed customers (t/yr)."""
+    inst = lp.inst
+    for pol in inst.policies:
+        if not isinstance(pol, MaxShare):
+            continue
+        _, members = inst.share_group(pol)
+        for t in inst.policy_periods(pol):
+            a = by_period(pol.share, t)
+            if a is None:
+                continue
+            num: dict[Col, float] = defaultdict(float)
+            den: dict[Col, float] = defaultdict(float)
+            if pol.customers:
+                for k in pol.customers:
+                    for p in ([pol.product] if pol.product else sorted({d.product for d in inst.demands if d.customer == k})):
+                        for col in lp.arriving.get((k, p, t), []):
+                            den[col] += 1.0
+                            hit = col[4] == TOUCHED if pol.basis == "provenance" else inst.facilities[col[1]].country in members
+                            if hit:
+                                num[col] += 1.0
+            else:
+                product = inst.stage_product(pol.stage, pol.product)
+                for f, fac in inst.facilities.items():
+                    if fac.stage != pol.stage:
+                        continue
+                    for col, r in lp.output(f, t, product).items():
+                        den[col] += r
+                        if (col[2] == TOUCHED) if pol.basis == "provenance" else fac.country in members:
+                            num[col] += r
+            if not den:
+                continue
+            terms = {c: num.get(c, 0.0) - a * den.get(c, 0.0) for c in set(num) | set(den)}
+            denominator = sum(q * lp.value[c] for c, q in den.items())
+            yield Row("max_share", (pol.name, t), "<=", 0.0, terms, denominator)
+
+
+def share_dual(value: float, row: Row, unit: str, inst: Instance) -> float:
+    """A max_share dual: -value x w_t in USD/t (zero denominator), else -value x 100 x w_t / den."""
+    w = inst.weight(row.year)
+    if unit == PER_TONNE or row.denominator <= ZERO_DENOMINATOR:
+        return -value * w
+    return -value * 100.0 * w / row.denominator
+
+
+def offtake_rows(lp: LP) -> Iterable[Row]:
+    r"""offtake (policy,t): :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t` (t/yr)."""
+    inst = lp.inst
+    for pol in inst.policies:
+        if isinstance(pol, Offtake):
+            for t in inst.policy_periods(pol):
+                q = by_period(pol.quantity, t)
+                if q is not None:
+                    terms = {c: 1.0 for c in lp.arriving.get((pol.customer, pol.product, t), [])
+                             if inst.offtake_counts(pol, c[1], c[4])}
+                    yield Row("offtake", (pol.name, t), ">=", q, terms)
+
+
+def export_rows(lp: LP) -> Iterable[Row]:
+    r"""export_cap (policy,t): flows of the capped products leaving the exporting group (into the
+    destination group, if given) :math:`\le X_t` (t/yr)."""
+    inst = lp.inst
+    flows = [c for c in lp.cost if c[0] == "F"]
+    for pol in inst.policies:
+        if not isinstance(pol, ExportCap):
+            continue
+        exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
+        into = inst.group_countries(pol.to_group) if pol.to_group else (
+            frozenset(pol.to_countries) if pol.to_countries else None)
+        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
+        for t in inst.policy_periods(pol):
+            x = by_period(pol.quantity, t)
+            if x is None:
+                continue
+            terms = {c: 1.0 for c in flows if c[5] == t and c[3] in products
+                     and inst.facilities[c[1]].country in exporters
+                     and inst.country_of(c[2]) not in exporters and (into is None or inst.country_of(c[2]) in into)}
+            yield Row("export_cap", (pol.name, t), "<=", x, terms)
+
+
+def supplier_rows(lp: LP) -> Iterable[Row]:
+    r"""max_supplier_share (policy,f,t): :math:`q_{f,t} - b_t \sum_{f' \in s} q_{f',t} \le 0`
+    (output of the measured product, t/yr, or activity)."""
+    inst = lp.inst
+    for pol in inst.policies:
+        if not isinstance(pol, MaxSupplierShare):
+            continue
+        stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
+        product = inst.stage_product(pol.stage, pol.product)
+        for t in inst.policy_periods(pol):
+            b = by_period(pol.share, t)
+            if b is None:
+                continue
+            total: dict[Col, float] = {}
+            for f in stage:
+                total.update(lp.output(f, t, product))
+            for f in stage:
+                own = lp.output(f, t, product)
+                if own and total:
+                    terms = {c: own.get(c, 0.0) - b * r for c, r in total.items()}
+                    yield Row("max_supplier_share", (pol.name, f, t), "<=", 0.0, terms)
+
+
+#: The LP's families, in the order of the model's constraints.  ``expansion_limit`` is in
+#: discounted USD per step (not per year): y = -value.
+FAMILIES: dict[str, Family] = {
+    "product_balance": Family(lambda lp: lp.balances("product_balance"), per_year(1.0)),
+    "input_balance": Family(lambda lp: lp.balances("input_balance"), per_year(1.0)),
+    "demand_balance": Family(demand_rows, per_year(1.0)),
+    "capacity_limit": Family(capacity_rows, per_year(-1.0)),
+    "activity_floor": Family(floor_rows, per_year(1.0)),
+    "open_link": Family(open_link_rows, per_year(-1.0)),
+    "expansion_limit": Family(expansion_rows, lambda value, _row, _unit, _inst: -value),
+    "lane_capacity": Family(lane_rows, per_year(-1.0)),
+    "max_share": Family(share_rows, share_dual),
+    "offtake": Family(offtake_rows, per_year(1.0)),
+    "export_cap": Family(export_rows, per_year(-1.0)),
+    "max_supplier_share": Family(supplier_rows, per_year(-1.0)),
+}
+
+
+# ============================================================================================
+# the certificate
+# ============================================================================================
+
+
+def num(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objective: float,
+            tol: float = 1e-6) -> Certificate:
+    """Check ``duals`` (rows of duals.csv: constraint, index, value, unit, _line) as an optimality
+    certificate of ``plan`` with objective ``objective`` (USD, discounted)."""
+    lp = LP(inst, plan)
+    out = Certificate(primal=objective)
+    checked: dict[str, int] = defaultdict(int)
+
+    def fail(part: str, label: str, message: str) -> None:
+        out.violations.append(f"{part} {label}: {message}")
+
+    rows = {(r.family, r.index): r for r in lp.rows}
+    y: dict[tuple[str, str], float] = {}
+    for d in duals:
+        key = (d["constraint"], d["index"])
+        row = rows.get(key)
+        if row is None:
+            if d["value"] != 0.0:
+                fail("dual", f"{d['constraint']} {d['index'].replace('|', ' ')}",
+                     f"duals.csv line {d['_line']} prices no row of the LP")
+            continue
+        y[key] = y.get(key, 0.0) + FAMILIES[row.family].dual(d["value"], row, d["unit"], inst)
+
+    scale = max([1.0] + [abs(c) for c in lp.cost.values()])
+    gap_tol = tol * max(1.0, abs(objective))
+    rc = dict(lp.cost)
+    size = {c: abs(v) for c, v in lp.cost.items()}
+    dual_objective = lp.constant
+    for key, row in rows.items():
+        checked["dual_sign"] += 1
+        yi = y.get(key, 0.0)
+        label = f"{row.family} {row.index.replace('|', ' ')}"
+        wrong = yi if row.sense == "<=" else (-yi if row.sense == ">=" else 0.0)
+        if wrong > tol * scale:
+            fail("dual_sign", label, f"dual {num(yi)} has the wrong sign for a {row.sense} row")
+        if yi:
+            dual_objective += yi * row.rhs
+            for c, a in row.terms.items():
+                rc[c] -= yi * a
+                size[c] += abs(yi * a)
+            product = yi * (lp.activity(row) - row.rhs)
+            checked["complementary"] += 1
+            if abs(product) > gap_tol:
+                fail("complementary", label, f"dual {num(yi)} on a row with slack {num(lp.activity(row) - row.rhs)} "
+                                             f"(adds {num(product)} USD to the duality gap)")
+    for c, r in rc.items():
+        checked["reduced_cost"] += 1
+        label = " ".join(map(str, c))
+        if r < -tol * max(1.0, size[c]):
+            fail("reduced_cost", label, f"reduced cost {num(r)} < 0: the plan could be cheaper by raising it")
+        product = r * lp.value[c]
+        if abs(product) > gap_tol:
+            checked["complementary"] += 1
+            fail("complementary", label, f"value {num(lp.value[c])} with reduced cost {num(r)} "
+                                         f"(adds {num(product)} USD to the duality gap)")
+    checked["strong_duality"] += 1
+    out.dual = dual_objective
+    if abs(objective - dual_objective) > gap_tol:
+        fail("strong_duality", "summary.json", f"objective {num(objective)} != dual objective {num(dual_objective)} "
+                                              f"(gap {out.gap:.3g} relative, tolerance {tol:g})")
+    out.checked = dict(checked)
+    return out
