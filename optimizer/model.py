@@ -667,18 +667,36 @@ class _Builder:
             return {(pol.name, t): (num + [(-a * c, v) for c, v in den], 0.0)}
 
         self._policy_constraint("max_share", MaxShare, make, "share above its cap")
+
         def empty(k: tuple, b: Built) -> bool:
             return b.share_denominator(k) <= ZERO_DENOMINATOR
+
+        def banned(k: tuple, b: Built) -> bool:
+            return b.share_rows[k]["cap"] <= 0.0
+
+        def meaning(k: tuple, b: Built) -> str:
+            if empty(k, b):
+                return f"value of allowing one more t/yr under the {k[0]} cap in {k[1]} (nothing is made there)"
+            if banned(k, b):  # a cap at 0 cannot be lowered: the dual prices raising it
+                return f"value of raising the {k[0]} cap from 0% by one percentage point in {k[1]} (at most)"
+            return f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}"
+
+        def note(k: tuple, b: Built) -> str:
+            if empty(k, b):
+                return (f"the denominator is 0 in {k[1]}: the cap holds only because nothing is made (or delivered) "
+                        "there, so no percentage point can be priced; the value is the raw dual in USD per t/yr of the "
+                        "numerator allowed, an upper bound on what allowing it would save")
+            if banned(k, b):
+                return (f"the cap is 0% in {k[1]}: it can only be raised, and its dual is one of a range of values that "
+                        "price the plan equally; the value is an upper bound on what raising it by one point would save")
+            return ""
 
         self.register(
             "max_share",
             lambda k, b: "USD/t" if empty(k, b) else "USD/yr per percentage point",
-            lambda k, b: (f"value of allowing one more t/yr under the {k[0]} cap in {k[1]} (nothing is made there)"
-                          if empty(k, b) else f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}"),
+            meaning,
             lambda k, b: -1.0 / b.weight(k[1]) if empty(k, b) else -b.share_denominator(k) / 100.0 / b.weight(k[1]),
-            lambda k, b: (f"the denominator is 0 in {k[1]}: the cap holds only because nothing is made (or delivered) "
-                          "there, so no percentage point can be priced; the value is the raw dual in USD per t/yr of the "
-                          "numerator allowed, an upper bound on what allowing it would save") if empty(k, b) else "",
+            note,
         )
 
     def _policy_constraint(self, name: str, kind: type, make: Callable, why: str, sense: str = "<=") -> None:
@@ -751,10 +769,16 @@ class _Builder:
             return {(pol.name, t): (terms, x)}
 
         self._policy_constraint("export_cap", ExportCap, make, "exports above cap")
+        caps = {(pol.name, t): by_period(pol.quantity, t) for pol in inst.policies if isinstance(pol, ExportCap)
+                for t in inst.policy_periods(pol)}
         self.register(
             "export_cap", "USD/t",
-            lambda k, _b: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}",
+            lambda k, _b: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}"
+                          + (" (at most)" if (caps.get(k) or 0.0) <= 0.0 else ""),
             lambda k, b: -1.0 / b.weight(k[1]),
+            lambda k, _b: (f"the cap is 0 t/yr in {k[1]} (a ban): its dual is one of a range of values that price "
+                           "the plan equally; the value is an upper bound on what allowing one t/yr would save")
+            if (caps.get(k) or 0.0) <= 0.0 else "",
         )
 
     def max_supplier_share(self) -> None:
