@@ -23,7 +23,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -343,107 +343,151 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(v) or math.isinf(v) else v
 
 
-def sankey_figure(run: RunData, chain: Chain, colours: dict[str, str]) -> dict[str, Any]:
-    """One Sankey trace per year, the last year with flows shown first; a year selector and a colour switch.
+#: The Sankey's views: each facility and customer a node, or one node per stage and country.
+SANKEY_VIEWS = (("facility", "facilities"), ("aggregate", "stage \u00d7 country"))
 
-    Each year's trace has as nodes the facilities and customers with a flow that year, and one
-    link per lane, product and provenance tag.  The colour switch restyles every trace at once.
+
+def _aggregate(links: pd.DataFrame, chain: Chain) -> tuple[pd.DataFrame, Chain]:
+    """Links between (stage, country) groups instead of nodes: quantities summed per group pair
+    and provenance tag, with the products they carry; and a chain that places the groups."""
+    def key(node: str) -> str:
+        return f"{chain.stage.get(node, CUSTOMERS)}\x1f{chain.country.get(node, '')}"
+
+    grouped = links.assign(origin=links["origin"].map(key), destination=links["destination"].map(key))
+    out = (grouped.groupby(["origin", "destination", "provenance"], sort=True)
+           .agg(quantity=("quantity", "sum"), product=("product", lambda p: ", ".join(sorted(set(p)))))
+           .reset_index())
+    keys = set(out["origin"]) | set(out["destination"])
+    stage = {k: k.split("\x1f")[0] for k in keys}
+    country = {k: k.split("\x1f")[1] for k in keys}
+    return out, Chain(stage, country, chain.column, chain.covered, chain.group, chain.country_names, chain.units)
+
+
+def _group_label(key: str, chain: Chain) -> str:
+    stage, country = key.split("\x1f")
+    name = chain.country_names.get(country, country) or "country unknown"
+    return f"{stage or 'customers'}: {name}"
+
+
+def _sankey_trace(links: pd.DataFrame, chain: Chain, colours: dict[str, str], ncols: int,
+                  label: Callable[[str], str] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, list[str]]], int]:
+    """One Sankey trace of ``links`` (origin, destination, product, provenance, quantity), its
+    colourings (by country, by provenance) and the most nodes in one column; ``label`` names a
+    node (default: its key)."""
+    nodes = sorted(set(links["origin"]) | set(links["destination"]), key=chain.node_key)
+    index = {n: i for i, n in enumerate(nodes)}
+    size = {n: max(links.loc[links["origin"] == n, "quantity"].sum(),
+                   links.loc[links["destination"] == n, "quantity"].sum()) for n in nodes}
+    x, y = _positions(nodes, links, size, chain, ncols)
+    columns: dict[int, int] = {}
+    for n in nodes:
+        c = chain.column.get(chain.stage.get(n, CUSTOMERS), 0)
+        columns[c] = columns.get(c, 0) + 1
+    colourings = {
+        "country": {"node": [colours.get(chain.country.get(n, ""), UNKNOWN_COLOUR) for n in nodes],
+                    "link": [_rgba(colours.get(chain.country.get(o, ""), UNKNOWN_COLOUR), 0.45) for o in links["origin"]]},
+        "provenance": {"node": [NODE_GREY] * len(nodes),
+                       "link": [_rgba(PROVENANCE_COLOURS.get(p, UNKNOWN_COLOUR), 0.55) for p in links["provenance"]]},
+    }
+    node_data = []
+    for n in nodes:
+        st = chain.stage.get(n, CUSTOMERS)
+        c = chain.country.get(n, "")
+        name = chain.country_names.get(c, c) or "country unknown"
+        node_data.append([esc(st or "customer"), esc(f"{name} ({c})" if c and name != c else name)])
+    units = [", ".join(sorted({chain.units.get(q.strip(), "t") for q in str(p).split(",")})) for p in links["product"]]
+    trace = {
+        "type": "sankey",
+        "visible": False,
+        "arrangement": "snap",
+        "valueformat": ",.0f",
+        "node": {
+            "label": [esc(label(n) if label else n) for n in nodes],
+            "x": x, "y": y,
+            "pad": 12, "thickness": 16,
+            "color": colourings["country"]["node"],
+            "line": {"color": "#444", "width": 0.5},
+            "customdata": node_data,
+            "hovertemplate": "<b>%{label}</b><br>%{customdata[0]}, %{customdata[1]}<br>"
+                             "%{value:,.0f} t/yr<extra></extra>",
+        },
+        "link": {
+            "source": [index[o] for o in links["origin"]],
+            "target": [index[d] for d in links["destination"]],
+            "value": [round(float(q), 6) for q in links["quantity"]],
+            "color": colourings["country"]["link"],
+            "customdata": [[esc(p), esc(v), esc(u)] for p, v, u in zip(links["product"], links["provenance"], units)],
+            "hovertemplate": "%{source.label} to %{target.label}<br>%{customdata[0]} (%{customdata[1]})<br>"
+                             "%{value:,.1f} %{customdata[2]}/yr<extra></extra>",
+        },
+    }
+    return trace, colourings, max(columns.values(), default=1)
+
+
+def sankey_figure(run: RunData, chain: Chain, colours: dict[str, str]) -> dict[str, Any]:
+    """The flows of each year as a Sankey, in two views: every facility and customer a node, or
+    one node per stage and country (``SANKEY_VIEWS``); the last year with flows first.
+
+    One trace per view and year; the page's controls (``controls`` below, drawn as HTML above
+    the diagram, so that nothing the diagram draws, such as a loop of swarf going back upstream,
+    can cover them) pick the view, the year and the colouring (by the country a link ships from,
+    or by provenance).  ``m2m`` holds what the controls switch: each trace's view, year, title
+    and colourings.
     """
     flows = run.tables["flows"]
     periods = run.periods
     traces: list[dict[str, Any]] = []
-    by_country: dict[str, list] = {"node": [], "link": []}
-    by_provenance: dict[str, list] = {"node": [], "link": []}
+    meta: list[dict[str, Any]] = []
     ncols = chain.n_columns
     busiest = 1
     with_flows = sorted(int(t) for t in flows["period"].unique())
     default = with_flows[-1] if with_flows else (periods[-1] if periods else None)
-    for t in periods:
-        f = flows[(flows["period"] == t) & (flows["quantity"] > 0)]
-        links = (f.groupby(["origin", "destination", "product", "provenance"], sort=True)["quantity"].sum()
-                 .reset_index())
-        nodes = sorted(set(links["origin"]) | set(links["destination"]), key=chain.node_key)
-        index = {n: i for i, n in enumerate(nodes)}
-        size = {n: max(links.loc[links["origin"] == n, "quantity"].sum(),
-                       links.loc[links["destination"] == n, "quantity"].sum()) for n in nodes}
-        x, y = _positions(nodes, links, size, chain, ncols)
-        columns: dict[int, int] = {}
-        for n in nodes:
-            c = chain.column.get(chain.stage.get(n, CUSTOMERS), 0)
-            columns[c] = columns.get(c, 0) + 1
-        busiest = max([busiest, *columns.values()])
-        node_colours = [colours.get(chain.country.get(n, ""), UNKNOWN_COLOUR) for n in nodes]
-        link_country = [_rgba(colours.get(chain.country.get(o, ""), UNKNOWN_COLOUR), 0.45) for o in links["origin"]]
-        link_prov = [_rgba(PROVENANCE_COLOURS.get(p, UNKNOWN_COLOUR), 0.55) for p in links["provenance"]]
-        by_country["node"].append(node_colours)
-        by_country["link"].append(link_country)
-        by_provenance["node"].append([NODE_GREY] * len(nodes))
-        by_provenance["link"].append(link_prov)
-        node_data = []
-        for n in nodes:
-            s = chain.stage.get(n, CUSTOMERS)
-            c = chain.country.get(n, "")
-            name = chain.country_names.get(c, c) or "country unknown"
-            node_data.append([esc(s or "customer"), esc(f"{name} ({c})" if c and name != c else name)])
-        link_data = [[esc(p), esc(v), esc(chain.units.get(p, "t"))]
-                     for p, v in zip(links["product"], links["provenance"])]
-        traces.append({
-            "type": "sankey",
-            "name": str(t),
-            "visible": t == default,
-            "arrangement": "snap",
-            "valueformat": ",.0f",
-            "node": {
-                "label": [esc(n) for n in nodes],
-                "x": x, "y": y,
-                "pad": 12, "thickness": 16,
-                "color": node_colours,
-                "line": {"color": "#444", "width": 0.5},
-                "customdata": node_data,
-                "hovertemplate": "<b>%{label}</b><br>%{customdata[0]}, %{customdata[1]}<br>"
-                                 "%{value:,.0f} t/yr<extra></extra>",
-            },
-            "link": {
-                "source": [index[o] for o in links["origin"]],
-                "target": [index[d] for d in links["destination"]],
-                "value": [round(float(q), 6) for q in links["quantity"]],
-                "color": link_country,
-                "customdata": link_data,
-                "hovertemplate": "%{source.label} to %{target.label}<br>%{customdata[0]} (%{customdata[1]})<br>"
-                                 "%{value:,.1f} %{customdata[2]}/yr<extra></extra>",
-            },
-        })
-    title = f"Flows in {default}" if default is not None else "Flows"
-    buttons = [{"label": str(t), "method": "update",
-                "args": [{"visible": [t == u for u in periods]}, {"title.text": esc(f"{_title(run)}: flows in {t}")}]}
-               for t in periods]
+    for view, words in SANKEY_VIEWS:
+        for t in periods:
+            f = flows[(flows["period"] == t) & (flows["quantity"] > 0)]
+            links = (f.groupby(["origin", "destination", "product", "provenance"], sort=True)["quantity"].sum()
+                     .reset_index())
+            if view == "aggregate":
+                links, ch = _aggregate(links, chain)
+                trace, colourings, most = _sankey_trace(links, ch, colours, ncols, lambda k, ch=ch: _group_label(k, ch))
+            else:
+                trace, colourings, most = _sankey_trace(links, chain, colours, ncols)
+            trace["name"] = f"{t} ({words})"
+            trace["visible"] = view == "facility" and t == default
+            busiest = max(busiest, most) if view == "facility" else busiest
+            traces.append(trace)
+            title = f"{_title(run)}: flows in {t}" + (", by stage and country" if view == "aggregate" else "")
+            meta.append({"view": view, "year": str(t), "title": esc(title), "colours": colourings})
     heads = _column_heads(chain, ncols)
     max_heads = max((h["text"].count("<br>") + 1 for h in heads), default=1)
     layout: dict[str, Any] = {
-        "title": {"text": esc(f"{_title(run)}: {title.lower()}"), "x": 0.01, "xanchor": "left",
-                  "y": 1.0, "yanchor": "top", "yref": "container", "pad": {"t": 8}, "font": {"size": 16}},
+        "title": _title_layout(f"{_title(run)}: flows in {default}", 16),
         "height": int(min(1000, max(560, 200 + 36 * busiest))),
-        "margin": {"l": 10, "r": 10, "t": 110, "b": 12 + 16 * max_heads},
+        # room above the nodes for loops (material going back upstream) below the title
+        "margin": {"l": 10, "r": 10, "t": 130, "b": 12 + 16 * max_heads},
         "font": {"size": 12},
         "paper_bgcolor": "#ffffff",
-        "updatemenus": [
-            {"type": "buttons", "direction": "right", "buttons": buttons,
-             "active": periods.index(default) if default in periods else 0,
-             "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "pad": {"t": 0, "b": 22},
-             "showactive": True, "font": {"size": 11}},
-            {"type": "buttons", "direction": "right", "active": 0,
-             "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom", "pad": {"t": 0, "b": 22},
-             "showactive": True, "font": {"size": 11},
-             "buttons": [
-                 {"label": "colour by country", "method": "restyle",
-                  "args": [{"node.color": by_country["node"], "link.color": by_country["link"]}]},
-                 {"label": "colour by provenance", "method": "restyle",
-                  "args": [{"node.color": by_provenance["node"], "link.color": by_provenance["link"]}]},
-             ]},
-        ],
         "annotations": heads,
     }
-    return {"data": traces, "layout": layout}
+    controls = [
+        {"key": "view", "label": "view", "options": [[v, w] for v, w in SANKEY_VIEWS], "active": "facility"},
+        {"key": "year", "label": "year", "options": [[str(t), str(t)] for t in periods],
+         "active": str(default) if default is not None else ""},
+        {"key": "colour", "label": "colour", "options": [["country", "by country"], ["provenance", "by provenance"]],
+         "active": "country"},
+    ]
+    return {"data": traces, "layout": layout, "m2m": {"controls": controls, "traces": meta}}
+
+
+def _title_layout(text: str, size: int = 15) -> dict[str, Any]:
+    """A chart title at the top left, below the row plotly's toolbar takes at the top right, so
+    that the toolbar never covers it (``TITLE_TOP`` px from the top of the figure)."""
+    return {"text": esc(text), "x": 0.01, "xanchor": "left", "y": 1.0, "yref": "container", "yanchor": "top",
+            "pad": {"t": TITLE_TOP}, "font": {"size": size}}
+
+
+#: Where chart titles start, px from the top: below plotly's toolbar (about 30 px high).
+TITLE_TOP = 34
 
 
 def _title(run: RunData) -> str:
@@ -517,11 +561,14 @@ def _stage_order(chain: Chain, stages: Iterable[str]) -> list[str]:
     return sorted(set(stages), key=lambda s: (chain.column.get(s, 99), s))
 
 
-def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The stage overview (share of each stage in the provenance group) and the policies against their caps."""
+def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+    """The stage overview (share of each stage in the provenance group), the policies against their
+    caps, and sentences for the policies a chart would show as nothing: held at 0% (a ban) in
+    every year, or with nothing counted (an empty denominator) in every year."""
     dash = ("solid", "dash")
     overview: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
+    flat: list[str] = []
     stage_colour: dict[str, str] = {}
     policy_colour: dict[str, str] = {}
     for k, (run, chain) in enumerate(zip(runs, chains)):
@@ -543,8 +590,17 @@ def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, 
         pol = sh[sh["policy"] != ""]
         for (policy, stage), r in pol.groupby(["policy", "stage"], sort=True):
             r = r.sort_values("period")
-            colour = policy_colour.setdefault(f"{policy}|{stage}", SERIES[len(policy_colour) % len(SERIES)])
             name = f"{policy} ({stage})" if len(runs) == 1 else f"{policy} ({stage}, {run.label})"
+            years = f"{int(r['period'].min())}-{int(r['period'].max())}" if len(r) > 1 else str(int(r["period"].iloc[0]))
+            shares, caps = r["share"].dropna(), r["cap"].dropna()
+            if shares.empty:
+                flat.append(f"{name}: nothing counted towards it in {years} (the share is undefined), cap "
+                            + ", ".join(sorted({f'{_pct(c):g}%' for c in caps})) + ".")
+                continue
+            if (caps.abs() < 1e-12).all() and (shares.abs() < 1e-9).all():
+                flat.append(f"{name}: a cap of 0% (a ban) in {years}, held in every year (share 0%).")
+                continue
+            colour = policy_colour.setdefault(f"{policy}|{stage}", SERIES[len(policy_colour) % len(SERIES)])
             policies.append({
                 "type": "scatter", "mode": "lines+markers", "name": esc(f"share: {name}"), "legendgroup": esc(policy),
                 "x": [int(t) for t in r["period"]], "y": [_pct(v) for v in r["share"]],
@@ -565,17 +621,16 @@ def shares_figures(runs: list[RunData], chains: list[Chain]) -> tuple[dict[str, 
     title = f"Share of each stage's tonnes made in the {group} group" + (f" ({names})" if names else "") + both
     axis = {"title": {"text": "share (%)"}, "rangemode": "tozero", "ticksuffix": "%", "gridcolor": "#e5e5e5"}
     first = {"data": overview, "layout": {
-        "title": {"text": esc(title), "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "height": 440, "yaxis": axis,
+        "title": _title_layout(title), "height": 440, "yaxis": axis,
         "xaxis": {"title": {"text": "year"}, "dtick": 1, "gridcolor": "#e5e5e5"},
-        "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "legend": {"font": {"size": 11}}}}
+        "margin": {"l": 60, "r": 10, "t": TITLE_TOP + 44, "b": 50}, "legend": {"font": {"size": 11}}}}
     second = None
     if policies:
         second = {"data": policies, "layout": {
-            "title": {"text": esc("Share policies: share against cap" + both), "x": 0.01, "xanchor": "left",
-                      "font": {"size": 15}}, "height": 440,
+            "title": _title_layout("Share policies: share against cap" + both), "height": 440,
             "yaxis": axis, "xaxis": {"title": {"text": "year"}, "dtick": 1, "gridcolor": "#e5e5e5"},
-            "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "legend": {"font": {"size": 11}}}}
-    return first, second
+            "margin": {"l": 60, "r": 10, "t": TITLE_TOP + 44, "b": 50}, "legend": {"font": {"size": 11}}}}
+    return first, second, flat
 
 
 def _pct(v: Any) -> float | None:
@@ -602,12 +657,13 @@ def cost_figure(run: RunData) -> dict[str, Any]:
                        "marker": {"color": SERIES[i % len(SERIES)]},
                        "hovertemplate": "%{fullData.name} %{x}: %{y:,.0f} USD<extra></extra>"})
     layout = {
-        "title": {"text": "Cost by term and year", "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "barmode": "relative", "height": 460,
+        "title": _title_layout("Cost by term and year"), "barmode": "relative", "height": 460,
         "yaxis": {"title": {"text": "USD of each year"}, "gridcolor": "#e5e5e5", "zerolinecolor": "#999"},
         "xaxis": {"title": {"text": "year"}, "dtick": 1},
-        "margin": {"l": 80, "r": 10, "t": 90, "b": 50},
-        "updatemenus": [{"type": "buttons", "direction": "right", "active": 0, "x": 0, "xanchor": "left",
-                         "y": 1.12, "yanchor": "bottom", "showactive": True, "font": {"size": 11},
+        "margin": {"l": 80, "r": 10, "t": TITLE_TOP + 64, "b": 50},
+        # right-aligned just above the plot: below the toolbar, beside or below the title
+        "updatemenus": [{"type": "buttons", "direction": "right", "active": 0, "x": 1, "xanchor": "right",
+                         "y": 1.0, "yanchor": "bottom", "pad": {"b": 6}, "showactive": True, "font": {"size": 11},
                          "buttons": [
                              {"label": "USD of each year", "method": "update",
                               "args": [{"y": undiscounted}, {"yaxis.title.text": "USD of each year"}]},
@@ -638,13 +694,13 @@ def cost_compare_figures(runs: list[RunData]) -> tuple[dict[str, Any], dict[str,
                       "line": {"color": SERIES[k], "dash": ("solid", "dash")[k % 2]},
                       "hovertemplate": "%{fullData.name} %{x}: %{y:,.0f} USD<extra></extra>"})
     first = {"data": bars, "layout": {
-        "title": {"text": "Cost breakdown, discounted totals", "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "barmode": "group",
+        "title": _title_layout("Cost breakdown, discounted totals"), "barmode": "group",
         "height": 440, "yaxis": {"title": {"text": "USD, discounted"}, "gridcolor": "#e5e5e5", "zerolinecolor": "#999"},
-        "margin": {"l": 80, "r": 10, "t": 50, "b": 60}}}
+        "margin": {"l": 80, "r": 10, "t": TITLE_TOP + 44, "b": 60}}}
     second = {"data": lines, "layout": {
-        "title": {"text": "Total cost per year (USD of each year)", "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "height": 440,
+        "title": _title_layout("Total cost per year (USD of each year)"), "height": 440,
         "yaxis": {"title": {"text": "USD"}, "gridcolor": "#e5e5e5"}, "xaxis": {"title": {"text": "year"}, "dtick": 1},
-        "margin": {"l": 80, "r": 10, "t": 50, "b": 50}}}
+        "margin": {"l": 80, "r": 10, "t": TITLE_TOP + 44, "b": 50}}}
     return first, second
 
 
@@ -662,11 +718,10 @@ def built_figure(run: RunData) -> dict[str, Any] | None:
                        "hovertemplate": "%{fullData.name} (%{customdata}) %{x}: %{y:,.0f} units/yr added<extra></extra>"})
     periods = run.periods
     return {"data": traces, "layout": {
-        "title": {"text": esc("Capacity built per year" + (f", {run.label}" if run.tag else "")), "x": 0.01, "xanchor": "left",
-                  "font": {"size": 15}}, "barmode": "stack", "height": 380,
+        "title": _title_layout("Capacity built per year" + (f", {run.label}" if run.tag else "")), "barmode": "stack", "height": 380,
         "xaxis": {"title": {"text": "year"}, "dtick": 1, "range": [periods[0] - 0.5, periods[-1] + 0.5] if periods else None},
         "yaxis": {"title": {"text": "units of activity/yr"}, "gridcolor": "#e5e5e5"},
-        "margin": {"l": 70, "r": 10, "t": 50, "b": 50}}}
+        "margin": {"l": 70, "r": 10, "t": TITLE_TOP + 44, "b": 50}}}
 
 
 def unmet_figure(runs: list[RunData]) -> dict[str, Any] | None:
@@ -684,10 +739,10 @@ def unmet_figure(runs: list[RunData]) -> dict[str, Any] | None:
     if not traces:
         return None
     return {"data": traces, "layout": {
-        "title": {"text": esc("Unmet demand" + (f" ({' and '.join(r.label for r in runs)}, side by side)" if len(runs) > 1 else "")),
-                  "x": 0.01, "xanchor": "left", "font": {"size": 15}}, "barmode": "stack" if len(runs) == 1 else "group",
+        "title": _title_layout("Unmet demand" + (f" ({' and '.join(r.label for r in runs)}, side by side)"
+                                               if len(runs) > 1 else "")), "barmode": "stack" if len(runs) == 1 else "group",
         "height": 360, "xaxis": {"title": {"text": "year"}, "dtick": 1},
-        "yaxis": {"title": {"text": "t/yr"}, "gridcolor": "#e5e5e5"}, "margin": {"l": 70, "r": 10, "t": 50, "b": 50}}}
+        "yaxis": {"title": {"text": "t/yr"}, "gridcolor": "#e5e5e5"}, "margin": {"l": 70, "r": 10, "t": TITLE_TOP + 44, "b": 50}}}
 
 
 # ============================================================================================
@@ -727,9 +782,23 @@ class Page:
         self.blocks: list[str] = []
 
     def figure(self, name: str, fig: dict[str, Any], cls: str = "figure") -> str:
+        """The figure's div (and its controls, if it has any: see ``controls_html``)."""
         fig_id = f"fig-{name}"
         self.blocks.append(f'<script type="application/json" id="{fig_id}-data">{_json(fig)}</script>')
-        return f'<div class="{cls}" id="{fig_id}" data-figure="{fig_id}-data"></div>'
+        controls = controls_html(fig_id, fig["m2m"]["controls"]) if "m2m" in fig else ""
+        return f'{controls}<div class="{cls}" id="{fig_id}" data-figure="{fig_id}-data"></div>'
+
+
+def controls_html(fig_id: str, controls: list[dict[str, Any]]) -> str:
+    """Buttons above a figure, in groups (one choice per group); the page's script (``BOOT``) shows
+    the traces whose ``m2m.traces`` entry matches the choices, with that entry's colouring and title."""
+    groups = []
+    for c in controls:
+        on = ' class="on"'
+        buttons = "".join(f'<button type="button" data-value="{esc(v)}"{on if v == c["active"] else ""}>{esc(words)}</button>'
+                          for v, words in c["options"])
+        groups.append(f'<span class="group" data-key="{esc(c["key"])}"><b>{esc(c["label"])}</b>{buttons}</span>')
+    return f'<div class="controls" data-for="{fig_id}">{"".join(groups)}</div>'
 
 
 def _json(obj: Any) -> str:
@@ -953,15 +1022,18 @@ def render(runs: list[RunData]) -> str:
         parts.append(legend_html(chains, colours, planned))
         body.append(_section("sankey", "Flows", "".join(parts),
                              "What moves on each lane, in t/yr: nodes are the facilities and customers with flows in "
-                             "the year chosen, in columns by stage; buttons above the diagram choose the year and "
-                             "colour the links by the country they ship from or by provenance."))
+                             "the year chosen (or, in the stage \u00d7 country view, one node per stage and country), in "
+                             "columns by stage; the buttons above the diagram choose the view, the year and whether "
+                             "links are coloured by the country they ship from or by provenance."))
         # Shares
-        first, second = shares_figures(planned, chains)
+        first, second, flat = shares_figures(planned, chains)
         figs = [page.figure("shares-stages", first)]
+        held = ('<div class="held"><p class="small">Share policies without a chart (it would show nothing):</p><ul>'
+                + "".join(f'<li class="small">{esc(x)}</li>' for x in flat) + "</ul></div>") if flat else ""
         if second is not None:
-            figs.append(page.figure("shares-policies", second))
+            figs.append(page.figure("shares-policies", second) + held)
         else:
-            figs.append('<p class="empty">No share policy in this plan.</p>')
+            figs.append(held or '<p class="empty">No share policy in this plan.</p>')
         body.append(_section("shares", "Shares", _pair(figs) if len(figs) == 2 else figs[0],
                              "Left: the share of each stage's activity that takes place in the provenance group "
                              "(overview rows of shares.csv). Right: each share policy against its cap."
@@ -1021,6 +1093,11 @@ section{padding-top:8px;border-bottom:1px solid #eee;padding-bottom:8px}
 .chip i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px;border:1px solid #555}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:16px}.pair .col{min-width:0;overflow-x:auto}
 .figure{width:100%}.diff{font-size:14px}
+.controls{display:flex;flex-wrap:wrap;gap:6px 18px;align-items:center;margin:8px 0 2px;font-size:12px}
+.controls .group{display:inline-flex;flex-wrap:wrap;align-items:center;gap:2px}
+.controls b{font-weight:normal;color:#555;margin-right:4px}
+.controls button{font:inherit;border:1px solid #bbb;background:#f7f7f7;color:#222;padding:2px 8px;border-radius:3px;cursor:pointer}
+.controls button.on{background:#1565c0;border-color:#1565c0;color:#fff}
 code{font-size:12px}
 """
 
@@ -1029,10 +1106,39 @@ BOOT = """
   var config = {responsive: true, displaylogo: false, showLink: false, showSendToCloud: false,
                 modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines",
                                          "hoverClosestCartesian", "hoverCompareCartesian"]};
+  // A figure with controls (spec.m2m): show the traces that match the buttons chosen.
+  function wire(div, m2m) {
+    var bar = document.querySelector('.controls[data-for="' + div.id + '"]');
+    if (!bar) return;
+    function apply() {
+      var state = {};
+      bar.querySelectorAll(".group").forEach(function (g) {
+        var on = g.querySelector("button.on");
+        state[g.getAttribute("data-key")] = on ? on.getAttribute("data-value") : null;
+      });
+      var visible = [], nodes = [], links = [], title = null;
+      m2m.traces.forEach(function (t) {
+        var shown = t.view === state.view && t.year === state.year;
+        visible.push(shown);
+        nodes.push(t.colours[state.colour].node);
+        links.push(t.colours[state.colour].link);
+        if (shown) title = t.title;
+      });
+      Plotly.update(div, {visible: visible, "node.color": nodes, "link.color": links},
+                    title === null ? {} : {"title.text": title});
+    }
+    bar.querySelectorAll("button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        b.parentNode.querySelectorAll("button").forEach(function (o) { o.classList.toggle("on", o === b); });
+        apply();
+      });
+    });
+  }
   var divs = document.querySelectorAll("div[data-figure]");
   for (var i = 0; i < divs.length; i++) {
     var spec = JSON.parse(document.getElementById(divs[i].getAttribute("data-figure")).textContent);
     Plotly.newPlot(divs[i], spec.data, spec.layout, config);
+    if (spec.m2m) wire(divs[i], spec.m2m);
   }
 })();
 """

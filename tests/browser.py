@@ -97,7 +97,7 @@ window.addEventListener("load", function () {
 
 FOCUS = """<style>
 body > h1, body > header, body > nav, body > section:not(#%(id)s) { display: none !important; }
-#%(id)s > :not(.figure):not(.legend) { display: none !important; }
+#%(id)s > :not(.figure):not(.legend):not(.controls) { display: none !important; }
 #%(id)s { border: 0 !important; padding: 0 !important; }
 body { padding: 4px 10px !important; }
 </style>

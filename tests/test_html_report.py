@@ -155,32 +155,43 @@ def test_sankey_has_the_flows_of_each_year_in_stage_order(html_text, runs):
     flows = tables(runs["base"])["flows"]
     fig = figures(html_text)["fig-sankey"]
     periods = sorted(flows["period"].unique())
-    assert [t["name"] for t in fig["data"]] == [str(t) for t in periods]
-    assert [t["visible"] for t in fig["data"]] == [t == periods[-1] for t in periods]
-    for trace, t in zip(fig["data"], periods):
+    meta = fig["m2m"]["traces"]
+    # one trace per view and year; the facility view of the last year shown first
+    assert [(m["view"], m["year"]) for m in meta] == [(v, str(t)) for v in ("facility", "aggregate") for t in periods]
+    assert [t["visible"] for t in fig["data"]] == [m["view"] == "facility" and m["year"] == str(periods[-1]) for m in meta]
+    facility = [tr for tr, m in zip(fig["data"], meta) if m["view"] == "facility"]
+    aggregate = [tr for tr, m in zip(fig["data"], meta) if m["view"] == "aggregate"]
+    activity = tables(runs["base"])["activity"].drop_duplicates("facility").set_index("facility")
+    for trace, group, t in zip(facility, aggregate, periods):
         f = flows[flows["period"] == t]
         assert set(trace["node"]["label"]) == set(f["origin"]) | set(f["destination"])
         assert sum(trace["link"]["value"]) == pytest.approx(f["quantity"].sum(), rel=1e-9)
         pairs = {(trace["node"]["label"][s], trace["node"]["label"][d])
                  for s, d in zip(trace["link"]["source"], trace["link"]["target"])}
         assert pairs == set(zip(f["origin"], f["destination"]))
-    last = fig["data"][-1]
+        # the aggregated view: one node per stage and country, the same tonnes
+        stages = {n: f"{activity.loc[n, 'stage']}: " for n in set(f["origin"]) | set(f["destination"]) if n in activity.index}
+        assert len(group["node"]["label"]) < len(trace["node"]["label"])
+        assert all(label.split(": ")[0] + ": " in set(stages.values()) | {"customers: "} for label in group["node"]["label"])
+        assert sum(group["link"]["value"]) == pytest.approx(f["quantity"].sum(), rel=1e-9)
+    last = facility[-1]
     x = dict(zip(last["node"]["label"], last["node"]["x"]))
     # mine -> separation -> metal -> magnet -> customers, left to right; the recycler beside the magnet plants
     assert x["mp_mine"] < x["mp_separation"] < x["us_metal"] < x["mp_10x"] < x["dod"]
     assert x["cn_mine"] == x["au_mine"] and x["cn_magnet"] == x["mp_independence"] == x["us_recycler"]
-    year_menu, colour_menu = fig["layout"]["updatemenus"]
-    assert [b["label"] for b in year_menu["buttons"]] == [str(t) for t in periods]
-    assert year_menu["buttons"][0]["args"][0]["visible"] == [t == periods[0] for t in periods]
-    assert [b["label"] for b in colour_menu["buttons"]] == ["colour by country", "colour by provenance"]
-    by_prov = colour_menu["buttons"][1]["args"][0]["link.color"]
-    for trace, colours in zip(fig["data"], by_prov):
-        f = flows[flows["period"] == int(trace["name"])]
-        touched = f[f["provenance"] == "touched"][["origin", "destination", "product"]].drop_duplicates()
-        red = sum(c.startswith("rgba(214,39,40,") for c in colours)
-        assert red == len(touched) > 0
-    by_country = colour_menu["buttons"][0]["args"][0]["link.color"]
-    assert by_country == [t["link"]["color"] for t in fig["data"]]
+    # the controls: view, year and colouring, drawn in HTML above the figure (not inside it)
+    assert "updatemenus" not in fig["layout"]
+    assert [(c["key"], [o[0] for o in c["options"]], c["active"]) for c in fig["m2m"]["controls"]] == [
+        ("view", ["facility", "aggregate"], "facility"), ("year", [str(t) for t in periods], str(periods[-1])),
+        ("colour", ["country", "provenance"], "country")]
+    assert '<div class="controls" data-for="fig-sankey">' in html_text
+    for trace, m in zip(fig["data"], meta):
+        assert m["colours"]["country"]["link"] == trace["link"]["color"]
+        if m["view"] == "facility":
+            f = flows[flows["period"] == int(m["year"])]
+            touched = f[f["provenance"] == "touched"][["origin", "destination", "product"]].drop_duplicates()
+            red = sum(c.startswith("rgba(214,39,40,") for c in m["colours"]["provenance"]["link"])
+            assert red == len(touched) > 0
 
 
 def test_shares_costs_built_and_unmet_hold_the_tables(html_text, runs):
@@ -257,8 +268,9 @@ def test_compare_overlays_costs_and_shares_and_draws_both_sankeys(compared, runs
     names = {tr["name"] for tr in figs["fig-shares-stages"]["data"]}
     assert {"magnet: ndfeb_magnet (A: base)", "magnet: ndfeb_magnet (B: no_china_magnets)"} <= names
     flows_b = tables(runs["nocn"])["flows"]
-    last_b = [tr for tr in figs["fig-sankeyb"]["data"] if tr["visible"]][0]
-    f = flows_b[flows_b["period"] == int(last_b["name"])]
+    (last_b, meta_b), = [(tr, m) for tr, m in zip(figs["fig-sankeyb"]["data"], figs["fig-sankeyb"]["m2m"]["traces"])
+                         if tr["visible"]]
+    f = flows_b[flows_b["period"] == int(meta_b["year"])]
     assert set(last_b["node"]["label"]) == set(f["origin"]) | set(f["destination"])
     assert "no_china_magnets" in text and f"{money(sb['objective'] - sa['objective'])} USD" in text
     # the scenario's unmet demand appears in B's table and in the overlaid chart
@@ -329,7 +341,8 @@ def test_without_its_instance_the_report_uses_the_results(runs, tmp_path):
     (folder / "summary.json").write_text(json.dumps(summary))
     text = write_report(folder).read_text(encoding="utf-8")
     assert f"the instance {tmp_path / 'moved_away'} could not be read" in text
-    last = figures(text)["fig-sankey"]["data"][-1]
+    fig = figures(text)["fig-sankey"]
+    last = [tr for tr, m in zip(fig["data"], fig["m2m"]["traces"]) if m["view"] == "facility"][-1]
     x = dict(zip(last["node"]["label"], last["node"]["x"]))
     # stages from activity.csv; customers are the destinations that are not facilities
     assert x["mp_mine"] < x["mp_separation"] < x["us_metal"] < x["mp_10x"] < x["dod"] == x["us_commercial"]
@@ -378,7 +391,7 @@ PROBE = """async function (m) {
             title: (div.querySelector(".gtitle") || {}).textContent};
   }
   function button(label) {
-    return Array.prototype.filter.call(div.querySelectorAll(".updatemenu-button"), function (b) {
+    return Array.prototype.filter.call(document.querySelectorAll('.controls[data-for="fig-sankey"] button'), function (b) {
       return b.textContent.trim() === label; })[0];
   }
   out.initial = count();
@@ -391,7 +404,7 @@ PROBE = """async function (m) {
     return Array.prototype.map.call(div.querySelectorAll(".sankey .sankey-link"), function (p) { return getComputedStyle(p).fill; });
   }
   out.country_fills = fills();
-  m.click(button("colour by provenance"));
+  m.click(button("by provenance"));
   await m.sleep(1200);
   out.provenance_fills = fills();
   return out;
@@ -488,3 +501,104 @@ def test_in_a_comparison_every_chart_says_which_plan_it_shows(compared):
         told = (any(label in title or title.startswith(label[:2]) for label in labels)
                 or all(any(label in n for label in labels) for n in names))
         assert told, (fid, title, names[:3])
+
+
+# --------------------------------------------------------------------------------------------
+# the flagship's report, as a planner reads it
+# --------------------------------------------------------------------------------------------
+
+FLAGSHIP = ROOT / "instances" / "us_mine_to_magnet"
+
+LAYOUT_PROBE = """async function (m) {
+  function box(e) { var r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }
+  function boxes(root, sel) {
+    return Array.prototype.filter.call(root.querySelectorAll(sel), function (e) {
+      var r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).map(box);
+  }
+  function sankey() {
+    var div = document.getElementById("fig-sankey");
+    return {title: (div.querySelector(".gtitle") || {}).textContent, title_box: boxes(div, ".gtitle")[0],
+            links: boxes(div, ".sankey .sankey-link"),
+            labels: Array.prototype.map.call(div.querySelectorAll(".sankey .node-label"), function (e) { return e.textContent; }),
+            value: Array.prototype.reduce.call(div.querySelectorAll(".sankey .sankey-link"), function (s, p) {
+              return s + (p.__data__ && p.__data__.link ? p.__data__.link.value : 0); }, 0)};
+  }
+  var out = {figures: {}};
+  document.querySelectorAll(".js-plotly-plot").forEach(function (d) {
+    out.figures[d.id] = {title: boxes(d, ".gtitle"), toolbar: boxes(d, ".modebar-container, .modebar"),
+                         menus: boxes(d, ".updatemenu-button")};
+  });
+  out.controls = boxes(document, '.controls[data-for="fig-sankey"]')[0];
+  out.facility = sankey();
+  var agg = Array.prototype.filter.call(document.querySelectorAll('.controls[data-for="fig-sankey"] button'),
+                                        function (b) { return b.getAttribute("data-value") === "aggregate"; })[0];
+  m.click(agg);
+  await m.sleep(1500);
+  out.aggregate = sankey();
+  return out;
+}"""
+
+
+def overlaps(a: list[float], b: list[float]) -> bool:
+    """Whether two boxes (left, top, right, bottom) share any area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.fixture(scope="module")
+def flagship_report(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("flagship")
+    return write_report(write_results(solve(FLAGSHIP), root / "run"), out=root / REPORT_FILE)
+
+
+def test_flagship_report_has_no_chart_with_nothing_to_show(flagship_report):
+    text = flagship_report.read_text(encoding="utf-8")
+    for fid, fig in figures(text).items():
+        if fid.startswith("fig-sankey"):
+            continue
+        values = [v for tr in fig["data"] for v in tr.get("y", []) if v not in (None, 0)]
+        assert values, f"{fid} would draw an empty chart"
+    # the DFARS ban (a 0% cap on China in DoD's magnets, met in every year) is said, not drawn
+    assert "fig-shares-policies" not in figures(text)
+    assert "dfars_2019 (customers:dod): a cap of 0% (a ban) in 2025-2035, held in every year (share 0%)." in text
+
+
+def test_flagship_report_words_the_dual_of_a_ban_as_raising_it(flagship_report):
+    text = flagship_report.read_text(encoding="utf-8")
+    assert "value of raising the dfars_2019 cap from 0% by one percentage point in 2030 (at most)" in text
+    assert "lowering the dfars_2019 cap" not in text
+
+
+def test_flagship_report_reads_well_in_chromium(flagship_report, tmp_path):
+    binary = browser.require_chromium()
+    seen = browser.probe(flagship_report, LAYOUT_PROBE, binary=binary)
+    assert "exception" not in seen, seen.get("exception")
+    assert seen["errors"] == [] and seen["resources"] == []
+    got = seen["result"]
+    # no chart title under plotly's toolbar or under a chart's own buttons
+    for fid, fig in got["figures"].items():
+        assert fig["title"], f"{fid} has no title"
+        for other in fig["toolbar"] + fig["menus"]:
+            assert not overlaps(fig["title"][0], other), (fid, fig["title"][0], other)
+    # nothing the Sankey draws (a swarf loop back upstream included) reaches its controls or its title
+    for view in ("facility", "aggregate"):
+        state = got[view]
+        assert state["links"], view
+        for link in state["links"]:
+            assert not overlaps(link, got["controls"]), (view, link, got["controls"])
+            assert not overlaps(link, state["title_box"]), (view, link, state["title_box"])
+    # the aggregated view: one node per stage and country, the same tonnes as the facility view
+    flows = pd.read_csv(flagship_report.parent / "run" / "flows.csv")
+    last = flows[flows["period"] == flows["period"].max()]
+    assert got["facility"]["title"].endswith(f"flows in {last['period'].iloc[0]}")
+    assert got["aggregate"]["title"].endswith(f"flows in {last['period'].iloc[0]}, by stage and country")
+    assert sorted(got["facility"]["labels"]) == sorted(set(last["origin"]) | set(last["destination"]))
+    assert all(": " in label for label in got["aggregate"]["labels"])
+    from optimizer.load import load_instance
+    inst = load_instance(FLAGSHIP)
+    groups = {(inst.facilities[n].stage, inst.country_of(n)) if n in inst.facilities else ("", inst.country_of(n))
+              for n in set(last["origin"]) | set(last["destination"])}
+    assert len(got["aggregate"]["labels"]) == len(groups) < len(got["facility"]["labels"])
+    assert got["aggregate"]["value"] == pytest.approx(got["facility"]["value"], rel=1e-6)
+    assert got["facility"]["value"] == pytest.approx(last["quantity"].sum(), rel=1e-6)
+    png = browser.screenshot(flagship_report, tmp_path / "report-flagship.png", (1400, 1000), binary=binary)
+    keep(png)
