@@ -151,24 +151,11 @@ class LP:
                 for g in self.tags[f]:
                     self.add(("x", f, g, t), w(t) * (inst.cost(f, t) + payout.get((f, t), 0.0)),
                              plan.act.get((f, g, t), 0.0))
-        demands = {(d.customer, d.product, d.period): d for d in inst.demands}
         self.arriving: dict[tuple[str, str, int], list[Col]] = defaultdict(list)
         for lane in inst.lanes:
             o, d, p = lane.origin, lane.destination, lane.product
             for t in inst.periods:
-                if t not in self.active[o]:
-                    continue
-                tags = self.tags[o]
-                if d in inst.facilities:
-                    if t not in self.active[d]:
-                        continue
-                else:
-                    demand = demands.get((d, p, t))
-                    if demand is None:
-                        continue
-                    if demand.provenance == CLEAN:
-                        tags = tuple(g for g in tags if g == CLEAN)
-                for g in tags:
+                for g in inst.lane_tags(lane, t):
                     col = ("F", o, d, p, g, t)
                     self.add(col, w(t) * (inst.lane_cost(lane, t) + inst.lane_tariff(lane, t)),
                              plan.flow.get((o, d, p, g, t), 0.0))

@@ -187,6 +187,30 @@ class Instance:
             if (f.first_year is None or t >= f.first_year) and (f.last_year is None or t <= f.last_year)
         ]
 
+    @cached_property
+    def _active(self) -> dict[str, frozenset[int]]:
+        return {f: frozenset(self.active_periods(f)) for f in self.facilities}
+
+    @cached_property
+    def _demand_rows(self) -> dict[tuple[str, str, int], DemandRow]:
+        return {(d.customer, d.product, d.period): d for d in self.demands}
+
+    def lane_tags(self, lane: LaneRow, period: int) -> tuple[str, ...]:
+        """Provenance tags the lane can carry in ``period`` (a flow exists for each): none unless its
+        origin operates that year and its destination can take the product then (a facility that
+        operates, or a customer with a demand for it that year); the origin's output tags, only
+        the clean one to a customer who takes only clean material."""
+        o, d = lane.origin, lane.destination
+        if period not in self._active[o]:
+            return ()
+        tags = self.output_tags(o)
+        if d in self.facilities:
+            return tags if period in self._active[d] else ()
+        demand = self._demand_rows.get((d, lane.product, period))
+        if demand is None:
+            return ()
+        return tuple(g for g in tags if g == CLEAN) if demand.provenance == CLEAN else tags
+
     def base_capacity(self, facility: str, period: int) -> float | None:
         """Capacity before expansions (units of activity/yr); None = unlimited."""
         return self.capacity.get((facility, period), self.facilities[facility].capacity)

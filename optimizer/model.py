@@ -180,7 +180,6 @@ def build_index(inst: Instance) -> Index:
     """Sparse index lists: only what the data makes possible."""
     ix = Index()
     active = {f: set(inst.active_periods(f)) for f in inst.facilities}
-    demand_rows = {(d.customer, d.product, d.period): d for d in inst.demands}
 
     for f, fac in inst.facilities.items():
         for t in inst.periods:
@@ -192,19 +191,7 @@ def build_index(inst: Instance) -> Index:
     for lane in inst.lanes:
         o, d, p = lane.origin, lane.destination, lane.product
         for t in inst.periods:
-            if t not in active[o]:
-                continue
-            tags = inst.output_tags(o)
-            if d in inst.facilities:
-                if t not in active[d]:
-                    continue
-            else:
-                row = demand_rows.get((d, p, t))
-                if row is None:
-                    continue
-                if row.provenance == CLEAN:
-                    tags = tuple(g for g in tags if g == CLEAN)
-            ix.flow.extend((o, d, p, g, t) for g in tags)
+            ix.flow.extend((o, d, p, g, t) for g in inst.lane_tags(lane, t))
 
     for f in inst.facilities:
         for p in inst.outputs[f]:
