@@ -516,8 +516,9 @@ FAMILIES: dict[str, Family] = {
 # ============================================================================================
 
 
-def num(x: float) -> str:
-    return f"{x:.10g}"
+def num(x: float | None) -> str:
+    """A number for a violation line: up to 10 significant digits, no trailing zeros."""
+    return "blank" if x is None else f"{x:.10g}"
 
 
 def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objective: float,
@@ -561,7 +562,7 @@ def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objec
                 rc[c] -= yi * a
                 size[c] += abs(yi * a)
             product = yi * (lp.activity(row) - row.rhs)
-            checked["complementary"] += 1
+            checked["complementary"] += 1  # a priced row must be tight
             if abs(product) > gap_tol:
                 fail("complementary", label, f"dual {num(yi)} on a row with slack {num(lp.activity(row) - row.rhs)} "
                                              f"(adds {num(product)} USD to the duality gap)")
@@ -571,8 +572,9 @@ def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objec
         if r < -tol * max(1.0, size[c]):
             fail("reduced_cost", label, f"reduced cost {num(r)} < 0: the plan could be cheaper by raising it")
         product = r * lp.value[c]
+        if lp.value[c]:
+            checked["complementary"] += 1  # a used column must have a zero reduced cost
         if abs(product) > gap_tol:
-            checked["complementary"] += 1
             fail("complementary", label, f"value {num(lp.value[c])} with reduced cost {num(r)} "
                                          f"(adds {num(product)} USD to the duality gap)")
     checked["strong_duality"] += 1

@@ -41,7 +41,7 @@ from typing import Any
 
 from .errors import Finding, InputError, finding
 from .instance import CLEAN, TOUCHED, Instance, by_period
-from .certificate import Certificate, PlanValues, certify
+from .certificate import ZERO_DENOMINATOR, Certificate, PlanValues, certify, num
 from .load import load_instance
 from .schema import (
     DEFAULT_LIFETIME,
@@ -71,9 +71,6 @@ COST_KINDS = {"cost": COST_TERMS, "transfer": TRANSFER_TERMS}
 
 #: A relaxed diagnostic model's slack cost; it must not appear in a plan.
 VIOLATION_TERM = "violation"
-
-#: Below this a denominator counts as zero when a share is reported (same rule as the tables).
-ZERO_DENOMINATOR = 1e-7
 
 #: A share cap counts as binding when share >= cap - BINDING_TOL (the rule shares.csv's and
 #: summary.json's ``binding`` are written with; with an empty denominator, binding = cap < 1).
@@ -153,11 +150,6 @@ def annuity(rate: float, capex: float, lifetime: int | None) -> float:
     r"""A capex as a yearly charge, recomputed here from the capital recovery factor (USD/yr):
     :math:`\kappa\, CRF(\rho, L)`, L blank = 20 years."""
     return capex * capital_recovery_factor(rate, lifetime or DEFAULT_LIFETIME)
-
-
-def num(x: float | None) -> str:
-    """A number for a violation line: up to 10 significant digits, no trailing zeros."""
-    return "blank" if x is None else f"{x:.10g}"
 
 
 # ============================================================================================
