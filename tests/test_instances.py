@@ -4,7 +4,8 @@ Discovery: every folder directly under ``instances/`` with an ``instance.yaml`` 
 Each entry of its ``expected.json`` (``base`` = no scenario, otherwise scenario names joined with
 ``+``) becomes one test id ``<instance>:<entry>``; it is solved, compared with
 :func:`optimizer.expected.compare`, written with :func:`optimizer.write.write_results` and
-re-checked by the independent checker :func:`optimizer.check.check_results`.
+re-checked by the independent checker :func:`optimizer.check.check_results`; its files must be
+byte for byte the ones fingerprinted in ``tests/data/result_fingerprints.json`` (``tests/fingerprints.py``).
 
 An instance cannot skip being pinned: a folder without ``expected.json``, without a ``base``
 entry, or with a scenario that has no entry of its own gives a failing test id too.  Pin with
@@ -24,6 +25,7 @@ from optimizer import expected
 from optimizer.check import check_results
 from optimizer.pipeline import run
 from optimizer.write import INFEASIBILITY, write_results
+from tests import fingerprints
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 
@@ -86,6 +88,10 @@ def test_instance_matches_expected(folder: Path, key: str | None, problem: str |
     assert not diffs, f"{folder.name} [{key}] differs from {expected.FILE}:\n  " + "\n  ".join(diffs)
 
     out = write_results(r, tmp_path / f"{folder.name}-{key}")
+    # every result file as it was stored (a refactor must leave them byte for byte)
+    changed = fingerprints.differences(f"{folder.name}:{key}", fingerprints.fingerprint(out))
+    assert not changed, ("result files differ from tests/data/result_fingerprints.json (if meant, "
+                         "`python -m tests.fingerprints --update` and say why in the commit):\n  " + "\n  ".join(changed))
     report = check_results(out)
     if r.solution.status.has_solution:
         assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)
