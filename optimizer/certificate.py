@@ -41,13 +41,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
+from .contract import ZERO_DENOMINATOR
 from .instance import CLEAN, TOUCHED, Instance, by_period
 from .schema import ExportCap, MaxShare, MaxSupplierShare, Offtake, PriceFloor
 
 Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
-
-#: Below this a share's denominator counts as zero (t/yr), as in the tables: the dual is then per t.
-ZERO_DENOMINATOR = 1e-7
 
 #: Units duals.csv gives a max_share row whose denominator is zero (raw dual per t/yr).
 PER_TONNE = "USD/t"

@@ -30,8 +30,6 @@ Notation used in the docstrings below (per period t, a year):
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +39,20 @@ from typing import Any
 
 from .errors import Finding, InputError, finding
 from .instance import CLEAN, TOUCHED, Instance, by_period
-from .certificate import ZERO_DENOMINATOR, Certificate, PlanValues, certify, num
+from .certificate import Certificate, PlanValues, certify, num
+from .contract import (
+    BINDING_TOL,
+    COST_KINDS,
+    COST_TERMS,
+    SOLVED,
+    SUMMARY,
+    TRANSFER_TERMS,
+    VIOLATION_TERM,
+    ZERO_DENOMINATOR,
+    read_rows,
+    read_summary,
+    results_folder,
+)
 from .load import load_instance
 from .schema import (
     DEFAULT_LIFETIME,
@@ -55,48 +66,18 @@ from .schema import (
     capital_recovery_factor,
 )
 
-SUMMARY = "summary.json"
-
-#: Statuses that come with a plan to check.
-SOLVED = ("optimal", "feasible")
-
-#: Cost terms a solved (not relaxed) model reports, in report order.
-COST_TERMS = ("production", "transport", "tariff", "fixed", "capex", "unmet_penalty", "surplus", "price_floor")
-
-#: Transfers reported beside the costs (costs.csv kind ``transfer``), never in the objective.
-TRANSFER_TERMS = ("price_floor",)
-
-#: costs.csv kinds: what each kind's rows may hold.
-COST_KINDS = {"cost": COST_TERMS, "transfer": TRANSFER_TERMS}
-
-#: A relaxed diagnostic model's slack cost; it must not appear in a plan.
-VIOLATION_TERM = "violation"
-
-#: A share cap counts as binding when share >= cap - BINDING_TOL (the rule shares.csv's and
-#: summary.json's ``binding`` are written with; with an empty denominator, binding = cap < 1).
-BINDING_TOL = 1e-6
-
-TEXT, INT, NUM, OPTIONAL = "text", "int", "number", "optional number"
-
-#: Columns read from each results table and how each cell is parsed.
-RESULT_COLUMNS: dict[str, dict[str, str]] = {
-    "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
-    "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM, "capacity": OPTIONAL,
-                 "open": NUM, "built": OPTIONAL},
-    "unmet": {"customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "demand": NUM, "delivered": NUM,
-              "unmet": NUM, "penalty": OPTIONAL},
-    "surplus": {"facility": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM,
-                "value_per_t": NUM, "value": NUM},
-    "costs": {"term": TEXT, "period": INT, "cost": NUM, "discount_factor": NUM, "discounted": NUM, "years": INT,
-              "weight": NUM, "kind": TEXT},
-    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "steps": NUM, "capacity_added": OPTIONAL, "capex": NUM,
-                    "lifetime": OPTIONAL, "annuity": NUM},
-    "offtakes": {"policy": TEXT, "customer": TEXT, "product": TEXT, "period": INT, "provenance": TEXT,
-                 "required": NUM, "delivered": NUM, "short": NUM},
-    "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "basis": TEXT, "group": TEXT, "numerator": NUM,
-               "denominator": NUM, "share": OPTIONAL, "cap": OPTIONAL, "binding": TEXT, "product": TEXT,
-               "members": TEXT},
-    "duals": {"constraint": TEXT, "index": TEXT, "value": NUM, "unit": TEXT},
+#: Columns of each results table the check reads (kinds from the contract).
+CHECKED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "flows": ("origin", "destination", "product", "period", "provenance", "quantity"),
+    "activity": ("facility", "period", "provenance", "activity", "capacity", "open", "built"),
+    "unmet": ("customer", "product", "period", "provenance", "demand", "delivered", "unmet", "penalty"),
+    "surplus": ("facility", "product", "period", "provenance", "quantity", "value_per_t", "value"),
+    "costs": ("term", "period", "cost", "discount_factor", "discounted", "years", "weight", "kind"),
+    "investments": ("facility", "period", "kind", "steps", "capacity_added", "capex", "lifetime", "annuity"),
+    "offtakes": ("policy", "customer", "product", "period", "provenance", "required", "delivered", "short"),
+    "shares": ("policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding",
+               "product", "members"),
+    "duals": ("constraint", "index", "value", "unit"),
 }
 
 Table = list[dict[str, Any]]
@@ -157,79 +138,10 @@ def annuity(rate: float, capex: float, lifetime: int | None) -> float:
 # ============================================================================================
 
 
-def results_folder(path: str | Path) -> Path:
-    """The results folder (``path`` itself, or the folder of a ``summary.json`` given directly)."""
-    path = Path(path)
-    if path.is_file() and path.name == SUMMARY:
-        return path.parent
-    if not path.is_dir():
-        raise InputError([finding(str(path), "-", "-", "no such results folder")])
-    return path
-
-
-def read_summary(folder: Path) -> dict[str, Any]:
-    """``summary.json`` as a dict; a missing or unreadable summary is an input problem."""
-    path = folder / SUMMARY
-    if not path.is_file():
-        raise InputError([finding(str(path), "-", "-", "no summary.json: not a results folder written by `m2m solve`")])
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError([finding(str(path), exc.lineno, "-", f"not valid JSON: {exc.msg}")]) from None
-    if not isinstance(data, dict):
-        raise InputError([finding(str(path), 1, "-", "expected a JSON object")])
-    return data
-
-
-def parse_cell(text: str | None, kind: str) -> Any:
-    """One CSV cell as text, a whole year, a number, or (optional number) None when blank."""
-    text = (text or "").strip()
-    if kind == TEXT:
-        return text
-    if not text:
-        if kind == OPTIONAL:
-            return None
-        raise ValueError("a value is required")
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"expected a number, got {text!r}") from None
-    if kind == INT:
-        if value != int(value):
-            raise ValueError(f"expected a whole year, got {text!r}")
-        return int(value)
-    return value
-
-
-def read_table(folder: Path, name: str, findings: list[Finding]) -> Table:
-    """Rows of ``<name>.csv`` with typed cells (plus ``_line``, the CSV line); problems go to ``findings``."""
-    path = folder / f"{name}.csv"
-    if not path.is_file():
-        findings.append(finding(str(path), "-", "-", "results table is missing"))
-        return []
-    spec = RESULT_COLUMNS[name]
-    rows: Table = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in spec if c not in (reader.fieldnames or [])]
-        if missing:
-            findings.extend(finding(str(path), 1, c, "column is missing") for c in missing)
-            return []
-        for line, raw in enumerate(reader, start=2):
-            row: dict[str, Any] = {"_line": line}
-            for column, kind in spec.items():
-                try:
-                    row[column] = parse_cell(raw.get(column), kind)
-                except ValueError as exc:
-                    findings.append(finding(str(path), line, column, str(exc)))
-            rows.append(row)
-    return rows
-
-
 def read_tables(folder: Path) -> dict[str, Table]:
     """Every results table the check needs; raise InputError listing every unreadable one."""
     findings: list[Finding] = []
-    tables = {name: read_table(folder, name, findings) for name in RESULT_COLUMNS}
+    tables = {name: read_rows(folder, name, findings, columns) for name, columns in CHECKED_COLUMNS.items()}
     if findings:
         raise InputError(findings)
     return tables
@@ -1208,11 +1120,7 @@ class Checker:
             for column in ("stage", "basis", "group"):
                 if row[column] != s[column]:
                     self.fail("max_share", label, f"shares.csv {column} {row[column]!r} != policy {column} {s[column]!r}")
-            flag = {"true": True, "false": False, "1": True, "0": False}.get(row["binding"].lower())
-            if flag is None:
-                self.fail("max_share", label, f"shares.csv binding {row['binding']!r} is not True or False")
-            else:
-                self.check_binding("max_share", label, "shares.csv", flag, s)
+            self.check_binding("max_share", label, "shares.csv", row["binding"], s)
 
     def summary_list(self, key: str, columns: tuple[str, ...]) -> dict[tuple, dict[str, Any]] | None:
         """summary.json's list ``key`` as its entries by ``columns``; None when the key is absent or not

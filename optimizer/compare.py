@@ -32,14 +32,11 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 import pandas as pd
 
 from .atomic import staged_folder
-from .outputs import guard_folder
-from .check import read_summary, results_folder
+from .outputs import MARKERS, guard_folder
+from .contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
 from .errors import Finding, InputError, finding
 from .write import write_json
 
-SUMMARY = "summary.json"
-#: Statuses that come with a plan.
-SOLVED = ("optimal", "feasible")
 #: Name of the base instance (no scenario) among the plans.
 BASE = "base"
 #: Default of ``--tol``: relative to the scale of each diff table.
@@ -81,21 +78,18 @@ DIFFS: dict[str, DiffSpec] = {
     )
 }
 
-SUMMARY_DIFF = "summary_diff.json"
+SUMMARY_DIFF = MARKERS["compare"]
 
-TEXT, INT, NUM = "text", "int", "number"
-
-#: Columns read from each table of a results folder, and how each is parsed.
-READ_COLUMNS: dict[str, dict[str, str]] = {
-    "flows": {"origin": TEXT, "destination": TEXT, "product": TEXT, "period": INT, "provenance": TEXT, "quantity": NUM},
-    "activity": {"facility": TEXT, "period": INT, "provenance": TEXT, "activity": NUM},
-    "costs": {"term": TEXT, "period": INT, "discounted": NUM, "cost": NUM, "years": NUM, "kind": TEXT},
-    "shares": {"policy": TEXT, "stage": TEXT, "period": INT, "group": TEXT, "share": NUM, "cap": NUM, "product": TEXT,
-               "members": TEXT},
-    "offtakes": {"policy": TEXT, "period": INT, "required": NUM, "delivered": NUM},
-    "unmet": {"product": TEXT, "unmet": NUM},
-    "investments": {"facility": TEXT, "period": INT, "kind": TEXT, "capacity_added": NUM},
-    "duals": {"constraint": TEXT, "index": TEXT, "value": NUM, "unit": TEXT},
+#: Columns of each results table the comparison reads (kinds from the contract).
+COMPARED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "flows": ("origin", "destination", "product", "period", "provenance", "quantity"),
+    "activity": ("facility", "period", "provenance", "activity"),
+    "costs": ("term", "period", "discounted", "cost", "years", "kind"),
+    "shares": ("policy", "stage", "period", "group", "share", "cap", "product", "members"),
+    "offtakes": ("policy", "period", "required", "delivered"),
+    "unmet": ("product", "unmet"),
+    "investments": ("facility", "period", "kind", "capacity_added"),
+    "duals": ("constraint", "index", "value", "unit"),
 }
 
 
@@ -154,8 +148,7 @@ class Plan:
 
 def scenario_key(scenario: Iterable[str]) -> str:
     """``base`` for the base instance, ``a+b`` for scenarios a then b (as in ``expected.json``)."""
-    names = list(scenario)
-    return "+".join(names) if names else BASE
+    return scenario_label(list(scenario))
 
 
 def plan_from_run(run: Any, name: str | None = None) -> Plan:
@@ -172,53 +165,21 @@ def read_plan(path: str | Path, name: str | None = None) -> Plan:
     plan = Plan(name or folder.resolve().name, summary)
     if plan.status in SOLVED:
         findings: list[Finding] = []
-        plan.tables = {t: _read_table(folder / f"{t}.csv", cols, findings) for t, cols in READ_COLUMNS.items()}
+        frames = {t: read_frame(folder, t, findings, cols) for t, cols in COMPARED_COLUMNS.items()}
         if findings:
             raise InputError(findings)
+        plan.tables = {t: df.reset_index(drop=True) for t, df in frames.items() if df is not None}
     return plan
-
-
-def _read_table(path: Path, columns: dict[str, str], findings: list[Finding]) -> pd.DataFrame:
-    if not path.is_file():
-        findings.append(finding(str(path), "-", "-", "results table is missing"))
-        return pd.DataFrame()
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        findings.append(finding(str(path), "-", "-", f"not a readable CSV table: {exc}"))
-        return pd.DataFrame()
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        findings.extend(finding(str(path), 1, c, "column is missing") for c in missing)
-        return pd.DataFrame()
-    out = pd.DataFrame(index=df.index)
-    for column, kind in columns.items():
-        text = df[column].str.strip()
-        if kind == TEXT:
-            out[column] = text
-            continue
-        values = pd.to_numeric(text.where(text != ""), errors="coerce")
-        bad = values.isna() & (text != "")
-        if kind == INT:
-            bad |= text == ""
-            bad |= values.notna() & (values != values.round())
-        for line in df.index[bad][:5]:
-            findings.append(finding(str(path), int(line) + 2, column,
-                                    f"expected {'a whole year' if kind == INT else 'a number'}, got {text[line]!r}"))
-        out[column] = values.fillna(0).astype(int) if kind == INT else values
-    return out
 
 
 def _normalise(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The columns the comparison uses, with text keys as str and years as int."""
     out = {}
-    for name, columns in READ_COLUMNS.items():
+    for name, columns in COMPARED_COLUMNS.items():
         if name not in tables:
             continue
         df = tables[name][[c for c in columns if c in tables[name].columns]].copy()
-        for column, kind in columns.items():
-            if column not in df.columns:
-                continue
+        for column, kind in TABLES[name].kinds(c for c in columns if c in df.columns).items():
             if kind == TEXT:
                 df[column] = df[column].fillna("").astype(str)
             elif kind == INT:

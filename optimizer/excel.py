@@ -31,13 +31,13 @@ from typing import Any, Iterable
 import yaml
 
 from .atomic import staged_file, staged_folder
+from .contract import RESULTS_BOOK
 from .errors import Finding, InputError, finding
 from .schema import TABLES, TableSpec
 
 INSTANCE_SHEET = "instance"
 YAML_FILE = "instance.yaml"
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
-RESULTS_BOOK = "results.xlsx"
 SUMMARY_SHEET = "summary"
 #: Rows of one Excel sheet, the header included.
 MAX_ROWS = 1_048_576

@@ -17,6 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .contract import scenario_label
 from .pipeline import Run
 
 FILE = "expected.json"
@@ -27,7 +28,8 @@ PINNED_DUALS = ("demand_balance", "max_share", "offtake", "export_cap")
 
 
 def key(scenario: tuple[str, ...] | list[str]) -> str:
-    return "+".join(scenario) if scenario else "base"
+    """The entry of a run: its scenario label (``base``, or ``a+b``)."""
+    return scenario_label(scenario)
 
 
 def entry(run: Run) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Stage 4: turn a solved model into tidy pandas tables and the summary.
 
 Every table here is part of the results contract documented in ``docs/results.md``: columns
-are only ever added, never renamed.  Values below ``TOL`` are treated as zero and flows that
-are zero are not listed.
+are only ever added, never renamed: they are declared in :mod:`optimizer.contract`.  Values
+below ``TOL`` are treated as zero and flows that are zero are not listed.
 """
 
 from __future__ import annotations
@@ -13,26 +13,16 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
+from .contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
 from .instance import by_period
-from .model import COST_TERMS, TRANSFER_TERMS, ZERO_DENOMINATOR, Built
+from .model import COST_TERMS, Built
 from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
-TOL = 1e-7
+TOL = ZERO
 
-#: Columns of each results table (the contract).
-COLUMNS: dict[str, list[str]] = {
-    "flows": ["origin", "destination", "product", "period", "provenance", "quantity"],
-    "activity": ["facility", "period", "provenance", "activity", "capacity", "open", "built", "stage", "country"],
-    "unmet": ["customer", "product", "period", "provenance", "demand", "delivered", "unmet", "penalty"],
-    "surplus": ["facility", "product", "period", "provenance", "quantity", "value_per_t", "value"],
-    "shares": ["policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding",
-               "product", "members", "note"],
-    "offtakes": ["policy", "customer", "product", "period", "provenance", "required", "delivered", "short"],
-    "duals": ["constraint", "index", "value", "unit", "meaning", "note"],
-    "costs": ["term", "period", "cost", "discount_factor", "discounted", "years", "weight", "kind"],
-    "investments": ["facility", "period", "kind", "steps", "capacity_added", "capex", "lifetime", "annuity"],
-}
+#: Columns of each results table of a plan, in the contract's order.
+COLUMNS: dict[str, list[str]] = {name: TABLES[name].names for name in PLAN_TABLES}
 
 #: Families whose duals are always listed (the rest only where non-zero).
 ALWAYS_LISTED = ("demand_balance", "max_share", "offtake", "export_cap", "max_supplier_share")
@@ -171,7 +161,7 @@ def shares_table(b: Built) -> pd.DataFrame:
             "basis": pol.basis, "group": group, "numerator": num, "denominator": den,
             "share": float("nan") if empty else num / den, "cap": info["cap"],
             # tight: with an empty denominator the row holds as 0 <= 0, which only a shut stage allows
-            "binding": bool(info["cap"] < 1.0) if empty else bool(num / den >= info["cap"] - 1e-6),
+            "binding": bool(info["cap"] < 1.0) if empty else bool(num / den >= info["cap"] - BINDING_TOL),
             "product": (pol.product or "") if pol.customers else inst.stage_product(pol.stage, pol.product),
             "members": inst.country_names(members),
             "note": (f"nothing counted in the denominator in {t}: the share is undefined and the cap holds only as "

@@ -28,39 +28,15 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from .atomic import staged_file
-from .check import SUMMARY, read_summary, results_folder
+from .contract import INFEASIBILITY, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder, scenario_label
 from .errors import Finding, InputError, finding
 from .outputs import REPORT_GENERATOR, guard_report
 
 REPORT_FILE = "report.html"
-SOLVED = ("optimal", "feasible")
 MAX_DUALS = 50  # rows of the duals table (the whole table is in duals.csv)
 POLICY_FAMILIES = ("max_share", "offtake", "export_cap", "max_supplier_share")
 DEMAND_FAMILIES = ("demand_balance",)
 CUSTOMERS = ""  # the stage key of customers (a facility's stage is never empty)
-
-# Columns read as text (the others are numbers); a country code such as NA stays "NA".
-TEXT = {
-    "flows": ("origin", "destination", "product", "provenance"),
-    "activity": ("facility", "provenance", "stage", "country"),
-    "shares": ("policy", "stage", "basis", "group", "product", "members", "note"),
-    "costs": ("term", "kind"),
-    "duals": ("constraint", "index", "unit", "meaning"),
-    "investments": ("facility", "kind"),
-    "unmet": ("customer", "product", "provenance"),
-    "offtakes": ("policy", "customer", "product", "provenance"),
-}
-NUMBERS = {
-    "flows": ("period", "quantity"),
-    "activity": ("period", "activity", "capacity", "open", "built"),
-    "shares": ("period", "numerator", "denominator", "share", "cap"),
-    "costs": ("period", "cost", "discount_factor", "discounted", "years", "weight"),
-    "duals": ("value",),
-    "investments": ("period", "steps", "capacity_added", "capex"),
-    "unmet": ("period", "demand", "delivered", "unmet", "penalty"),
-    "offtakes": ("period", "required", "delivered", "short"),
-}
-INFEASIBILITY_TEXT = ("constraint", "index", "unit", "explanation")
 
 # Colours: the provenance group's countries in reds, the others from a palette without red.
 COVERED_COLOURS = ("#d62728", "#a50f15", "#ef6548", "#fb6a4a", "#cb181d", "#fc9272")
@@ -105,7 +81,7 @@ class RunData:
 
     @property
     def scenario_text(self) -> str:
-        return "+".join(self.scenario) if self.scenario else "base"
+        return scenario_label(self.scenario)
 
     @property
     def label(self) -> str:
@@ -119,33 +95,6 @@ class RunData:
         return sorted({int(t) for t in periods} | found)
 
 
-def _read_table(path: Path, name: str, findings: list[Finding]) -> pd.DataFrame | None:
-    if not path.is_file():
-        findings.append(finding(str(path), "-", "-", "results table is missing"))
-        return None
-    text_cols = TEXT.get(name, INFEASIBILITY_TEXT)
-    try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in text_cols})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        findings.append(finding(str(path), "-", "-", f"cannot read the table: {exc}"))
-        return None
-    missing = [c for c in (*text_cols, *NUMBERS.get(name, ())) if c not in df.columns]
-    if missing:
-        findings.extend(finding(str(path), 1, c, "column is missing") for c in missing)
-        return None
-    for c in text_cols:
-        df[c] = df[c].fillna("").astype(str)
-    for c in NUMBERS.get(name, ()):
-        converted = pd.to_numeric(df[c], errors="coerce")
-        bad = converted.isna() & df[c].notna()
-        if bad.any():
-            line = int(bad.to_numpy().nonzero()[0][0]) + 2
-            findings.append(finding(str(path), line, c, f"expected a number, got {df[c][bad].iloc[0]!r}"))
-            return None
-        df[c] = converted
-    return df
-
-
 def read_run(path: str | Path, tag: str = "") -> RunData:
     """Read a results folder (or its ``summary.json``); raise InputError if it cannot be read."""
     folder = results_folder(Path(path))
@@ -153,13 +102,13 @@ def read_run(path: str | Path, tag: str = "") -> RunData:
     findings: list[Finding] = []
     tables: dict[str, pd.DataFrame] = {}
     if summary.get("status") in SOLVED:
-        for name in TEXT:
-            df = _read_table(folder / f"{name}.csv", name, findings)
+        for name in PLAN_TABLES:
+            df = read_frame(folder, name, findings)
             if df is not None:
                 tables[name] = df
     infeasibility = None
-    if (folder / "infeasibility.csv").is_file():
-        infeasibility = _read_table(folder / "infeasibility.csv", "infeasibility", findings)
+    if (folder / INFEASIBILITY).is_file():
+        infeasibility = read_frame(folder, "infeasibility", findings)
     if findings:
         raise InputError(findings)
     run = RunData(folder=folder, summary=summary, tables=tables, infeasibility=infeasibility, tag=tag)

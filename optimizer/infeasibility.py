@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .contract import TABLES
 from .instance import Instance
 from .model import build_model
 from .solver import SolveOptions, Status, solve
 
-COLUMNS = ["rank", "constraint", "index", "period", "violation", "unit", "explanation"]
+COLUMNS = TABLES["infeasibility"].names
 TOL = 1e-6
 
 

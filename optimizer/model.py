@@ -37,28 +37,13 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
 
+from . import contract
+from .contract import TRANSFER_TERMS, ZERO_DENOMINATOR
 from .instance import ANY, CLEAN, TOUCHED, Instance, by_period
 from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PriceFloor
 
-#: Cost terms in the order they are reported.
-COST_TERMS = (
-    "production",
-    "transport",
-    "tariff",
-    "fixed",
-    "capex",
-    "unmet_penalty",
-    "surplus",
-    "price_floor",
-    "violation",
-)
-
-#: Below this a share's denominator counts as zero (t/yr): the share is undefined.
-ZERO_DENOMINATOR = 1e-7
-
-#: Money that moves between parties (e.g. a price floor's payout from the government to a
-#: producer): reported per period beside the costs, never in the objective.
-TRANSFER_TERMS = ("price_floor",)
+#: Cost terms the model registers: the contract's, and a relaxed model's violation.
+COST_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
 
 Terms = list[tuple[float, object]]
 

@@ -19,10 +19,11 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from .contract import SUMMARY
 from .errors import InputError, finding
 
 #: The marker file of each kind of output folder.
-MARKERS = {"solve": "summary.json", "compare": "summary_diff.json", "sweep": "sweep.json"}
+MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.json"}
 
 #: What a report's head says, so that an existing report can be told from any other HTML file.
 REPORT_GENERATOR = '<meta name="generator" content="mine2magnet">'

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from . import __version__
+from .contract import RESULTS_FORMAT
 from .extract import Results, cost_breakdown, extract, transfers_summary
 from .infeasibility import explain
 from .instance import Instance
@@ -27,7 +28,6 @@ from .load import load_instance
 from .model import Built, build_model
 from .solver import Solution, SolveOptions, Status, solve
 
-RESULTS_FORMAT = 1
 
 
 @dataclass

@@ -22,8 +22,7 @@ from typing import Any, Hashable, Sequence
 
 import pandas as pd
 
-#: Statuses of points that have a plan (the others have no objective to draw).
-PLAN_STATUSES = ("optimal", "feasible")
+from .contract import SOLVED
 
 INFEASIBLE_COLOR = "#c0392b"
 LINE_COLOR = "#1f5f8b"
@@ -54,7 +53,7 @@ def _noted(pts: pd.DataFrame, spec: FrontierSpec) -> pd.DataFrame:
 
 
 def _has_plan(points: pd.DataFrame) -> pd.Series:
-    return points["status"].isin(PLAN_STATUSES)
+    return points["status"].isin(SOLVED)
 
 
 def _panel_points(points: pd.DataFrame, spec: FrontierSpec, x: str) -> pd.DataFrame:

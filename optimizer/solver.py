@@ -10,7 +10,6 @@ non-optimal result: the caller gets a typed :class:`Status`.
 
 from __future__ import annotations
 
-import enum
 import math
 import os
 import sys
@@ -25,27 +24,13 @@ from scipy.sparse import csc_matrix
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from .contract import Status
 from .model import Built, paused_gc
 
 #: Below this many columns the dual simplex is pinned; above it, the interior point solver
 #: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.
 IPX_FROM_COLUMNS = 20_000
 INF = highspy.kHighsInf
-
-
-class Status(str, enum.Enum):
-    """Outcome of a solve, as reported in summary.json and mapped to exit codes."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # a feasible incumbent at a time/iteration limit
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"  # a limit was reached before any feasible solution
-    ERROR = "error"
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.FEASIBLE)
 
 
 @dataclass(frozen=True)

@@ -36,16 +36,16 @@ from . import plots
 from .errors import InputError, finding
 from .instance import Instance, by_period
 from .load import YAML_FILE, load_instance
-from .model import COST_TERMS, TRANSFER_TERMS
+from .contract import COST_TERMS, SOLVED, TRANSFER_TERMS
 from .pipeline import Run, run
 from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor, policy_value_problem
 from .solver import SolveOptions
 from .atomic import staged_folder
-from .outputs import guard_folder
+from .outputs import MARKERS, guard_folder
 from .write import default_out, write_json, write_results
 
 FRONTIER = "frontier.csv"
-SWEEP_JSON = "sweep.json"
+SWEEP_JSON = MARKERS["sweep"]
 PNG = "frontier.png"
 HTML = "frontier.html"
 POINTS = "points"
@@ -62,11 +62,6 @@ ACHIEVED = {
     "max_open": ("facilities of the stage open", "facilities"),
     "price_floor": ("tonnes of the covered product made by the facility", "t/yr"),
 }
-
-#: Cost terms reported as ``cost_<term>`` (the diagnostic ``violation`` term never is).
-TERMS = tuple(t for t in COST_TERMS if t != "violation")
-
-PLAN_STATUSES = plots.PLAN_STATUSES
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,7 +295,7 @@ def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) ->
     """One row of frontier.csv (see docs/results.md)."""
     years, swept = p.years, p.swept_years
     row: dict[str, Any] = {"value": value, "status": r.solution.status.value, "objective": math.nan}
-    row.update({f"cost_{t}": math.nan for t in TERMS})
+    row.update({f"cost_{t}": math.nan for t in COST_TERMS})
     row.update({f"transfer_{t}": math.nan for t in TRANSFER_TERMS})
     row.update({f"achieved_{t}": math.nan for t in years})
     row["achieved_share"] = math.nan
@@ -404,7 +399,7 @@ class SweepResult:
 
     @property
     def any_plan(self) -> bool:
-        return bool(self.frontier["status"].isin(PLAN_STATUSES).any())
+        return bool(self.frontier["status"].isin(SOLVED).any())
 
 
 def default_sweep_out(inst: Instance, policy: str, param: str, root: str | Path = "results") -> Path:
@@ -450,14 +445,14 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
                 r.built = None  # the model is not needed any more: keep memory flat over the sweep
                 row = point_row(p, pol, value, r, time.perf_counter() - t0)
                 rows.append(row)
-                cost = f"{row['objective']:,.0f} USD" if row["status"] in PLAN_STATUSES else "no plan"
+                cost = f"{row['objective']:,.0f} USD" if row["status"] in SOLVED else "no plan"
                 if console is not None:
                     progress.console.print(
                         f"{p.param} {_fmt(value)}: {row['status']}, {cost}; solve {row['solve_seconds']:.2f}s, "
                         f"point {row['seconds']:.2f}s", markup=False, highlight=False)
                 progress.update(task, advance=1, last=f"last solve {row['solve_seconds']:.2f}s")
         frontier = pd.DataFrame(rows)
-        ok = frontier["status"].isin(PLAN_STATUSES)
+        ok = frontier["status"].isin(SOLVED)
         mark_shedding(frontier, ok)
         k_pos = knee(frontier.loc[ok, "value"].tolist(), frontier.loc[ok, "objective"].tolist())
         k = int(frontier.index[ok][k_pos]) if k_pos is not None else None
@@ -540,7 +535,7 @@ def print_frontier(result: SweepResult, console: Console, year_columns: int = 3)
         tab.add_column(c, justify="left" if c in ("", "status") else "right")
     fraction = ACHIEVED[p.kind][1] == "fraction"
     for _, row in f.iterrows():
-        has = row["status"] in PLAN_STATUSES
+        has = row["status"] in SOLVED
         marks = " ".join(m for m, on in (("knee", row["knee"]), ("*", bool(row["note"]))) if on)
         cells = [_fmt(row["value"]), marks, row["status"]]
         cells += [f"{row[c]:,.0f}" if has else "-" for c in ("objective", "unmet_t", "cost_unmet_penalty")]

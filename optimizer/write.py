@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .atomic import staged_folder
+from .contract import INFEASIBILITY, RESULTS_BOOK, SUMMARY
 from .outputs import guard_folder
 
 if TYPE_CHECKING:  # the pipeline (Pyomo, HiGHS) is not needed to write or name a folder
     from .pipeline import Run
 
-SUMMARY = "summary.json"
-INFEASIBILITY = "infeasibility.csv"
 
 
 def default_out(instance_name: str, scenario: tuple[str, ...] | list[str], root: str | Path = "results") -> Path:
@@ -46,7 +45,7 @@ def write_json(path: Path, data: dict) -> None:
 
 
 #: Files a solve may write besides its tables: replaced (or dropped) when a folder is re-solved.
-SOLVE_FILES = (SUMMARY, INFEASIBILITY, "results.xlsx")
+SOLVE_FILES = (SUMMARY, INFEASIBILITY, RESULTS_BOOK)
 
 
 def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Path:

@@ -17,6 +17,7 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
+from optimizer.errors import InputError
 from optimizer.check import Checker, Plan, check_results, read_summary, read_tables
 from optimizer.cli import main
 from optimizer.load import load_instance
@@ -172,8 +173,6 @@ TAMPERED_SHARES = [
      "max_share cn_separation 2025: shares.csv binding True != recomputed False (share 0.5555555556, cap 0.8)"),
     ("binding flipped off", {"policy": "buyer_touched", "period": "2025"}, "binding", "False",
      "max_share buyer_touched 2025: shares.csv binding False != recomputed True (share 1, cap 1)"),
-    ("binding not a flag", {"policy": "cn_separation", "period": "2025"}, "binding", "maybe",
-     "max_share cn_separation 2025: shares.csv binding 'maybe' is not True or False"),
     ("stage changed", {"policy": "cn_separation", "period": "2026"}, "stage", "mine",
      "max_share cn_separation 2026: shares.csv stage 'mine' != policy stage 'separation'"),
     ("basis changed", {"policy": "buyer_touched", "period": "2026"}, "basis", "location",
@@ -189,6 +188,14 @@ def test_tampered_shares_column_is_reported(rich: Path, match: dict, column: str
     edit_csv(rich, "shares", set_cell(match, column, value))
     report = check_results(rich)
     assert report.violations == [expected]
+
+
+def test_a_binding_cell_that_is_no_flag_is_bad_input(rich: Path) -> None:
+    """An unreadable cell is an input problem (exit 2), as a number that is no number is."""
+    edit_csv(rich, "shares", set_cell({"policy": "cn_separation", "period": "2025"}, "binding", "maybe"))
+    with pytest.raises(InputError) as exc:
+        check_results(rich)
+    assert str(exc.value) == f"{rich / 'shares.csv'}:3:binding: expected True or False, got 'maybe'"
 
 
 def test_binding_near_the_border_is_not_judged(solved_rich: Path) -> None:
