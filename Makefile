@@ -37,10 +37,11 @@ test-slow: $(DEV)
 bench: $(DEV)
 	$(PY) benchmarks/solver_paths.py
 
-## make docs: regenerate what the docs show from the tool: the instance-format reference, the flagship
+## make docs: regenerate what the docs show from the tool: the instance-format and results references, the flagship
 ## report, the console transcripts of README.md and docs/*.md, and the two figures of the README
 docs: $(DEV)
 	$(PY) -m optimizer.docs > docs/instance-format.md
+	$(PY) -m optimizer.docs results docs/results.md
 	$(PY) docs/flagship_report.py
 	$(PY) docs/console.py
 	@tmp=$$(mktemp -d); \

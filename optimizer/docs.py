@@ -11,9 +11,11 @@ run ``make docs``.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import types
 import typing
+from pathlib import Path
 from typing import Any, Iterable
 
 import annotated_types
@@ -21,6 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from . import contract
 from .schema import (
     FORMAT_VERSION,
     FREE_TEXT,
@@ -395,7 +398,46 @@ def render() -> str:
     return text.rstrip("\n") + "\n"
 
 
-def main() -> None:
+# --------------------------------------------------------------------------------------------
+# docs/results.md: its file index and column tables come from the results contract
+# --------------------------------------------------------------------------------------------
+
+#: ``<!-- contract: NAME -->`` ... ``<!-- /contract -->`` marks a generated block of results.md:
+#: NAME is ``files`` (the index of a results folder) or a results table.
+BLOCK = re.compile(r"(<!-- contract: (\w+) -->\n)(.*?)(<!-- /contract -->)", re.DOTALL)
+
+
+def _anchor(file: str) -> str:
+    return "#" + re.sub(r"[^a-z0-9]", "", file.lower())
+
+
+def contract_block(name: str) -> list[str]:
+    """The markdown of one generated block of ``docs/results.md``."""
+    if name == "files":
+        rows = [(f"[`{t.file}`]({_anchor(t.file)})", t.row, t.when) for t in contract.TABLES.values()]
+        rows += [(f"[`{f}`]({_anchor(f)})", row, when) for f, row, when in contract.OTHER_FILES]
+        return md_table(("file", "one row per", "written when"), rows)
+    table = contract.TABLES[name]
+    return md_table(("column", "unit", "meaning"), [(f"`{c.name}`", c.unit, c.meaning) for c in table.columns])
+
+
+def render_results(text: str) -> str:
+    """``text`` (docs/results.md) with every generated block rewritten from the contract."""
+    def block(m: re.Match[str]) -> str:
+        if m.group(2) != "files" and m.group(2) not in contract.TABLES:
+            raise KeyError(f"docs/results.md: no results table {m.group(2)!r} in the contract")
+        return m.group(1) + "\n".join(contract_block(m.group(2))) + "\n" + m.group(4)
+    return BLOCK.sub(block, text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m optimizer.docs`` prints the instance format; ``... results FILE`` rewrites
+    the generated blocks of the results reference in place."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["results"] and len(args) == 2:
+        path = Path(args[1])
+        path.write_text(render_results(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return
     sys.stdout.write(render())
 
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from optimizer import docs, expected
+from optimizer import contract, docs, expected
 from optimizer.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, main
 from optimizer.extract import COLUMNS
 from optimizer.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
@@ -71,6 +71,20 @@ def first_table(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # docs/instance-format.md
 # --------------------------------------------------------------------------------------------
+
+
+def test_results_reference_is_generated_from_the_contract():
+    text = read("results.md")
+    assert text == docs.render_results(text), (
+        "docs/results.md differs from optimizer/contract.py: run `make docs` and commit the result"
+    )
+    blocks = [m.group(2) for m in docs.BLOCK.finditer(text)]
+    assert blocks == ["files", *contract.TABLES], "every results table has its generated column table, in order"
+
+
+def test_a_results_block_for_no_table_is_refused():
+    with pytest.raises(KeyError, match="no results table 'nope'"):
+        docs.render_results("<!-- contract: nope -->\n<!-- /contract -->")
 
 
 def test_instance_format_is_generated_from_the_schema():
