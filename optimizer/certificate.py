@@ -41,14 +41,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
-from .contract import ZERO_DENOMINATOR
-from .instance import CLEAN, TOUCHED, Instance, by_period
-from .schema import ExportCap, MaxShare, MaxSupplierShare, Offtake, PriceFloor
+from .instance import CLEAN, TOUCHED, Instance
+from .families import POLICY_FAMILIES
+from .families.base import LPRow as Row, per_year
 
 Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
-
-#: Units duals.csv gives a max_share row whose denominator is zero (raw dual per t/yr).
-PER_TONNE = "USD/t"
 
 
 @dataclass
@@ -61,27 +58,6 @@ class PlanValues:
     unmet: dict[tuple[str, str, int], float]
     steps: dict[tuple[str, int], float]
     open: dict[tuple[str, int], float]  # 1 for existing facilities in their operating years
-
-
-@dataclass
-class Row:
-    """One constraint row: :math:`\\sum_j a_j x_j \\;(\\text{sense})\\; \\text{rhs}` over continuous columns."""
-
-    family: str
-    key: tuple
-    sense: str  # "=", "<=", ">="
-    rhs: float
-    terms: dict[Col, float]
-    #: max_share only: the denominator in the plan (t/yr), which scales the reported dual.
-    denominator: float = 0.0
-
-    @property
-    def index(self) -> str:
-        return "|".join(map(str, self.key))
-
-    @property
-    def year(self) -> int:
-        return int(self.key[-1])
 
 
 @dataclass
@@ -139,10 +115,10 @@ class LP:
         inst, plan = self.inst, self.plan
         w = inst.weight
         payout: dict[tuple[str, int], float] = defaultdict(float)
-        for pol in inst.policies:
-            if isinstance(pol, PriceFloor) and pol.accounting == "cost":
-                for t in inst.policy_periods(pol):
-                    payout[pol.facility, t] += inst.floor_payout(pol, t) * inst.outputs[pol.facility].get(pol.product, 0.0)
+        for family in POLICY_FAMILIES:
+            if family.activity_cost is not None:
+                for k, c in family.activity_cost(inst).items():
+                    payout[k] += c
         self.tags = {f: inst.output_tags(f) for f in inst.facilities}
         for f in inst.facilities:
             for t in sorted(self.active[f]):
@@ -260,11 +236,6 @@ class Family:
 
     rows: Callable[[LP], Iterable[Row]]
     dual: Callable[[float, Row, str, Instance], float]
-
-
-def per_year(sign: float) -> Callable[[float, Row, str, Instance], float]:
-    """A dual reported as sign x y / w_t: y = sign x value x w_t."""
-    return lambda value, row, _unit, inst: sign * value * inst.weight(row.year)
 
 
 def balance_rows(lp: LP) -> Iterable[Row]:
@@ -387,110 +358,6 @@ def lane_rows(lp: LP) -> Iterable[Row]:
             yield Row("lane_capacity", key, "<=", cap, terms)
 
 
-def share_rows(lp: LP) -> Iterable[Row]:
-    r"""max_share (policy,t): :math:`\text{num}_t - a_t\, \text{den}_t \le 0`, num/den a stage's output
-    (t of the measured product) or the deliveries to the listed customers (t/yr)."""
-    inst = lp.inst
-    for pol in inst.policies:
-        if not isinstance(pol, MaxShare):
-            continue
-        _, members = inst.share_group(pol)
-        for t in inst.policy_periods(pol):
-            a = by_period(pol.share, t)
-            if a is None:
-                continue
-            num: dict[Col, float] = defaultdict(float)
-            den: dict[Col, float] = defaultdict(float)
-            if pol.customers:
-                for k in pol.customers:
-                    for p in ([pol.product] if pol.product else sorted({d.product for d in inst.demands if d.customer == k})):
-                        for col in lp.arriving.get((k, p, t), []):
-                            den[col] += 1.0
-                            hit = col[4] == TOUCHED if pol.basis == "provenance" else inst.facilities[col[1]].country in members
-                            if hit:
-                                num[col] += 1.0
-            else:
-                product = inst.stage_product(pol.stage, pol.product)
-                for f, fac in inst.facilities.items():
-                    if fac.stage != pol.stage:
-                        continue
-                    for col, r in lp.output(f, t, product).items():
-                        den[col] += r
-                        if (col[2] == TOUCHED) if pol.basis == "provenance" else fac.country in members:
-                            num[col] += r
-            if not den:
-                continue
-            terms = {c: num.get(c, 0.0) - a * den.get(c, 0.0) for c in set(num) | set(den)}
-            denominator = sum(q * lp.value[c] for c, q in den.items())
-            yield Row("max_share", (pol.name, t), "<=", 0.0, terms, denominator)
-
-
-def share_dual(value: float, row: Row, unit: str, inst: Instance) -> float:
-    """A max_share dual: -value x w_t in USD/t (zero denominator), else -value x 100 x w_t / den."""
-    w = inst.weight(row.year)
-    if unit == PER_TONNE or row.denominator <= ZERO_DENOMINATOR:
-        return -value * w
-    return -value * 100.0 * w / row.denominator
-
-
-def offtake_rows(lp: LP) -> Iterable[Row]:
-    r"""offtake (policy,t): :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t` (t/yr)."""
-    inst = lp.inst
-    for pol in inst.policies:
-        if isinstance(pol, Offtake):
-            for t in inst.policy_periods(pol):
-                q = by_period(pol.quantity, t)
-                if q is not None:
-                    terms = {c: 1.0 for c in lp.arriving.get((pol.customer, pol.product, t), [])
-                             if inst.offtake_counts(pol, c[1], c[4])}
-                    yield Row("offtake", (pol.name, t), ">=", q, terms)
-
-
-def export_rows(lp: LP) -> Iterable[Row]:
-    r"""export_cap (policy,t): flows of the capped products leaving the exporting group (into the
-    destination group, if given) :math:`\le X_t` (t/yr)."""
-    inst = lp.inst
-    flows = [c for c in lp.cost if c[0] == "F"]
-    for pol in inst.policies:
-        if not isinstance(pol, ExportCap):
-            continue
-        exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
-        into = inst.group_countries(pol.to_group) if pol.to_group else (
-            frozenset(pol.to_countries) if pol.to_countries else None)
-        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
-        for t in inst.policy_periods(pol):
-            x = by_period(pol.quantity, t)
-            if x is None:
-                continue
-            terms = {c: 1.0 for c in flows if c[5] == t and c[3] in products
-                     and inst.facilities[c[1]].country in exporters
-                     and inst.country_of(c[2]) not in exporters and (into is None or inst.country_of(c[2]) in into)}
-            yield Row("export_cap", (pol.name, t), "<=", x, terms)
-
-
-def supplier_rows(lp: LP) -> Iterable[Row]:
-    r"""max_supplier_share (policy,f,t): :math:`q_{f,t} - b_t \sum_{f' \in s} q_{f',t} \le 0`
-    (output of the measured product, t/yr, or activity)."""
-    inst = lp.inst
-    for pol in inst.policies:
-        if not isinstance(pol, MaxSupplierShare):
-            continue
-        stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
-        product = inst.stage_product(pol.stage, pol.product)
-        for t in inst.policy_periods(pol):
-            b = by_period(pol.share, t)
-            if b is None:
-                continue
-            total: dict[Col, float] = {}
-            for f in stage:
-                total.update(lp.output(f, t, product))
-            for f in stage:
-                own = lp.output(f, t, product)
-                if own and total:
-                    terms = {c: own.get(c, 0.0) - b * r for c, r in total.items()}
-                    yield Row("max_supplier_share", (pol.name, f, t), "<=", 0.0, terms)
-
-
 #: The LP's families, in the order of the model's constraints.  ``expansion_limit`` is in
 #: discounted USD per step (not per year): y = -value.
 FAMILIES: dict[str, Family] = {
@@ -502,10 +369,7 @@ FAMILIES: dict[str, Family] = {
     "open_link": Family(open_link_rows, per_year(-1.0)),
     "expansion_limit": Family(expansion_rows, lambda value, _row, _unit, _inst: -value),
     "lane_capacity": Family(lane_rows, per_year(-1.0)),
-    "max_share": Family(share_rows, share_dual),
-    "offtake": Family(offtake_rows, per_year(1.0)),
-    "export_cap": Family(export_rows, per_year(-1.0)),
-    "max_supplier_share": Family(supplier_rows, per_year(-1.0)),
+    **{f.name: Family(f.lp_rows, f.lp_dual) for f in POLICY_FAMILIES if f.lp_rows is not None and f.lp_dual is not None},
 }
 
 

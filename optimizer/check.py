@@ -54,17 +54,8 @@ from .contract import (
     results_folder,
 )
 from .load import load_instance
-from .schema import (
-    DEFAULT_LIFETIME,
-    ExportCap,
-    MaxOpen,
-    MaxShare,
-    MaxSupplierShare,
-    Offtake,
-    PolicyBase,
-    PriceFloor,
-    capital_recovery_factor,
-)
+from .families import POLICY_FAMILIES, max_share, offtake
+from .schema import DEFAULT_LIFETIME, MaxShare, Offtake, PolicyBase, capital_recovery_factor
 
 #: Columns of each results table the check reads (kinds from the contract).
 CHECKED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -297,8 +288,7 @@ class Checker:
             self.check_flows, self.check_activity, self.check_surplus, self.check_duplicates,
             self.check_product_balance, self.check_provenance, self.check_demand,
             self.check_capacity, self.check_activity_floor, self.check_candidates, self.check_expansions, self.check_lane_capacity,
-            self.check_max_open, self.check_max_share, self.check_share_columns, self.check_stage_shares,
-            self.check_offtake, self.check_export_cap, self.check_max_supplier_share, self.check_costs,
+            self.check_policies, self.check_share_columns, self.check_stage_shares, self.check_costs,
             self.check_objective, self.check_summary_shares, self.check_summary_offtakes, self.check_summary_unmet,
             self.check_summary_built, self.check_optimality,
         ):
@@ -701,82 +691,14 @@ class Checker:
         """(policy, year) for every policy of ``kind`` and every year it applies in."""
         return [(p, t) for p in self.inst.policies if isinstance(p, kind) for t in self.inst.policy_periods(p)]
 
-    def check_max_open(self) -> None:
-        r"""At most N facilities of a stage open: :math:`\#\{\text{existing active}\} + \sum_{\text{candidates}} y[f,t] \le N_t`."""
-        inst = self.inst
-        for pol, t in self.policy_years(MaxOpen):
-            n = by_period(pol.count, t)
-            if n is None:
-                continue
-            self.count("max_open")
-            opened = sum(self.open.get((f, t), 0.0) for f, fac in inst.facilities.items()
-                         if fac.stage == pol.stage and t in self.active[f])
-            self.le("max_open", f"{pol.name} {t}", f"open {pol.stage} facilities", opened, "count", n)
+    def is_open(self, facility: str, period: int) -> float:
+        """y[f,t]: 1 for an existing facility operating in t, activity.csv's ``open`` for a candidate, else 0."""
+        return self.open.get((facility, period), 0.0)
 
-    def share_parts(self, pol: MaxShare, t: int) -> tuple[float, float]:
-        r"""(numerator, denominator) of a share policy in t.
-
-        Stage basis: denominator :math:`\sum_{f \in s} r^{out}_{fp} X[f,t]` (t/yr of ``product``, or
-        units of activity); numerator the same over facilities in the group (location) or over
-        touched activity (provenance).  Customers basis: deliveries to the listed customers
-        (t/yr), numerator those from facilities in the group (location) or touched (provenance).
-        """
-        inst = self.inst
-        members = (inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())) \
-            if pol.basis == "location" else frozenset()
-        numerator = denominator = 0.0
-        if pol.customers:
-            for k in pol.customers:
-                products = [pol.product] if pol.product else sorted({d.product for d in inst.demands if d.customer == k})
-                for p in products:
-                    for o, g, q in self.plan.arrivals.get((k, p, t), []):
-                        denominator += q
-                        hit = g == TOUCHED if pol.basis == "provenance" else inst.country_of(o) in members
-                        numerator += q if hit else 0.0
-            return numerator, denominator
-        product = inst.stage_product(pol.stage, pol.product)
-        for f, fac in inst.facilities.items():
-            if fac.stage != pol.stage:
-                continue
-            denominator += self.made(f, t, product)
-            if pol.basis == "provenance":
-                numerator += self.made(f, t, product, TOUCHED)
-            elif fac.country in members:
-                numerator += self.made(f, t, product)
-        return numerator, denominator
-
-    def check_max_share(self) -> None:
-        r"""Share caps hold, :math:`\text{num}_t \le a_t\, \text{den}_t`, and shares.csv reports num, den, share
-        (blank when den is 0: undefined), cap, the measured product and the group's members."""
-        inst = self.inst
-        rows = self.plan.keyed("shares", "policy", "period")
-        for pol, t in self.policy_years(MaxShare):
-            a = by_period(pol.share, t)
-            if a is None:
-                continue
-            self.count("max_share")
-            label = f"{pol.name} {t}"
-            numerator, denominator = self.share_parts(pol, t)
-            self.le("max_share", label, "numerator", numerator, f"cap {num(a)} x denominator", a * denominator, denominator)
-            row = rows.pop((pol.name, t), None)
-            if row is None:
-                if denominator > self.slack(denominator):
-                    self.fail("max_share", label, "shares.csv has no row")
-                continue
-            share = numerator / denominator if denominator > ZERO_DENOMINATOR else None
-            self.eq("max_share", label, "shares.csv numerator", row["numerator"], "recomputed", numerator)
-            self.eq("max_share", label, "shares.csv denominator", row["denominator"], "recomputed", denominator)
-            self.eq("max_share", label, "shares.csv share", row["share"], "recomputed (blank: denominator 0)", share)
-            self.eq("max_share", label, "shares.csv cap", row["cap"], "policy share", a)
-            product = (pol.product or "") if pol.customers else inst.stage_product(pol.stage, pol.product)
-            if row["product"] != product:
-                self.fail("max_share", label, f"shares.csv product {row['product']!r} != measured product {product!r}")
-            _, members = inst.share_group(pol)
-            if row["members"] != inst.country_names(members):
-                self.fail("max_share", label, f"shares.csv members {row['members']!r} != {inst.country_names(members)!r}")
-        for (name, t), row in rows.items():
-            if name:
-                self.fail("max_share", f"{name} {t}", "shares.csv row for no max_share policy in force")
+    def check_policies(self) -> None:
+        """Each policy family's own check (see :mod:`optimizer.families`), in the registry's order."""
+        for family in POLICY_FAMILIES:
+            family.check(self)
 
     def check_stage_shares(self) -> None:
         r"""shares.csv's policy-less rows: the provenance group's share of each stage's production of each
@@ -805,82 +727,6 @@ class Checker:
             self.eq("stage_shares", label, "shares.csv share", row["share"], "recomputed (blank: nothing made)", share)
         for k in rows:
             self.fail("stage_shares", " ".join(map(str, k)), "shares.csv row for no stage and product made there")
-
-    def offtake_delivered(self, pol: Offtake, t: int) -> float:
-        r"""Deliveries counting towards an offtake: :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t]` (t/yr)."""
-        return sum(q for o, g, q in self.plan.arrivals.get((pol.customer, pol.product, t), [])
-                   if (pol.provenance != CLEAN or g == CLEAN)
-                   and (pol.countries is None or self.inst.country_of(o) in pol.countries)
-                   and (pol.facilities is None or o in pol.facilities))
-
-    def check_offtake(self) -> None:
-        r"""Offtakes are delivered, :math:`\text{delivered}_t \ge Q_t` (t/yr), and offtakes.csv reports them."""
-        rows = self.plan.keyed("offtakes", "policy", "period")
-        for pol, t in self.policy_years(Offtake):
-            q = by_period(pol.quantity, t)
-            if q is None:
-                continue
-            self.count("offtake")
-            label = f"{pol.name} {t}"
-            delivered = self.offtake_delivered(pol, t)
-            self.le("offtake", label, "required", q, f"{pol.provenance} deliveries", delivered)
-            row = rows.pop((pol.name, t), None)
-            if row is None:
-                self.fail("offtake", label, "offtakes.csv has no row")
-                continue
-            self.eq("offtake", label, "offtakes.csv required", row["required"], "policy quantity", q)
-            self.eq("offtake", label, "offtakes.csv delivered", row["delivered"], "recomputed", delivered)
-            self.eq("offtake", label, "offtakes.csv short", row["short"], "recomputed", max(0.0, q - delivered), q)
-        for (name, t) in rows:
-            self.fail("offtake", f"{name} {t}", "offtakes.csv row for no offtake policy in force")
-
-    def exports(self, pol: ExportCap, t: int) -> float:
-        r"""Flows of the capped products from the exporting group to outside it (into H, if given), t/yr:
-
-        .. math:: \sum_{o \in G,\ d \notin G,\ d \in H,\ p \in P,\ g} F[o,d,p,g,t]
-        """
-        inst = self.inst
-        exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
-        into = inst.group_countries(pol.to_group) if pol.to_group else (
-            frozenset(pol.to_countries) if pol.to_countries else None)
-        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
-        total = 0.0
-        for r in self.plan.by_period.get(t, []):
-            o, d = r["origin"], r["destination"]
-            if r["product"] not in products or o not in inst.facilities or inst.country_of(o) not in exporters:
-                continue
-            dest = inst.country_of(d) if (d in inst.facilities or d in inst.customers) else None
-            if dest is not None and dest not in exporters and (into is None or dest in into):
-                total += r["quantity"]
-        return total
-
-    def check_export_cap(self) -> None:
-        r"""Exports within the cap: exports_t <= X_t (t/yr)."""
-        for pol, t in self.policy_years(ExportCap):
-            x = by_period(pol.quantity, t)
-            if x is None:
-                continue
-            self.count("export_cap")
-            self.le("export_cap", f"{pol.name} {t}", "exports", self.exports(pol, t), "cap", x)
-
-    def check_max_supplier_share(self) -> None:
-        r"""No facility above its share of the stage: :math:`q_{f,t} \le b_t \sum_{f' \in s} q_{f',t}`.
-
-        q is output of ``product`` (t/yr) or activity (units/yr).
-        """
-        inst = self.inst
-        for pol, t in self.policy_years(MaxSupplierShare):
-            b = by_period(pol.share, t)
-            if b is None:
-                continue
-            stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
-            product = inst.stage_product(pol.stage, pol.product)
-            total = sum(self.made(f, t, product) for f in stage)
-            for f in stage:
-                self.count("max_supplier_share")
-                own = self.made(f, t, product)
-                self.le("max_supplier_share", f"{pol.name} {f} {t}", "output", own,
-                        f"share {num(b)} x stage output", b * total, total)
 
     # ---- 7. costs and objective -------------------------------------------------------------
     @cached_property
@@ -930,11 +776,10 @@ class Checker:
             value = inst.surplus_value(p, t) if p in inst.products else None
             cost["surplus", t] -= (value or 0.0) * sum(by_tag.values())
         money = {("cost", term, t): c for (term, t), c in cost.items()}
-        for pol, t in self.policy_years(PriceFloor):
-            gap = max(0.0, (by_period(pol.floor, t) or 0.0) - (inst.floor_market(pol, t) or 0.0))
-            kind = "cost" if pol.accounting == "cost" else "transfer"
-            k = (kind, "price_floor", t)
-            money[k] = money.get(k, 0.0) + gap * self.made(pol.facility, t, pol.product)
+        for family in POLICY_FAMILIES:
+            if family.money is not None:
+                for k, c in family.money(self).items():
+                    money[k] = money.get(k, 0.0) + c
         return money
 
     def cost_coefficients(self) -> dict[str, float]:
@@ -944,8 +789,6 @@ class Checker:
         solver tolerance of 0 or 1) still moves the solver's cost by up to coefficient x rounding.
         """
         inst = self.inst
-        floors = [max(0.0, (by_period(p.floor, t) or 0.0) - (inst.floor_market(p, t) or 0.0))
-                  * inst.outputs.get(p.facility, {}).get(p.product, 0.0) for p, t in self.policy_years(PriceFloor)]
         values = {
             "production": [f.cost for f in inst.facilities.values()] + list(inst.period_cost.values()),
             "transport": [l.cost for l in inst.lanes] + [r.cost or 0.0 for r in inst.lane_periods.values()],
@@ -955,8 +798,8 @@ class Checker:
             "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],
             "surplus": [p.surplus_value or 0.0 for p in inst.products.values()]
             + list(inst.product_prices.values()),
-            "price_floor": floors,
         }
+        values.update({f.name: f.coefficients(self) for f in POLICY_FAMILIES if f.coefficients is not None})
         return {term: max([abs(v) for v in vs] + [0.0]) for term, vs in values.items()}
 
     def check_costs(self) -> None:
@@ -1057,7 +900,7 @@ class Checker:
     def recomputed_shares(self) -> dict[tuple[str, int], dict[str, Any]]:
         r"""Every max_share policy and year in force (a share given), as shares.csv and summary.json report it.
 
-        num, den from :meth:`share_parts`; share = num / den, None when den <= ZERO_DENOMINATOR;
+        num, den from :func:`optimizer.families.max_share.parts`; share = num / den, None when den <= ZERO_DENOMINATOR;
         cap = the policy's share :math:`a_t`; stage = the policy's stage or ``customers:k1;k2``; basis;
         group, members = :meth:`Instance.share_group` (members in words); product = the policy's
         (customers) or the stage's measured product; scale = max(1, num, den) / den, the change of the
@@ -1069,7 +912,7 @@ class Checker:
             a = by_period(pol.share, t)
             if a is None:
                 continue
-            numerator, denominator = self.share_parts(pol, t)
+            numerator, denominator = max_share.parts(self, pol, t)
             empty = denominator <= ZERO_DENOMINATOR
             group, members = inst.share_group(pol)
             out[pol.name, t] = {
@@ -1199,13 +1042,13 @@ class Checker:
 
     def check_summary_offtakes(self) -> None:
         r"""summary.json ``offtakes``: one ``{policy, period, required, delivered, short}`` per offtake
-        policy and year in force: required = :math:`Q_t`, delivered = :meth:`offtake_delivered` (t/yr),
+        policy and year in force: required = :math:`Q_t`, delivered = :func:`optimizer.families.offtake.delivered` (t/yr),
         short = :math:`\max(0, Q_t - \text{delivered})`, each within tol x max(1, Q_t, value)."""
         expected: dict[tuple[str, int], tuple[float, float]] = {}
         for pol, t in self.policy_years(Offtake):
             q = by_period(pol.quantity, t)
             if q is not None:
-                expected[pol.name, t] = (q, self.offtake_delivered(pol, t))
+                expected[pol.name, t] = (q, offtake.delivered(self, pol, t))
         got = self.summary_list("offtakes", ("policy", "period"))
         if got is None:
             if "offtakes" not in self.summary and expected:

@@ -39,6 +39,10 @@ NUMBER = "number"  # a number; never blank
 OPTIONAL = "optional number"  # a number, or blank: not applicable (unlimited, no cap, no penalty)
 FLAG = "flag"  # True or False
 
+#: Provenance tags of material (the ``provenance`` columns): ``any`` when the instance does not
+#: track provenance, else ``clean`` (never touched by the provenance group) or ``touched``.
+ANY, CLEAN, TOUCHED = "any", "clean", "touched"
+
 #: Blank cells that a kind reads as "not applicable".
 BLANK = ""
 

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from .contract import scenario_label
+from .families import PINNED
 from .pipeline import Run
 
 FILE = "expected.json"
 CHANGES = "expected-changes.md"
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
-PINNED_DUALS = ("demand_balance", "max_share", "offtake", "export_cap")
+PINNED_DUALS = ("demand_balance", *PINNED)
 
 
 def key(scenario: tuple[str, ...] | list[str]) -> str:

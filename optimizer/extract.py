@@ -14,6 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
+from .families import ALWAYS_LISTED as POLICY_ALWAYS_LISTED
 from .instance import by_period
 from .model import COST_TERMS, Built
 from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
@@ -25,7 +26,7 @@ TOL = ZERO
 COLUMNS: dict[str, list[str]] = {name: TABLES[name].names for name in PLAN_TABLES}
 
 #: Families whose duals are always listed (the rest only where non-zero).
-ALWAYS_LISTED = ("demand_balance", "max_share", "offtake", "export_cap", "max_supplier_share")
+ALWAYS_LISTED = ("demand_balance", *POLICY_ALWAYS_LISTED)
 
 
 @dataclass

@@ -30,11 +30,12 @@ import pandas as pd
 from .atomic import staged_file
 from .contract import INFEASIBILITY, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder, scenario_label
 from .errors import Finding, InputError, finding
+from .families import PRICED
 from .outputs import REPORT_GENERATOR, guard_report
 
 REPORT_FILE = "report.html"
 MAX_DUALS = 50  # rows of the duals table (the whole table is in duals.csv)
-POLICY_FAMILIES = ("max_share", "offtake", "export_cap", "max_supplier_share")
+POLICY_FAMILIES = PRICED
 DEMAND_FAMILIES = ("demand_balance",)
 CUSTOMERS = ""  # the stage key of customers (a facility's stage is never empty)
 

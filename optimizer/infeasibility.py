@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .contract import TABLES
+from .families import RELAXED
 from .instance import Instance
 from .model import build_model
 from .solver import SolveOptions, Status, solve
@@ -25,16 +26,8 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
     if family == "demand_balance":
         customer, product, t = k
         return "t/yr", f"demand {customer} {t}: short {q} t of {product}"
-    if family == "offtake":
-        name, t = k
-        pol = inst.policy(name)
-        return "t/yr", f"offtake {name} ({pol.customer}) {t}: short {q} t of {pol.product}"  # type: ignore[attr-defined]
-    if family == "max_share":
-        name, t = k
-        pol = inst.policy(name)
-        product = pol.product if pol.customers else inst.stage_product(pol.stage, pol.product)  # type: ignore[attr-defined]
-        what = f" of {product}" if product else ""
-        return "t/yr", f"share cap {name} {t}: {q} t/yr{what} more than the cap allows"
+    if family in RELAXED:
+        return RELAXED[family].explain(inst, k, amount)  # type: ignore[misc]
     if family == "capacity_limit":
         f, t = k
         return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
@@ -44,17 +37,6 @@ def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str,
     if family == "lane_capacity":
         o, d, p, t = k
         return "t/yr", f"lane {o} -> {d} ({p}) {t}: {q} t over its capacity"
-    if family == "export_cap":
-        name, t = k
-        return "t/yr", f"export cap {name} {t}: {q} t more exports than allowed"
-    if family == "max_open":
-        name, t = k
-        return "facilities", f"facility limit {name} {t}: {q} more facilities open than allowed"
-    if family == "max_supplier_share":
-        name, f, t = k
-        pol = inst.policy(name)
-        product = inst.stage_product(pol.stage, pol.product)  # type: ignore[attr-defined]
-        return "t/yr", f"supplier share {name} {t}: {f} above its share by {q} t/yr of {product}"
     return "", f"{family} {k}: violated by {q}"
 
 

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .contract import ANY, CLEAN, TOUCHED
 from .errors import Finding
+from .policy import by_period
 from .schema import (
     DEFAULT_LIFETIME,
     TABLES,
     capital_recovery_factor,
     CountryRow,
     DemandRow,
+    ExportCap,
     ExpansionRow,
     FacilityRow,
     LanePeriodRow,
@@ -33,14 +36,7 @@ from .schema import (
     RecipeRow,
 )
 
-CLEAN, TOUCHED, ANY = "clean", "touched", "any"
-
-
-def by_period(value: float | dict[int, float], period: int) -> float | None:
-    """Value of a by-period policy parameter in ``period`` (None: not set for that year)."""
-    if isinstance(value, dict):
-        return value.get(period)
-    return value
+__all__ = ["ANY", "CLEAN", "TOUCHED", "Instance", "by_period"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +96,10 @@ class Instance:
     def policy_periods(self, policy: PolicyBase) -> list[int]:
         return [t for t in self.periods if policy.periods is None or t in policy.periods]
 
+    def policies_of(self, kind: type) -> list:
+        """The policies of one kind (schema class), in instance order."""
+        return [p for p in self.policies if isinstance(p, kind)]
+
     # ---- geography ----------------------------------------------------------------------------
     def group_countries(self, group: str) -> frozenset[str]:
         return frozenset(c for c, row in self.countries.items() if group in row.group_set)
@@ -116,6 +116,29 @@ class Instance:
         if pol.group:
             return pol.group, self.group_countries(pol.group)
         return ";".join(pol.countries or ()), frozenset(pol.countries or ())
+
+    def export_sides(self, pol: ExportCap) -> tuple[frozenset[str], frozenset[str] | None]:
+        """(exporting countries, destination countries or None for anywhere) of an export cap."""
+        exporters = self.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
+        into = self.group_countries(pol.to_group) if pol.to_group else (
+            frozenset(pol.to_countries) if pol.to_countries else None)
+        return exporters, into
+
+    def export_counts(self, pol: ExportCap, origin: str, destination: str) -> bool:
+        """Whether a flow from ``origin`` to ``destination`` leaves the cap's exporters (into its
+        destination countries, if given): the flows an export cap counts, of its products."""
+        exporters, into = self.export_sides(pol)
+        if origin not in self.facilities or self.facilities[origin].country not in exporters:
+            return False
+        if destination not in self.facilities and destination not in self.customers:
+            return False
+        dest = self.country_of(destination)
+        return dest not in exporters and (into is None or dest in into)
+
+    @staticmethod
+    def export_products(pol: ExportCap) -> tuple[str, ...]:
+        """The products an export cap counts, in the order given."""
+        return (pol.product,) if isinstance(pol.product, str) else tuple(dict.fromkeys(pol.product))
 
     @cached_property
     def covered_countries(self) -> frozenset[str]:

@@ -37,17 +37,14 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from . import network
 from .errors import Finding, InputError, finding
 from .instance import Instance
+from .families import RuleContext, family_of
 from .schema import (
     POLICY_KINDS,
     SCENARIO_SCALARS,
     period_lengths,
     TABLES,
     policy_value_problem,
-    ExportCap,
     InstanceHeader,
-    MaxShare,
-    MaxSupplierShare,
-    Offtake,
     Policy,
     PolicyBase,
     PriceFloor,
@@ -1038,62 +1035,10 @@ def _check_policies(ld: _Loader, periods: list[int] | None, policies: list[Polic
             if unknown(customers, c):
                 bad("customers", f"unknown customer {c!r}; expected a customer in {file['demands']}")
 
-        if isinstance(p, (MaxShare, MaxSupplierShare)) and p.stage is not None and stage_outputs is not None:
-            _check_stage_product(p, stage_outputs.get(p.stage), bad)
-        if isinstance(p, MaxShare):
-            if p.customers is None and p.stage is None:
-                bad("stage", "needs a `stage` (or `customers` to measure deliveries)")
-            if p.customers is not None and p.stage is not None:
-                bad("customers", "gives both `stage` and `customers`; a share is measured on a stage's production or "
-                                 "on deliveries to customers: drop one of them")
-            if p.basis == "location" and (p.group is None) == (p.countries is None):
-                both = "both" if p.group is not None else "neither"
-                bad("group", f"a location-basis share needs exactly one of `group` or `countries`; got {both}")
-            if p.basis == "provenance" and p.countries is not None:
-                bad("countries", "a provenance-basis share counts material touched by the provenance group "
-                                 f"({provenance_group!r}), whatever its countries; `countries` has no effect here "
-                                 "(use basis location to cap the output of facilities in given countries)")
-            elif p.basis == "provenance" and p.group is not None and p.group != provenance_group:
-                bad("group", f"a provenance-basis share counts material touched by the provenance group "
-                             f"({provenance_group!r}), not by {p.group!r}; expected group {provenance_group!r} or none "
-                             "(use basis location for the output of facilities in a group, or set provenance_group)")
-        elif isinstance(p, Offtake):
-            if unknown(customers, p.customer):
-                bad("customer", f"unknown customer {p.customer!r}; expected a customer in {file['demands']}")
-            for f in p.facilities or []:
-                if unknown(facilities, f):
-                    bad("facilities", f"unknown facility {f!r}; expected a facility in {file['facilities']}")
-        elif isinstance(p, ExportCap):
-            if (p.group is None) == (p.countries is None):
-                both = "both" if p.group is not None else "neither"
-                bad("group", f"needs exactly one of `group` or `countries` (the exporters); got {both}")
-            if p.to_group is not None and p.to_countries is not None:
-                bad("to_group", "give at most one of `to_group` or `to_countries`; got both")
-        elif isinstance(p, PriceFloor):
-            if unknown(facilities, p.facility):
-                bad("facility", f"unknown facility {p.facility!r}; expected a facility in {file['facilities']}")
-            elif outs is not None and not unknown(products, p.product) and p.product not in outs.get(p.facility, set()):
-                bad("product", f"facility {p.facility!r} does not make {p.product!r}; expected a product of its `out` recipe rows")
-            if periods and isinstance(p.market, dict):
-                applied = [t for t in periods if p.periods is None or t in p.periods]
-                missing = [t for t in applied if t not in p.market and not (isinstance(p.floor, dict) and t not in p.floor)]
-                if missing:
-                    bad("market", f"no market price for {missing}; expected a price for every year the floor applies")
-
-
-def _check_stage_product(p: MaxShare | MaxSupplierShare, made: list[frozenset[str]] | None, bad: Any) -> None:
-    """A stage share is measured in tonnes of one product: the policy's `product`, which some facility at the
-    stage must make, or, without one, the one product every facility at the stage makes."""
-    if not made:
-        return  # an unknown stage is reported on its own
-    if p.product is not None:
-        if not any(p.product in outs for outs in made):
-            bad("product", f"no facility at stage {p.stage!r} makes {p.product!r}; expected one of "
-                           f"{sorted(set().union(*made))}")
-        return
-    if not (len(set(made)) == 1 and len(made[0]) == 1):
-        bad("product", f"the facilities at stage {p.stage!r} make different products ({', '.join(sorted(set().union(*made)))}); "
-                       "name the `product` whose tonnes the share is measured in")
+        family_of(p).validate(RuleContext(
+            policy=p, bad=bad, periods=periods, file=file, facilities=facilities, customers=customers,
+            products=products, outs=outs, stage_outputs=stage_outputs, provenance_group=provenance_group,
+        ))
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,9 +38,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
 
 from . import contract
-from .contract import TRANSFER_TERMS, ZERO_DENOMINATOR
-from .instance import ANY, CLEAN, TOUCHED, Instance, by_period
-from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PriceFloor
+from .instance import CLEAN, TOUCHED, Instance
+from .families import POLICY_FAMILIES, BuildContext, DualSpec, PolicyFamily
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
 COST_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
@@ -76,28 +75,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-@dataclass
-class DualSpec:
-    """How a constraint family's dual reads in planner units.
-
-    ``scale(index, built)`` turns HiGHS's d(objective)/d(rhs) (discounted USD per unit of rhs)
-    into the reported value; ``meaning(index, built)`` says what that value is; ``note`` flags a row
-    whose value is not what ``meaning`` says (e.g. a share cap on an empty denominator).
-    """
-
-    unit: str | Callable[[tuple, "Built"], str]
-    meaning: Callable[[tuple, "Built"], str]
-    scale: Callable[[tuple, "Built"], float]
-    #: A warning that goes with a row's value (empty: none), e.g. when it is not a price.
-    note: Callable[[tuple, "Built"], str] | None = None
-
-    def unit_of(self, k: tuple, b: "Built") -> str:
-        return self.unit(k, b) if callable(self.unit) else self.unit
-
-    def note_of(self, k: tuple, b: "Built") -> str:
-        return self.note(k, b) if self.note is not None else ""
 
 
 @dataclass
@@ -237,6 +214,12 @@ class _Builder:
             self.flows_in[d, p, t].append((o, g, v))
         self.built.flows_in = self.flows_in
         self.lane = {(l.origin, l.destination, l.product): l for l in inst.lanes}
+        self.flows_of: dict[tuple[str, int], list[tuple[str, str, object]]] = defaultdict(list)
+        for (o, d, p, _g, t), v in self.F.items():
+            self.flows_of[p, t].append((o, d, v))
+        #: Policies' payments per (term, period): cost terms and transfers.
+        self.payouts: dict[tuple[str, int], Terms] = defaultdict(list)
+        self.transfer_terms: dict[tuple[str, int], Terms] = defaultdict(list)
 
     # ---- helpers ----------------------------------------------------------------------------
     def slack(self, family: str, index: list, description: str) -> dict:
@@ -282,11 +265,7 @@ class _Builder:
             self.candidate_flow_link,
             self.expansion_limit,
             self.lane_capacity,
-            self.max_open,
-            self.max_share,
-            self.offtake,
-            self.export_cap,
-            self.max_supplier_share,
+            self.policies,
             self.cost_terms,
             self.tag_groups,
         ):
@@ -560,229 +539,39 @@ class _Builder:
         )
 
     # ---- policies ---------------------------------------------------------------------------
-    def _policy_rows(self, kind: type, make: Callable) -> dict:
-        rows: dict = {}
-        for pol in self.inst.policies:
-            if isinstance(pol, kind):
-                for t in self.inst.policy_periods(pol):
-                    made = make(pol, t)
-                    if made is not None:
-                        rows.update(made)
-        return rows
-
-    def max_open(self) -> None:
-        r"""At most N facilities of a stage open (facilities):
-
-        .. math:: \sum_{f \in s,\ \text{candidate}} y[f,t] + \#\{\text{existing active}\} \le N_t
-
-        Rows with no candidate at the stage are left out when they hold (else infeasible).
-        """
-        inst = self.inst
-
-        def make(pol: MaxOpen, t: int):
-            n = by_period(pol.count, t)
-            if n is None:
-                return None
-            at_stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage and t in inst.active_periods(f)]
-            existing = sum(1 for f in at_stage if inst.facilities[f].status == "existing")
-            terms = [(1.0, self.y[f, t]) for f in at_stage if (f, t) in self.y]
-            return {(pol.name, t): (terms, n - existing)}
-
-        self._policy_constraint("max_open", MaxOpen, make, "too many facilities open")
-        # No dual is reported: the row holds only binary decisions, which are fixed for the
-        # LP re-solve that prices a MILP.  The value of one more facility is a re-solve away.
-
-    def _share_parts(self, pol: MaxShare, t: int) -> tuple[Terms, Terms] | None:
-        """(numerator, denominator) terms of a share policy in period t."""
-        inst = self.inst
-        if pol.basis == "location":
-            members = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
-        if pol.customers:
-            num: Terms = []
-            den: Terms = []
-            for k in pol.customers:
-                for p in ([pol.product] if pol.product else sorted({d.product for d in inst.demands if d.customer == k})):
-                    for o, g, v in self.flows_in.get((k, p, t), []):
-                        den.append((1.0, v))
-                        hit = (g == TOUCHED) if pol.basis == "provenance" else (inst.facilities[o].country in members)
-                        if hit:
-                            num.append((1.0, v))
-            return num, den
-        num, den = [], []
-        product = inst.stage_product(pol.stage, pol.product)  # the loader made sure there is one
-        for f, fac in inst.facilities.items():
-            if fac.stage != pol.stage:
-                continue
-            den.extend(self.output_of(f, t, product))
-            if pol.basis == "provenance":
-                num.extend(self.output_of(f, t, product, TOUCHED))
-            elif fac.country in members:
-                num.extend(self.output_of(f, t, product))
-        return num, den
-
-    def max_share(self) -> None:
-        r"""Cap the share of a country group (location) or of touched material (provenance):
-
-        .. math:: \text{num}_t - a_t \cdot \text{den}_t \le 0
-
-        num/den are a stage's production (t of ``product``, or units of activity) or the
-        deliveries to the listed customers (t/yr).  The reported dual is the cost of cutting
-        the cap by one percentage point, :math:`-\mu \cdot \text{den} / 100` (USD/yr per point).
-        """
-        def make(pol: MaxShare, t: int):
-            a = by_period(pol.share, t)
-            parts = self._share_parts(pol, t)
-            if a is None or parts is None or not parts[1]:
-                return None
-            num, den = parts
-            self.built.share_rows[pol.name, t] = {"policy": pol, "num": lin(num), "den": lin(den), "cap": a}
-            return {(pol.name, t): (num + [(-a * c, v) for c, v in den], 0.0)}
-
-        self._policy_constraint("max_share", MaxShare, make, "share above its cap")
-
-        def empty(k: tuple, b: Built) -> bool:
-            return b.share_denominator(k) <= ZERO_DENOMINATOR
-
-        def banned(k: tuple, b: Built) -> bool:
-            return b.share_rows[k]["cap"] <= 0.0
-
-        def meaning(k: tuple, b: Built) -> str:
-            if empty(k, b):
-                return f"value of allowing one more t/yr under the {k[0]} cap in {k[1]} (nothing is made there)"
-            if banned(k, b):  # a cap at 0 cannot be lowered: the dual prices raising it
-                return f"value of raising the {k[0]} cap from 0% by one percentage point in {k[1]} (at most)"
-            return f"cost of lowering the {k[0]} cap by one percentage point in {k[1]}"
-
-        def note(k: tuple, b: Built) -> str:
-            if empty(k, b):
-                return (f"the denominator is 0 in {k[1]}: the cap holds only because nothing is made (or delivered) "
-                        "there, so no percentage point can be priced; the value is the raw dual in USD per t/yr of the "
-                        "numerator allowed, an upper bound on what allowing it would save")
-            if banned(k, b):
-                return (f"the cap is 0% in {k[1]}: it can only be raised, and its dual is one of a range of values that "
-                        "price the plan equally; the value is an upper bound on what raising it by one point would save")
-            return ""
-
-        self.register(
-            "max_share",
-            lambda k, b: "USD/t" if empty(k, b) else "USD/yr per percentage point",
-            meaning,
-            lambda k, b: -1.0 / b.weight(k[1]) if empty(k, b) else -b.share_denominator(k) / 100.0 / b.weight(k[1]),
-            note,
+    def policies(self) -> None:
+        """Each policy family's rows (see :mod:`optimizer.families`), in the registry's order."""
+        ctx = BuildContext(
+            inst=self.inst, built=self.built, flows_in=self.flows_in, flows_of=self.flows_of, open=self.y,
+            output_of=self.output_of, expression=lin, constrain=self.constrain, payout=self.payout,
         )
+        for family in POLICY_FAMILIES:
+            family.build(ctx)
+            if isinstance(family.dual, DualSpec):
+                self.built.families[family.name] = family.dual
 
-    def _policy_constraint(self, name: str, kind: type, make: Callable, why: str, sense: str = "<=") -> None:
-        raw = self._policy_rows(kind, make)
-        slack = self.slack(name, list(raw), why)
-        sign = -1.0 if sense == "<=" else 1.0
+    def constrain(self, family: PolicyFamily, make: Callable) -> None:
+        """Rows of one policy family: ``make(policy, year)`` for every policy of its kind and year it
+        applies in; a slack per row when relaxed; rows with no terms that hold are left out."""
+        raw: dict = {}
+        for pol in self.inst.policies_of(family.schema):
+            for t in self.inst.policy_periods(pol):
+                made = make(pol, t)
+                if made is not None:
+                    raw.update(made)
+        slack = self.slack(family.name, list(raw), family.slack) if family.slack else {}
+        le = family.sense == "<="
         rows = {}
         for k, (terms, rhs) in raw.items():
-            if not terms and k not in slack and (rhs >= 0 if sense == "<=" else rhs <= 0):
+            if not terms and k not in slack and (rhs >= 0 if le else rhs <= 0):
                 continue  # nothing to constrain, and trivially satisfied
-            body = lin(terms + ([(sign, slack[k])] if k in slack else []))
-            rows[k] = (None, body, rhs) if sense == "<=" else (rhs, body, None)
-        self.m.add_component(name, pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k])))
+            body = lin(terms + ([(-1.0 if le else 1.0, slack[k])] if k in slack else []))
+            rows[k] = (None, body, rhs) if le else (rhs, body, None)
+        self.m.add_component(family.name, pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k])))
 
-    def offtake(self) -> None:
-        r"""An offtake is delivered (t/yr):
-
-        .. math:: \sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t
-
-        with G = {clean} for a clean offtake and C the listed supplier countries (and/or
-        facilities: see ``Instance.offtake_counts``).  The dual
-        is the cost of one more tonne of offtake (USD/t).
-        """
-        inst = self.inst
-
-        def make(pol: Offtake, t: int):
-            q = by_period(pol.quantity, t)
-            if q is None:
-                return None
-            terms = [(1.0, v) for o, g, v in self.flows_in.get((pol.customer, pol.product, t), [])
-                     if inst.offtake_counts(pol, o, g)]
-            return {(pol.name, t): (terms, q)}
-
-        self._policy_constraint("offtake", Offtake, make, "offtake short", sense=">=")
-        self.register(
-            "offtake", "USD/t",
-            lambda k, _b: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
-            lambda k, b: 1.0 / b.weight(k[1]),
-        )
-
-    def export_cap(self) -> None:
-        r"""Exports of products P leaving group G (into group H, if given) are capped (t/yr):
-
-        .. math:: \sum_{o \in G,\ d \notin G,\ d \in H,\ p \in P,\ g} F[o,d,p,g,t] \le X_t
-        """
-        inst = self.inst
-
-        by_product: dict[tuple[str, int], list[tuple[str, str, object]]] = defaultdict(list)
-        for (o, d, p, _g, t), v in self.F.items():
-            by_product[p, t].append((o, d, v))
-
-        def make(pol: ExportCap, t: int):
-            x = by_period(pol.quantity, t)
-            if x is None:
-                return None
-            exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
-            to = None
-            if pol.to_group:
-                to = inst.group_countries(pol.to_group)
-            elif pol.to_countries:
-                to = frozenset(pol.to_countries)
-            products = [pol.product] if isinstance(pol.product, str) else list(pol.product)
-            terms = [
-                (1.0, v)
-                for p in products
-                for o, d, v in by_product.get((p, t), [])
-                if inst.facilities[o].country in exporters
-                and inst.country_of(d) not in exporters and (to is None or inst.country_of(d) in to)
-            ]
-            return {(pol.name, t): (terms, x)}
-
-        self._policy_constraint("export_cap", ExportCap, make, "exports above cap")
-        caps = {(pol.name, t): by_period(pol.quantity, t) for pol in inst.policies if isinstance(pol, ExportCap)
-                for t in inst.policy_periods(pol)}
-        self.register(
-            "export_cap", "USD/t",
-            lambda k, _b: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}"
-                          + (" (at most)" if (caps.get(k) or 0.0) <= 0.0 else ""),
-            lambda k, b: -1.0 / b.weight(k[1]),
-            lambda k, _b: (f"the cap is 0 t/yr in {k[1]} (a ban): its dual is one of a range of values that price "
-                           "the plan equally; the value is an upper bound on what allowing one t/yr would save")
-            if (caps.get(k) or 0.0) <= 0.0 else "",
-        )
-
-    def max_supplier_share(self) -> None:
-        r"""No single facility makes more than a share b of its stage's production:
-
-        .. math:: q_{f,t} - b_t \sum_{f' \in s} q_{f',t} \le 0
-        """
-        inst = self.inst
-
-        def make(pol: MaxSupplierShare, t: int):
-            b = by_period(pol.share, t)
-            if b is None:
-                return None
-            stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage]
-            product = inst.stage_product(pol.stage, pol.product)
-            total = [term for f in stage for term in self.output_of(f, t, product)]
-            if not total:
-                return None
-            out = {}
-            for f in stage:
-                own = self.output_of(f, t, product)
-                if own:
-                    out[pol.name, f, t] = (own + [(-b * c, v) for c, v in total], 0.0)
-            return out
-
-        self._policy_constraint("max_supplier_share", MaxSupplierShare, make, "one supplier above its share")
-        self.register(
-            "max_supplier_share",
-            "USD/t",
-            lambda k, _b: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
-            lambda k, b: -1.0 / b.weight(k[2]),
-        )
+    def payout(self, term: str, period: int, terms: Terms, accounting: str) -> None:
+        """A policy's payment: a cost term (``accounting: cost``) or a transfer, added up per year."""
+        (self.payouts if accounting == "cost" else self.transfer_terms)[term, period].extend(terms)
 
     # ---- costs and objective ----------------------------------------------------------------
     def cost_terms(self) -> None:
@@ -827,16 +616,10 @@ class _Builder:
             by_t["unmet_penalty"][k[2]].append((penalty[k], v))
         for (f, p, _g, t), v in self.S.items():
             by_t["surplus"][t].append((-inst.surplus_value(p, t), v))  # type: ignore[operator]
-        transfers: dict[int, Terms] = defaultdict(list)
-        for pol in inst.policies:
-            if isinstance(pol, PriceFloor):
-                payout = by_t["price_floor"] if pol.accounting == "cost" else transfers
-                for t in inst.policy_periods(pol):
-                    gap = inst.floor_payout(pol, t)
-                    if gap:
-                        payout[t].extend((gap * r, v) for r, v in self.output_of(pol.facility, t, pol.product))
-        for t, terms in transfers.items():
-            b.add_transfer("price_floor", t, terms)
+        for (term, t), terms in self.payouts.items():
+            by_t[term][t].extend(terms)
+        for (term, t), terms in self.transfer_terms.items():
+            b.add_transfer(term, t, terms)
         if self.relax:
             for name in self.built.slacks:
                 var = getattr(self.m, f"{name}_violation")

@@ -16,6 +16,15 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .families import POLICY_FAMILIES
+from .families.export_cap import ExportCap  # noqa: F401
+from .families.max_open import MaxOpen  # noqa: F401
+from .families.max_share import MaxShare  # noqa: F401
+from .families.max_supplier_share import MaxSupplierShare  # noqa: F401
+from .families.offtake import Offtake  # noqa: F401
+from .families.price_floor import PriceFloor  # noqa: F401
+from .policy import ByPeriod, PolicyBase, by_period, policy_value_problem  # noqa: F401  (part of the format)
+
 FORMAT_VERSION = 1
 
 #: Years over which capex is annualised when a row gives no `lifetime`.
@@ -267,131 +276,11 @@ TABLES: dict[str, TableSpec] = {
 # Policies (instance.yaml)
 # --------------------------------------------------------------------------------------------
 
-#: A number, or a mapping year -> number (the policy applies only in the years listed).
-ByPeriod = Union[float, dict[int, float]]
+#: kind -> the policy's row model, from the registry of families.
+POLICY_KINDS: dict[str, type[PolicyBase]] = {f.name: f.schema for f in POLICY_FAMILIES}
 
-
-def policy_value_problem(param: str, value: float) -> str | None:
-    """What a policy parameter's value should be, when ``value`` is not (None when it is fine).
-
-    The one rule for policy numbers, used by the loader and by sweeps: a share is a fraction,
-    quantities, counts and floors are not negative, and a count is whole.
-    """
-    if param == "share" and not 0 <= value <= 1:
-        return "a fraction between 0 and 1"
-    if param in ("quantity", "count", "floor") and value < 0:
-        return "a number >= 0"
-    if param == "count" and value != int(value):
-        return "a whole number of facilities"
-    return None
-
-
-class PolicyBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    name: str | None = Field(None, description="Name used in outputs (default: kind and position, e.g. `max_share_2`).")
-    periods: list[int] | None = Field(None, description="Years the policy applies in (default: all).")
-
-
-class MaxOpen(PolicyBase):
-    """At most `count` facilities of a stage open (existing ones included)."""
-
-    kind: Literal["max_open"]
-    stage: str = Field(description="Stage the limit applies to.")
-    count: ByPeriod = Field(description="Most facilities open at the stage.", json_schema_extra={"unit": "facilities"})
-
-
-class MaxShare(PolicyBase):
-    """Cap the share of a stage's production (or of deliveries to customers) from a country group."""
-
-    kind: Literal["max_share"]
-    stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`; not with `customers`).")
-    group: str | None = Field(
-        None, description="Country group whose share is capped (location basis; with basis provenance, only the provenance group).")
-    countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`; location basis only).")
-    share: ByPeriod = Field(description="Largest share allowed, 0..1.", json_schema_extra={"unit": "fraction"})
-    basis: Literal["location", "provenance"] = Field(
-        "location",
-        description="`location`: output of facilities located in the group; `provenance`: output (or deliveries) touched by "
-                    "the provenance group.",
-    )
-    customers: list[str] | None = Field(None, description="Measure deliveries to these customers instead of a stage's output.")
-    product: str | None = Field(
-        None,
-        description="Product whose tonnes are measured. For a stage: required where its facilities make several or different "
-                    "products (default: the one product they all make). For customers: default every product they demand.",
-    )
-
-
-class Offtake(PolicyBase):
-    """A customer receives at least `quantity` t/yr of a product, optionally clean and from given countries or facilities."""
-
-    kind: Literal["offtake"]
-    customer: str = Field(description="Customer receiving the offtake.")
-    product: str = Field(description="Product.")
-    quantity: ByPeriod = Field(description="Least quantity delivered.", json_schema_extra={"unit": "t/yr"})
-    provenance: Literal["any", "clean"] = Field("clean", description="`clean`: only clean deliveries count.")
-    countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.")
-    facilities: list[str] | None = Field(
-        None, description="Only deliveries from these facilities count (e.g. a contract for one plant's output)."
-    )
-
-
-class ExportCap(PolicyBase):
-    """Flows of product(s) leaving a country group are at most `quantity` t/yr (0 = export ban)."""
-
-    kind: Literal["export_cap"]
-    group: str | None = Field(None, description="Exporting country group.")
-    countries: list[str] | None = Field(None, description="Exporting countries (instead of `group`).")
-    product: str | list[str] = Field(description="Product or list of products capped.")
-    quantity: ByPeriod = Field(description="Most leaving the group.", json_schema_extra={"unit": "t/yr"})
-    to_group: str | None = Field(None, description="Only count flows into this group (default: anywhere outside).")
-    to_countries: list[str] | None = Field(None, description="Only count flows into these countries.")
-
-
-class MaxSupplierShare(PolicyBase):
-    """No single facility makes more than `share` of its stage's production."""
-
-    kind: Literal["max_supplier_share"]
-    stage: str = Field(description="Stage.")
-    share: ByPeriod = Field(description="Largest share of one facility, 0..1.", json_schema_extra={"unit": "fraction"})
-    product: str | None = Field(
-        None,
-        description="Product whose tonnes are measured; required where the stage's facilities make several or different "
-                    "products (default: the one product they all make).",
-    )
-
-
-class PriceFloor(PolicyBase):
-    """A floor-price contract: the buyer (e.g. the government) pays the producer max(0, floor - market) per t of a
-    facility's product.  By default a transfer, reported beside the costs but not one of them."""
-
-    kind: Literal["price_floor"]
-    facility: str = Field(description="Facility whose output is covered.")
-    product: str = Field(description="Product covered.")
-    floor: ByPeriod = Field(description="Floor price.", json_schema_extra={"unit": "USD/t"})
-    market: ByPeriod | None = Field(
-        None,
-        description="Market price, one number or by year (default: the product's surplus value in each year, from "
-                    "products.csv or product_prices.csv, so that the payout follows the price path).",
-        json_schema_extra={"unit": "USD/t"},
-    )
-    accounting: Literal["transfer", "cost"] = Field(
-        "transfer",
-        description="`transfer`: the payout moves money from the buyer to the producer and is reported (costs.csv kind "
-                    "`transfer`, summary.json `transfers`) but is not in the objective; `cost`: the buyer's view, the "
-                    "payout is a cost term in the objective, which makes the covered output dearer to the plan.",
-    )
-
-
-Policy = Annotated[
-    Union[MaxOpen, MaxShare, Offtake, ExportCap, MaxSupplierShare, PriceFloor], Field(discriminator="kind")
-]
-
-POLICY_KINDS: dict[str, type[PolicyBase]] = {
-    cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (MaxOpen, MaxShare, Offtake, ExportCap, MaxSupplierShare, PriceFloor)
-}
+#: One policy of ``instance.yaml``: its ``kind`` picks the row model.
+Policy = Annotated[Union[tuple(POLICY_KINDS.values())], Field(discriminator="kind")]  # type: ignore[valid-type]
 
 
 # --------------------------------------------------------------------------------------------

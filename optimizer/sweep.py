@@ -38,7 +38,8 @@ from .instance import Instance, by_period
 from .load import YAML_FILE, load_instance
 from .contract import COST_TERMS, SOLVED, TRANSFER_TERMS
 from .pipeline import Run, run
-from .schema import ExportCap, MaxOpen, MaxShare, MaxSupplierShare, Offtake, PolicyBase, PriceFloor, policy_value_problem
+from .families import POLICY_FAMILIES, family_of
+from .schema import MaxShare, PolicyBase, policy_value_problem
 from .solver import SolveOptions
 from .atomic import staged_folder
 from .outputs import MARKERS, guard_folder
@@ -53,15 +54,8 @@ POINTS = "points"
 #: Numeric (number or year -> number) parameters a sweep can move, with their unit.
 PARAM_UNITS = {"share": "fraction", "quantity": "t/yr", "count": "facilities", "floor": "USD/t", "market": "USD/t"}
 
-#: What ``achieved_<year>`` measures for each policy kind, and its unit.
-ACHIEVED = {
-    "max_share": ("share of the policy's numerator in its denominator (shares.csv)", "fraction"),
-    "offtake": ("deliveries that count towards the offtake (offtakes.csv)", "t/yr"),
-    "export_cap": ("flows the cap counts: the products leaving the exporters (flows.csv)", "t/yr"),
-    "max_supplier_share": ("largest single facility's share of the stage's production", "fraction"),
-    "max_open": ("facilities of the stage open", "facilities"),
-    "price_floor": ("tonnes of the covered product made by the facility", "t/yr"),
-}
+#: What ``achieved_<year>`` measures for each policy kind, and its unit (from the kind's family).
+ACHIEVED = {f.name: (f.achieved.what, f.achieved.unit) for f in POLICY_FAMILIES}
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,7 +112,7 @@ def _bad_values(param: str, values: Sequence[float]) -> str | None:
 
 
 def relevant_stage(inst: Instance, pol: PolicyBase) -> str | None:
-    """The stage whose provenance-group share a sweep reports.
+    """The stage whose provenance-group share a sweep reports: the policy family's ``stage``.
 
     The policy's own ``stage`` if it has one; for a share of deliveries or an offtake, the stage
     of the facilities with lanes delivering its product to its customers; for an export cap, the
@@ -126,26 +120,7 @@ def relevant_stage(inst: Instance, pol: PolicyBase) -> str | None:
     Where several stages qualify, the one with the most such lanes (or facilities) wins, ties by
     name.
     """
-    stage = getattr(pol, "stage", None)
-    if stage:
-        return stage
-    found: Counter[str] = Counter()
-    if isinstance(pol, (MaxShare, Offtake)):
-        customers = set(pol.customers or ()) if isinstance(pol, MaxShare) else {pol.customer}
-        for lane in inst.lanes:
-            if lane.destination in customers and (pol.product is None or lane.product == pol.product):
-                if lane.origin in inst.facilities:
-                    found[inst.facilities[lane.origin].stage] += 1
-    elif isinstance(pol, ExportCap):
-        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
-        for f, outs in inst.outputs.items():
-            if products & set(outs):
-                found[inst.facilities[f].stage] += 1
-    elif isinstance(pol, PriceFloor):
-        return inst.facilities[pol.facility].stage
-    if not found:
-        return None
-    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return family_of(pol).stage(inst, pol)
 
 
 def relevant_product(inst: Instance, pol: PolicyBase, stage: str | None) -> str | None:
@@ -243,45 +218,7 @@ def achieved(r: Run, pol: PolicyBase, years: Sequence[int] = ()) -> dict[int, fl
     Exports, open facilities and covered tonnes are 0 in any of ``years`` with nothing to count;
     a share or offtake has a value only in the years with a row in shares.csv / offtakes.csv.
     """
-    inst, tables = r.instance, r.tables
-    if isinstance(pol, MaxShare):
-        rows = tables["shares"]
-        rows = rows[rows["policy"] == pol.name]
-        return {int(t): float(s) for t, s in zip(rows["period"], rows["share"])}
-    if isinstance(pol, Offtake):
-        rows = tables["offtakes"]
-        rows = rows[rows["policy"] == pol.name]
-        return {int(t): float(q) for t, q in zip(rows["period"], rows["delivered"])}
-    if isinstance(pol, ExportCap):
-        exporters = inst.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
-        to = (inst.group_countries(pol.to_group) if pol.to_group
-              else frozenset(pol.to_countries) if pol.to_countries else None)
-        products = {pol.product} if isinstance(pol.product, str) else set(pol.product)
-        out: dict[int, float] = {t: 0.0 for t in years}
-        for o, d, p, t, q in tables["flows"][["origin", "destination", "product", "period", "quantity"]].itertuples(index=False):
-            dc = inst.country_of(d)
-            if p in products and inst.facilities[o].country in exporters and dc not in exporters and (to is None or dc in to):
-                out[int(t)] = out.get(int(t), 0.0) + float(q)
-        return out
-    act = tables["activity"]
-    if isinstance(pol, MaxOpen):
-        rows = act[(act["stage"] == pol.stage) & (act["open"] >= 0.5)]
-        return {t: 0.0 for t in years} | {int(t): float(n) for t, n in rows.groupby("period")["facility"].nunique().items()}
-    if isinstance(pol, (MaxSupplierShare, PriceFloor)):
-        per = act.groupby(["facility", "period"])["activity"].sum()
-        made: dict[int, dict[str, float]] = {}
-        for (f, t), a in per.items():
-            if isinstance(pol, PriceFloor) and f != pol.facility:
-                continue
-            if isinstance(pol, MaxSupplierShare) and inst.facilities[f].stage != pol.stage:
-                continue
-            product = pol.product if isinstance(pol, PriceFloor) else inst.stage_product(pol.stage, pol.product)
-            q = a * inst.outputs[f].get(product, 0.0)
-            made.setdefault(int(t), {})[f] = float(q)
-        if isinstance(pol, PriceFloor):
-            return {t: 0.0 for t in years} | {t: sum(v.values()) for t, v in made.items()}
-        return {t: (max(v.values()) / sum(v.values()) if sum(v.values()) > 0 else 0.0) for t, v in made.items()}
-    return {}  # pragma: no cover - every policy kind is handled above
+    return family_of(pol).achieved.measure(r.instance, r.tables, pol, years)
 
 
 def _pooled(rows: pd.DataFrame, years: Sequence[int]) -> float:

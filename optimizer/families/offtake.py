@@ -1,0 +1,141 @@
+r"""``offtake``: a customer receives at least a quantity of a product, clean by default.
+
+Row (policy, t), t/yr:
+
+.. math:: \sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t
+
+with G = {clean} for a clean offtake (else every tag) and C the origins that count (the listed
+countries and/or facilities: ``Instance.offtake_counts``).  The dual is the cost of one more
+t/yr of offtake (USD/t).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..policy import ByPeriod, PolicyBase, by_period
+from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, delivering_stage,
+                   per_year)
+
+
+class Offtake(PolicyBase):
+    """A customer receives at least `quantity` t/yr of a product, optionally clean and from given countries or facilities."""
+
+    kind: Literal["offtake"]
+    customer: str = Field(description="Customer receiving the offtake.")
+    product: str = Field(description="Product.")
+    quantity: ByPeriod = Field(description="Least quantity delivered.", json_schema_extra={"unit": "t/yr"})
+    provenance: Literal["any", "clean"] = Field("clean", description="`clean`: only clean deliveries count.")
+    countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.")
+    facilities: list[str] | None = Field(
+        None, description="Only deliveries from these facilities count (e.g. a contract for one plant's output)."
+    )
+
+
+def validate(ctx: RuleContext) -> None:
+    p = ctx.policy
+    if ctx.unknown(ctx.customers, p.customer):
+        ctx.bad("customer", f"unknown customer {p.customer!r}; expected a customer in {ctx.file['demands']}")
+    for f in p.facilities or []:
+        if ctx.unknown(ctx.facilities, f):
+            ctx.bad("facilities", f"unknown facility {f!r}; expected a facility in {ctx.file['facilities']}")
+
+
+def build(ctx: BuildContext) -> None:
+    inst = ctx.inst
+
+    def make(pol: Offtake, t: int):
+        q = by_period(pol.quantity, t)
+        if q is None:
+            return None
+        terms = [(1.0, v) for o, g, v in ctx.flows_in.get((pol.customer, pol.product, t), [])
+                 if inst.offtake_counts(pol, o, g)]
+        return {(pol.name, t): (terms, q)}
+
+    ctx.constrain(FAMILY, make)
+
+
+def explain(inst, k: tuple, amount: float) -> tuple[str, str]:
+    name, t = k
+    pol = inst.policy(name)
+    return "t/yr", f"offtake {name} ({pol.customer}) {t}: short {amount:,.6g} t of {pol.product}"
+
+
+def delivered(ctx: CheckContext, pol: Offtake, t: int) -> float:
+    r"""Deliveries counting towards an offtake: :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t]` (t/yr)."""
+    return sum(q for o, g, q in ctx.plan.arrivals.get((pol.customer, pol.product, t), [])
+               if o in ctx.inst.facilities and ctx.inst.offtake_counts(pol, o, g))
+
+
+def check(ctx: CheckContext) -> None:
+    r"""Offtakes are delivered, :math:`\text{delivered}_t \ge Q_t` (t/yr), and offtakes.csv reports them."""
+    rows = ctx.plan.keyed("offtakes", "policy", "period")
+    for pol, t in ctx.policy_years(Offtake):
+        q = by_period(pol.quantity, t)
+        if q is None:
+            continue
+        ctx.count("offtake")
+        label = f"{pol.name} {t}"
+        got = delivered(ctx, pol, t)
+        ctx.le("offtake", label, "required", q, f"{pol.provenance} deliveries", got)
+        row = rows.pop((pol.name, t), None)
+        if row is None:
+            ctx.fail("offtake", label, "offtakes.csv has no row")
+            continue
+        ctx.eq("offtake", label, "offtakes.csv required", row["required"], "policy quantity", q)
+        ctx.eq("offtake", label, "offtakes.csv delivered", row["delivered"], "recomputed", got)
+        ctx.eq("offtake", label, "offtakes.csv short", row["short"], "recomputed", max(0.0, q - got), q)
+    for (name, t) in rows:
+        ctx.fail("offtake", f"{name} {t}", "offtakes.csv row for no offtake policy in force")
+
+
+def lp_rows(lp) -> list[LPRow]:
+    r"""offtake (policy,t): :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t` (t/yr)."""
+    inst = lp.inst
+    out = []
+    for pol in inst.policies_of(Offtake):
+        for t in inst.policy_periods(pol):
+            q = by_period(pol.quantity, t)
+            if q is not None:
+                terms = {c: 1.0 for c in lp.arriving.get((pol.customer, pol.product, t), [])
+                         if inst.offtake_counts(pol, c[1], c[4])}
+                out.append(LPRow("offtake", (pol.name, t), ">=", q, terms))
+    return out
+
+
+def measure(_inst, tables, pol: Offtake, _years) -> dict[int, float]:
+    rows = tables["offtakes"]
+    rows = rows[rows["policy"] == pol.name]
+    return {int(t): float(q) for t, q in zip(rows["period"], rows["delivered"])}
+
+
+def stage(inst, pol: Offtake) -> str | None:
+    """The stage of the facilities with lanes delivering the product to the customer."""
+    return delivering_stage(inst, {pol.customer}, pol.product)
+
+
+FAMILY = PolicyFamily(
+    name="offtake",
+    schema=Offtake,
+    doc="Row per policy and year: deliveries that count (clean ones for a clean offtake; from the listed "
+        "countries or facilities, if any) >= `quantity` (t/yr). Dual: the cost of one more t/yr of offtake (USD/t).",
+    rules=("an `offtake` names a customer of `demands.csv` and facilities of `facilities.csv`",),
+    validate=validate,
+    build=build,
+    dual=DualSpec(
+        "USD/t",
+        lambda k, _b: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
+        lambda k, b: 1.0 / b.weight(k[1]),
+    ),
+    slack="offtake short",
+    explain=explain,
+    check=check,
+    lp_rows=lp_rows,
+    lp_dual=per_year(1.0),
+    achieved=Achieved("deliveries that count towards the offtake (offtakes.csv)", "t/yr", measure),
+    stage=stage,
+    pinned=True,
+    sense=">=",
+)
