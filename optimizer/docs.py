@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import contract
+from .families import POLICY_FAMILIES
 from .schema import (
     FORMAT_VERSION,
     FREE_TEXT,
@@ -237,7 +238,7 @@ converts between the two forms (see [cli.md](cli.md#the-instance-workbook)).
   solved until all are fixed.
 """
 
-CROSS_CHECKS = """\
+_CROSS_CHECKS = """\
 ## Rules checked across tables
 
 Besides each cell's type and range, loading checks that the tables fit together:
@@ -256,14 +257,19 @@ Besides each cell's type and range, loading checks that the tables fit together:
 * demand, capacity, lane-period and policy years are periods of the instance;
 * a `provenance_group` given in `instance.yaml` (or set by a scenario) is a group named in the
   `groups` column of `countries.csv`; policy stages, groups, countries, products, customers
-  and facilities exist; a location-basis `max_share` and an `export_cap` name exactly one of
-  `group` or `countries`, and an `export_cap` at most one of `to_group` or `to_countries`;
-  a `price_floor` with market prices by year gives one for every year the floor applies;
+  and facilities exist;
+{policy_rules}
 * every hard demand (blank `penalty`) and every offtake can be reached by some chain of lanes
   and recipes (for `clean` ones, a chain that avoids the provenance group); a demand with a
   penalty that cannot be reached is only a warning (it will go unmet at its penalty), as is a
   facility that can never run.
 """
+
+
+def cross_checks() -> str:
+    """The rules checked across tables; each policy kind's own rules come from its family."""
+    rules = [f"* {rule};" for family in POLICY_FAMILIES for rule in family.rules]
+    return _CROSS_CHECKS.replace("{policy_rules}\n", "\n".join(rules) + "\n")
 
 
 def table_section(spec: TableSpec) -> list[str]:
@@ -340,11 +346,14 @@ def policies_section() -> list[str]:
         "the years listed. Policy names must be unique; scenarios refer to policies by name.",
         "",
     ]
-    for kind, cls in POLICY_KINDS.items():
+    for family in POLICY_FAMILIES:
+        kind, cls = family.name, family.schema
         out.extend([
             f"### `{kind}`",
             "",
             _doc(cls),
+            "",
+            f"In the model: {family.doc}",
             "",
             *md_table(("field", "required", "type", "default", "unit", "description"),
                       field_rows(cls, skip=base + ["kind"], absent="none")),
@@ -389,7 +398,7 @@ def render() -> str:
     """The whole reference, as markdown."""
     lines: list[str] = [INTRO]
     lines.extend(tables_section())
-    lines.append(CROSS_CHECKS)
+    lines.append(cross_checks())
     lines.extend(header_section())
     lines.extend(policies_section())
     lines.extend(scenarios_section())

@@ -34,6 +34,31 @@ def family_of(policy: object) -> PolicyFamily:
     raise KeyError(type(policy).__name__)
 
 
+def problems(family: PolicyFamily) -> list[str]:
+    """What a family lacks, one line per missing part (empty: complete)."""
+    out = []
+    for part in ("validate", "build", "check", "stage"):
+        if not callable(getattr(family, part, None)):
+            out.append(f"{family.name}: no {part} hook")
+    if not isinstance(family.dual, (DualSpec, NoDual)) or (isinstance(family.dual, NoDual) and not family.dual.reason):
+        out.append(f"{family.name}: no dual spec (a DualSpec, or NoDual with its reason)")
+    if isinstance(family.dual, DualSpec) and not (callable(family.lp_rows) and callable(family.lp_dual)):
+        out.append(f"{family.name}: a reported dual without its certificate rows (lp_rows) and rule (lp_dual)")
+    if family.slack is not None and not callable(family.explain):
+        out.append(f"{family.name}: a slack without its explanation (explain)")
+    if family.slack is None and (family.explain is not None or isinstance(family.dual, DualSpec)):
+        out.append(f"{family.name}: rows that are priced but never relaxed: give a slack and its explanation (explain)")
+    if not isinstance(family.achieved, Achieved) or not callable(family.achieved.measure):
+        out.append(f"{family.name}: no sweep measure (achieved)")
+    if not (family.doc or "").strip():
+        out.append(f"{family.name}: no docs entry (doc)")
+    if family.schema is None or family.schema.model_fields["kind"].annotation.__args__ != (family.name,):
+        out.append(f"{family.name}: its schema's `kind` is not {family.name!r}")
+    if family.group != "policy":
+        out.append(f"{family.name}: unknown group {family.group!r}")
+    return out
+
+
 #: Policy families whose rows report a dual (listed first in compare and the report).
 PRICED: tuple[str, ...] = tuple(f.name for f in POLICY_FAMILIES if isinstance(f.dual, DualSpec))
 
@@ -47,4 +72,4 @@ PINNED: tuple[str, ...] = tuple(f.name for f in POLICY_FAMILIES if f.pinned)
 RELAXED: dict[str, PolicyFamily] = {f.name: f for f in POLICY_FAMILIES if f.slack is not None}
 
 __all__ = ["ALWAYS_LISTED", "Achieved", "BuildContext", "BY_KIND", "DualSpec", "LPRow", "NoDual", "PINNED", "POLICY_FAMILIES", "PRICED",
-           "PolicyFamily", "RELAXED", "RuleContext", "family_of"]
+           "PolicyFamily", "RELAXED", "RuleContext", "family_of", "problems"]
