@@ -42,6 +42,7 @@ bench: $(DEV)
 docs: $(DEV)
 	$(PY) -m optimizer.docs > docs/instance-format.md
 	$(PY) -m optimizer.docs results docs/results.md
+	$(PY) -m optimizer.docs model docs/model.md
 	$(PY) docs/flagship_report.py
 	$(PY) docs/console.py
 	@tmp=$$(mktemp -d); \

@@ -39,11 +39,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .instance import CLEAN, TOUCHED, Instance
-from .families import POLICY_FAMILIES
-from .families.base import LPRow as Row, per_year
+from .families import FAMILIES as ALL_FAMILIES, POLICY_FAMILIES
+from .families.base import LPRow as Row
 
 Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
 
@@ -93,8 +93,9 @@ class LP:
         self.constant = 0.0
         self.columns()
         self.rows: list[Row] = []
+        self.memo: dict[str, Any] = {}  # rows made in one pass for several families
         for family in FAMILIES.values():
-            self.rows.extend(r for r in family.rows(self) if r.terms)
+            self.rows.extend(r for r in family.lp_rows(self) if r.terms)
         self.downgrades()
 
     # ---- columns ----------------------------------------------------------------------------
@@ -209,168 +210,14 @@ class LP:
                 rest = sum(a * self.value[c] for c, a in row.terms.items() if c != col)
                 self.value[col] = max(0.0, rest)
 
-    def balances(self, family: str) -> list[Row]:
-        """The rows of one balance family (both are made in one pass, by :func:`balance_rows`)."""
-        return self._balances.get(family, [])
-
-    @cached_property
-    def _balances(self) -> dict[str, list[Row]]:
-        out: dict[str, list[Row]] = defaultdict(list)
-        for r in balance_rows(self):
-            out[r.family].append(r)
-        return out
-
     def activity(self, row: Row) -> float:
         return sum(a * self.value[c] for c, a in row.terms.items())
 
 
-# ============================================================================================
-# the families: rows, and how duals.csv reads back into y
-# ============================================================================================
-
-
-@dataclass(frozen=True)
-class Family:
-    """A constraint family of the LP: its rows from the instance, and the row dual y from its
-    duals.csv value (planner units) as the model's scaling defines it (docs/model.md)."""
-
-    rows: Callable[[LP], Iterable[Row]]
-    dual: Callable[[float, Row, str, Instance], float]
-
-
-def balance_rows(lp: LP) -> Iterable[Row]:
-    r"""product_balance (f,p,g,t) and input_balance (for a pass-through product), t/yr:
-
-    .. math:: \sum_o F[o,f,p,g,t] + r^{out} x[f,g,t] \pm D[f,p,t] - \sum_d F[f,d,p,g,t] - r^{in} x[f,g,t] - S[f,p,g,t] = 0
-
-    (a pass-through product: what is made balances what leaves and the surplus; what arrives
-    balances what is used).
-    """
-    inst = lp.inst
-    made: dict[tuple, dict[Col, float]] = defaultdict(lambda: defaultdict(float))
-    arriving: dict[tuple, dict[Col, float]] = defaultdict(lambda: defaultdict(float))
-
-    def inbound(f: str, p: str) -> dict:
-        return arriving if (f, p) in inst.pass_through else made
-
-    for col in lp.cost:
-        kind = col[0]
-        if kind == "x":
-            _, f, g, t = col
-            for p, r in inst.outputs[f].items():
-                made[f, p, g, t][col] += r
-            for p, r in inst.inputs[f].items():
-                inbound(f, p)[f, p, g, t][col] -= r
-        elif kind == "F":
-            _, o, d, p, g, t = col
-            made[o, p, g, t][col] -= 1.0
-            if d in inst.facilities:
-                inbound(d, p)[d, p, g, t][col] += 1.0
-        elif kind == "S":
-            _, f, p, g, t = col
-            made[f, p, g, t][col] -= 1.0
-        elif kind == "D":
-            _, f, p, t = col
-            inbound(f, p)[f, p, CLEAN, t][col] -= 1.0
-            inbound(f, p)[f, p, TOUCHED, t][col] += 1.0
-    for family, table in (("product_balance", made), ("input_balance", arriving)):
-        for key in sorted(table):
-            yield Row(family, key, "=", 0.0, dict(table[key]))
-
-
-def demand_rows(lp: LP) -> Iterable[Row]:
-    r"""demand_balance (k,p,t): :math:`\sum_{o,g} F[o,k,p,g,t] + U[k,p,t] = q_{kpt}` (t/yr)."""
-    for d in lp.inst.demands:
-        k = (d.customer, d.product, d.period)
-        terms = {c: 1.0 for c in lp.arriving.get(k, [])}
-        if ("U", *k) in lp.cost:
-            terms[("U", *k)] = 1.0
-        yield Row("demand_balance", k, "=", d.quantity, terms)
-
-
-def capacity_rows(lp: LP) -> Iterable[Row]:
-    r"""capacity_limit (f,t): :math:`\sum_g x - \text{size} \sum_{\tau \le t} z \le \text{cap}_{ft}\, y[f,t] + \text{size}\, \bar z`
-    (whole steps :math:`\bar z` fixed), units/yr."""
-    inst = lp.inst
-    sizes = {e.facility: e.size for e in inst.expansions}
-    for f in inst.facilities:
-        for t in sorted(lp.active[f]):
-            cap = inst.base_capacity(f, t)
-            if cap is None:
-                continue
-            terms = lp.output(f, t, None)
-            rhs = cap * lp.open_flag(f, t)
-            if f in sizes:
-                cols, fixed = lp.steps(f, t)
-                terms.update({c: -sizes[f] for c in cols})
-                rhs += sizes[f] * fixed
-            yield Row("capacity_limit", (f, t), "<=", rhs, terms)
-
-
-def floor_rows(lp: LP) -> Iterable[Row]:
-    r"""activity_floor (f,t): :math:`\sum_g x[f,g,t] \ge \underline{x}_{ft}\, y[f,t]` (units/yr)."""
-    for (f, t), low in sorted(lp.inst.min_activity.items()):
-        if t in lp.active.get(f, ()):
-            yield Row("activity_floor", (f, t), ">=", low * lp.open_flag(f, t), lp.output(f, t, None))
-
-
-def open_link_rows(lp: LP) -> Iterable[Row]:
-    r"""open_link (f,t) of an unlimited candidate that stays shut: :math:`\sum_g x[f,g,t] \le 0`
-    (an open one's row is implied with y fixed, and left out)."""
-    inst = lp.inst
-    for f, fac in inst.facilities.items():
-        if fac.status == "candidate":
-            for t in sorted(lp.active[f]):
-                if inst.base_capacity(f, t) is None and lp.open_flag(f, t) < 0.5:
-                    yield Row("open_link", (f, t), "<=", 0.0, lp.output(f, t, None))
-
-
-def expansion_rows(lp: LP) -> Iterable[Row]:
-    r"""expansion_limit: :math:`\sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}\, (\times\, y[f,t])`
-    with whole steps fixed on the right; one row per year of a candidate, one at the last year
-    of an existing facility (steps)."""
-    inst = lp.inst
-    for e in inst.expansions:
-        f = e.facility
-        years = sorted(c[2] for c in lp.step_cols.get(f, [])) if f not in lp.integer else []
-        if e.max_steps is None or not years:
-            continue
-        if inst.facilities[f].status == "candidate":
-            for t in years:
-                cols, fixed = lp.steps(f, t)
-                yield Row("expansion_limit", (f, t), "<=", e.max_steps * lp.open_flag(f, t) - fixed, {c: 1.0 for c in cols})
-        else:
-            cols, fixed = lp.steps(f, years[-1])
-            yield Row("expansion_limit", (f, years[-1]), "<=", e.max_steps - fixed, {c: 1.0 for c in cols})
-
-
-def lane_rows(lp: LP) -> Iterable[Row]:
-    r"""lane_capacity (o,d,p,t): :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr)."""
-    inst = lp.inst
-    groups: dict[tuple, dict[Col, float]] = defaultdict(dict)
-    for col in lp.cost:
-        if col[0] == "F":
-            groups[col[1:4] + (col[5],)][col] = 1.0
-    lanes = {(l.origin, l.destination, l.product): l for l in inst.lanes}
-    for key, terms in groups.items():
-        cap = inst.lane_capacity(lanes[key[:3]], key[3])
-        if cap is not None:
-            yield Row("lane_capacity", key, "<=", cap, terms)
-
-
-#: The LP's families, in the order of the model's constraints.  ``expansion_limit`` is in
-#: discounted USD per step (not per year): y = -value.
-FAMILIES: dict[str, Family] = {
-    "product_balance": Family(lambda lp: lp.balances("product_balance"), per_year(1.0)),
-    "input_balance": Family(lambda lp: lp.balances("input_balance"), per_year(1.0)),
-    "demand_balance": Family(demand_rows, per_year(1.0)),
-    "capacity_limit": Family(capacity_rows, per_year(-1.0)),
-    "activity_floor": Family(floor_rows, per_year(1.0)),
-    "open_link": Family(open_link_rows, per_year(-1.0)),
-    "expansion_limit": Family(expansion_rows, lambda value, _row, _unit, _inst: -value),
-    "lane_capacity": Family(lane_rows, per_year(-1.0)),
-    **{f.name: Family(f.lp_rows, f.lp_dual) for f in POLICY_FAMILIES if f.lp_rows is not None and f.lp_dual is not None},
-}
+#: The LP's families (those whose rows report a dual), in the order of the model's constraints:
+#: each gives its rows from the instance and reads its duals.csv value back into y
+#: (``lp_rows``, ``lp_dual``; see :mod:`optimizer.families`).
+FAMILIES = {f.name: f for f in ALL_FAMILIES if f.lp_rows is not None and f.lp_dual is not None}
 
 
 # ============================================================================================
@@ -404,7 +251,7 @@ def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objec
                 fail("dual", f"{d['constraint']} {d['index'].replace('|', ' ')}",
                      f"duals.csv line {d['_line']} prices no row of the LP")
             continue
-        y[key] = y.get(key, 0.0) + FAMILIES[row.family].dual(d["value"], row, d["unit"], inst)
+        y[key] = y.get(key, 0.0) + FAMILIES[row.family].lp_dual(d["value"], row, d["unit"], inst)
 
     scale = max([1.0] + [abs(c) for c in lp.cost.values()])
     gap_tol = tol * max(1.0, abs(objective))

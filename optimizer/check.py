@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Finding, InputError, finding
-from .instance import CLEAN, TOUCHED, Instance, by_period
+from .instance import CLEAN, Instance, by_period
 from .certificate import Certificate, PlanValues, certify, num
 from .contract import (
     BINDING_TOL,
@@ -54,7 +54,7 @@ from .contract import (
     results_folder,
 )
 from .load import load_instance
-from .families import POLICY_FAMILIES, max_share, offtake
+from .families import FAMILIES, POLICY_FAMILIES, max_share, offtake
 from .schema import DEFAULT_LIFETIME, MaxShare, Offtake, PolicyBase, capital_recovery_factor
 
 #: Columns of each results table the check reads (kinds from the contract).
@@ -286,9 +286,8 @@ class Checker:
         """Every family, in the order of the model's constraints, then the costs and the objective."""
         for family in (
             self.check_flows, self.check_activity, self.check_surplus, self.check_duplicates,
-            self.check_product_balance, self.check_provenance, self.check_demand,
-            self.check_capacity, self.check_activity_floor, self.check_candidates, self.check_expansions, self.check_lane_capacity,
-            self.check_policies, self.check_share_columns, self.check_stage_shares, self.check_costs,
+            self.check_candidates, self.check_investments, self.check_families,
+            self.check_share_columns, self.check_stage_shares, self.check_costs,
             self.check_objective, self.check_summary_shares, self.check_summary_offtakes, self.check_summary_unmet,
             self.check_summary_built, self.check_optimality,
         ):
@@ -400,181 +399,6 @@ class Checker:
                 seen.setdefault(k, r["_line"])
 
     # ---- 2. product balance -------------------------------------------------------------------
-    def balance_keys(self) -> list[tuple[str, str, int]]:
-        """(f, p, t) rows: every recipe product in every operating year, plus any facility a flow or surplus names."""
-        inst = self.inst
-        keys = {(f, p, t) for f in inst.facilities for t in self.active[f]
-                for p in set(inst.inputs[f]) | set(inst.outputs[f])}
-        for table in (self.plan.inflow, self.plan.outflow, self.plan.surplus):
-            keys |= {(f, p, t) for (f, p, t) in table if f in inst.facilities}
-        return sorted(keys)
-
-    def tag_sides(self, f: str, p: str, t: int, tag: str | None) -> dict[str, float]:
-        r"""Sides of f's balance of p in t for one provenance ``tag`` (None: all tags), in t/yr.
-
-        in :math:`\sum_o F[o,f,p,g,t]`; made :math:`r^{out}_{fp} X[f,g,t]`; out :math:`\sum_d F[f,d,p,g,t]`;
-        used :math:`r^{in}_{fp} X[f,g,t]`; surplus :math:`S[f,p,g,t]`.
-        """
-        plan, inst = self.plan, self.inst
-
-        def total(by_tag: dict[str, float] | None) -> float:
-            if not by_tag:
-                return 0.0
-            return sum(by_tag.values()) if tag is None else by_tag.get(tag, 0.0)
-
-        acts = total(plan.act_tags.get((f, t)))
-        return {
-            "in": total(plan.inflow.get((f, p, t))),
-            "made": inst.outputs[f].get(p, 0.0) * acts,
-            "out": total(plan.outflow.get((f, p, t))),
-            "used": inst.inputs[f].get(p, 0.0) * acts,
-            "surplus": total(plan.surplus.get((f, p, t))),
-        }
-
-    def ratios(self, f: str, p: str) -> tuple[float, float]:
-        """(r^in, r^out) of p at f: part of a balance row's scale, since an activity the tables
-        round to zero still moves the row by up to ratio x rounding (t/yr)."""
-        return self.inst.inputs[f].get(p, 0.0), self.inst.outputs[f].get(p, 0.0)
-
-    def balance_rows(self, f: str, p: str, s: dict[str, float]) -> list[tuple[str, float, float, str]]:
-        r"""The balance rows of p at f as (family, supply, use, text) from its sides (t/yr).
-
-        One row, :math:`\text{in} + \text{made} = \text{out} + \text{used} + \text{surplus}`, unless f both
-        consumes and makes p (a pass-through): then what is made balances what leaves,
-        :math:`\text{made} = \text{out} + \text{surplus}` (``product_balance``), and what arrives balances what is
-        consumed, :math:`\text{in} = \text{used}` (``input_balance``): nothing passes without activity.
-        """
-        if p in self.inst.inputs[f] and p in self.inst.outputs[f]:
-            return [
-                ("product_balance", s["made"], s["out"] + s["surplus"],
-                 f"made {num(s['made'])} != out {num(s['out'])} + surplus {num(s['surplus'])}"),
-                ("input_balance", s["in"], s["used"], f"in {num(s['in'])} != used {num(s['used'])}"),
-            ]
-        supply, use = s["in"] + s["made"], s["out"] + s["used"] + s["surplus"]
-        return [("product_balance", supply, use,
-                 f"supply {num(supply)} (in {num(s['in'])} + made {num(s['made'])}) != use {num(use)} "
-                 f"(out {num(s['out'])} + used {num(s['used'])} + surplus {num(s['surplus'])})")]
-
-    def check_product_balance(self) -> None:
-        r"""Total balance of every facility, product and year, over all tags (t/yr):
-
-        .. math:: \sum_{o,g} F[o,f,p,g,t] + r^{out}_{fp} X[f,t] = \sum_{d,g} F[f,d,p,g,t] + r^{in}_{fp} X[f,t] + \sum_g S[f,p,g,t]
-
-        split into an output row and an input row for a product the facility both consumes and
-        makes (see :meth:`balance_rows`).
-        """
-        for f, p, t in self.balance_keys():
-            s = self.tag_sides(f, p, t, None)
-            for family, supply, use, text in self.balance_rows(f, p, s):
-                self.count(family)
-                if abs(supply - use) > self.slack(*s.values(), *self.ratios(f, p)):
-                    self.fail(family, f"{f} {p} {t}", text)
-
-    def check_provenance(self) -> None:
-        r"""Clean material is conserved, except clean input downgraded to touched (t/yr).
-
-        For every (f, p, t), with sides taken over the clean tag only,
-
-        .. math:: dg = \text{in}^{c} + \text{made}^{c} - \text{out}^{c} - \text{used}^{c} - \text{surplus}^{c} \ge 0
-
-        and :math:`dg > 0` only when p is an input of f and f has a touched mode (downgrade
-        happens on inputs only).  For a pass-through product the clean output row holds exactly,
-        :math:`\text{made}^c = \text{out}^c + \text{surplus}^c`, and the downgrade is taken from the
-        clean input row, :math:`dg = \text{in}^c - \text{used}^c`.  The touched side is the total
-        balance minus dg, so it holds exactly when the total balance does.
-        """
-        if not self.inst.tracks_provenance:
-            return
-        inst = self.inst
-        for f, p, t in self.balance_keys():
-            self.count("provenance")
-            s = self.tag_sides(f, p, t, CLEAN)
-            allowed = self.slack(*s.values(), *self.ratios(f, p))
-            if (f, p) in inst.pass_through:
-                kept = s["made"] - s["out"] - s["surplus"]
-                if abs(kept) > allowed:
-                    self.fail("provenance", f"{f} {p} {t}",
-                              f"clean {p} made {num(s['made'])} != clean out {num(s['out'])} + surplus {num(s['surplus'])}")
-                dg = s["in"] - s["used"]
-            else:
-                dg = s["in"] + s["made"] - s["out"] - s["used"] - s["surplus"]
-            if dg < -allowed:
-                used = s["used"] if (f, p) in inst.pass_through else s["out"] + s["used"] + s["surplus"]
-                supply = s["in"] if (f, p) in inst.pass_through else s["in"] + s["made"]
-                self.fail("provenance", f"{f} {p} {t}", f"clean use {num(used)} > clean supply {num(supply)}")
-            elif dg > allowed and not (p in inst.inputs[f] and TOUCHED in self.tags_of(f)):
-                self.fail("provenance", f"{f} {p} {t}",
-                          f"{num(dg)} t of clean {p} downgraded, but only inputs of a facility with a touched mode can be")
-
-    # ---- 5. demand --------------------------------------------------------------------------
-    def check_demand(self) -> None:
-        r"""Deliveries plus unmet demand equal demand (t/yr), and unmet.csv says so:
-
-        .. math:: \sum_{o,g} F[o,k,p,g,t] + U[k,p,t] = \text{quantity}_{kpt}, \quad U \ge 0,\ U = 0 \text{ if penalty is blank}
-        """
-        unmet_rows = self.plan.keyed("unmet", "customer", "product", "period")
-        for k, d in self.demands.items():
-            self.count("demand_balance")
-            label = f"{d.customer} {d.product} {d.period}"
-            delivered = sum(q for _o, _g, q in self.plan.arrivals.get(k, []))
-            row = unmet_rows.get(k)
-            if row is None:
-                self.fail("demand_balance", label, "unmet.csv has no row")
-                unmet = 0.0
-            else:
-                unmet = row["unmet"]
-                self.eq("demand_balance", label, "unmet.csv demand", row["demand"], "demands.csv quantity", d.quantity)
-                self.eq("demand_balance", label, "unmet.csv delivered", row["delivered"], "sum of flows", delivered)
-                self.eq("demand_balance", label, "unmet.csv penalty", row["penalty"], "demands.csv penalty", d.penalty)
-                if row["provenance"] != d.provenance:
-                    self.fail("demand_balance", label, f"unmet.csv provenance {row['provenance']} != {d.provenance}")
-            self.nonnegative("demand_balance", label, "unmet", unmet)
-            self.eq("demand_balance", label, "delivered + unmet", delivered + unmet, "demand", d.quantity, delivered, unmet)
-            if d.penalty is None and unmet > self.slack(d.quantity):
-                self.fail("demand_balance", label, f"unmet {num(unmet)} on a hard demand (blank penalty)")
-        for k, row in unmet_rows.items():
-            if k not in self.demands:
-                self.fail("demand_balance", " ".join(map(str, k)), "unmet.csv row for a demand not in demands.csv")
-
-    # ---- 3. capacity and investments --------------------------------------------------------
-    def effective_capacity(self, f: str, t: int) -> float | None:
-        r"""Capacity after opening and expansions (units of activity/yr); None = unlimited:
-
-        .. math:: \text{cap}_{ft}\, y[f,t] + \text{size}_f \sum_{\tau \le t} z[f,\tau]
-
-        A facility with a blank capacity is unlimited while open, and a shut candidate has none (0).
-        """
-        base = self.inst.base_capacity(f, t)
-        if base is None:
-            return None if self.open.get((f, t), 0.0) > 0.5 else 0.0
-        size = self.expansions[f].size if f in self.expansions else 0.0
-        return base * self.open.get((f, t), 0.0) + size * self.plan.steps_to(f, t)
-
-    def check_capacity(self) -> None:
-        r"""Activity within capacity, and activity.csv's ``capacity`` column equal to its recomputation:
-
-        .. math:: \sum_g X[f,g,t] \le \text{cap}_{ft}\, y[f,t] + \text{size}_f \sum_{\tau \le t} z[f,\tau]
-        """
-        for f in self.inst.facilities:
-            for t in sorted(self.active[f]):
-                self.count("capacity_limit")
-                label = f"{f} {t}"
-                cap = self.effective_capacity(f, t)
-                row = self.plan.act_row.get((f, t))
-                if row is not None:
-                    self.eq("capacity_limit", label, "activity.csv capacity", row["capacity"], "recomputed capacity", cap)
-                if cap is not None:
-                    self.le("capacity_limit", label, "activity", self.plan.total_act.get((f, t), 0.0), "capacity", cap)
-
-    def check_activity_floor(self) -> None:
-        r"""Must-run: :math:`\sum_g X[f,g,t] \ge \underline{x}_{ft}\, y[f,t]` (units of activity/yr)."""
-        for (f, t), low in sorted(self.inst.min_activity.items()):
-            if t not in self.active.get(f, ()):
-                continue
-            self.count("activity_floor")
-            need = low * self.open.get((f, t), 0.0)
-            self.le("activity_floor", f"{f} {t}", "must-run", need, "activity", self.plan.total_act.get((f, t), 0.0))
-
     def check_candidates(self) -> None:
         """Candidates: open is 0/1 and never goes 1 -> 0; existing facilities are open.
 
@@ -618,13 +442,11 @@ class Checker:
             if f not in inst.facilities:
                 self.fail("candidates", f, "investments.csv opens an unknown facility")
 
-    def check_expansions(self) -> None:
-        r"""Expansion steps: z >= 0, whole if ``integer``, only from first_period in operating years, and
-
-        .. math:: \sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}_f \; (\times\, y[f,t] \text{ for candidates})
-
-        Each investments.csv row has capacity_added = steps x size (units/yr) and capex = steps x capex (USD).
-        """
+    def check_investments(self) -> None:
+        r"""investments.csv: an ``open`` row is a candidate's opening with its base capacity, capex, lifetime
+        and annuity; an ``expansion`` row has steps z >= 0, whole if ``integer``, only from first_period
+        in operating years, capacity_added = steps x size (units/yr) and capex = steps x capex (USD).
+        ``max_steps`` is the ``expansion_limit`` family's check."""
         inst = self.inst
         for r in self.plan.tables["investments"]:
             f, t, kind, z = r["facility"], r["period"], r["kind"], r["steps"]
@@ -661,30 +483,6 @@ class Checker:
                     float(e.lifetime or DEFAULT_LIFETIME) if e.capex else None)
             self.eq("expansions", label, "annuity", r["annuity"], "steps x capex x CRF(rate, lifetime)",
                     z * annuity(inst.discount_rate, e.capex, e.lifetime))
-        for e in inst.expansions:
-            if e.max_steps is None:
-                continue
-            f = e.facility
-            candidate = inst.facilities[f].status == "candidate"
-            for t in sorted(self.active[f]):
-                self.count("expansions")
-                limit = e.max_steps * (self.open.get((f, t), 0.0) if candidate else 1.0)
-                self.le("expansions", f"{f} {t}", "steps built so far", self.plan.steps_to(f, t),
-                        "max_steps" + (" x open" if candidate else ""), limit)
-
-    # ---- 4. lanes ---------------------------------------------------------------------------
-    def check_lane_capacity(self) -> None:
-        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr),
-        the lane's own or its year's value in lane_periods.csv."""
-        for lane in self.inst.lanes:
-            for t in self.inst.periods:
-                cap = self.inst.lane_capacity(lane, t)
-                if cap is None:
-                    continue
-                self.count("lane_capacity")
-                q = self.plan.lane_flow.get((lane.origin, lane.destination, lane.product, t), 0.0)
-                self.le("lane_capacity", f"{lane.origin} -> {lane.destination} {lane.product} {t}",
-                        "flow", q, "lane capacity", cap)
 
     # ---- 6. policies ------------------------------------------------------------------------
     def policy_years(self, kind: type) -> list[tuple[PolicyBase, int]]:
@@ -695,10 +493,12 @@ class Checker:
         """y[f,t]: 1 for an existing facility operating in t, activity.csv's ``open`` for a candidate, else 0."""
         return self.open.get((facility, period), 0.0)
 
-    def check_policies(self) -> None:
-        """Each policy family's own check (see :mod:`optimizer.families`), in the registry's order."""
-        for family in POLICY_FAMILIES:
-            family.check(self)
+    def check_families(self) -> None:
+        """Each family's own check (see :mod:`optimizer.families`), in the registry's order; a family
+        whose rows another check covers says which (its ``check`` is that sentence)."""
+        for family in FAMILIES:
+            if callable(family.check):
+                family.check(self)
 
     def check_stage_shares(self) -> None:
         r"""shares.csv's policy-less rows: the provenance group's share of each stage's production of each

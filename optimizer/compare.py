@@ -35,7 +35,7 @@ from .atomic import staged_folder
 from .outputs import MARKERS, guard_folder
 from .contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
 from .errors import Finding, InputError, finding
-from .families import PRICED
+from .families import DEMAND_DUALS, POLICY_DUALS
 from .write import write_json
 
 #: Name of the base instance (no scenario) among the plans.
@@ -47,9 +47,7 @@ DEFAULT_TOP = 5
 #: Version of the comparison files (``summary_diff.json`` ``format``).
 FORMAT = 1
 
-#: Dual families of security policies, and of demand, ranked in the overview.
-POLICY_DUALS = PRICED
-DEMAND_DUALS = ("demand_balance",)
+#: Dual families of security policies, and of demand, ranked in the overview: ``POLICY_DUALS``, ``DEMAND_DUALS``.
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import contract
-from .families import POLICY_FAMILIES
+from .families import FAMILIES, POLICY_FAMILIES
 from .schema import (
     FORMAT_VERSION,
     FREE_TEXT,
@@ -439,13 +439,40 @@ def render_results(text: str) -> str:
     return BLOCK.sub(block, text)
 
 
+# --------------------------------------------------------------------------------------------
+# docs/model.md: the index of constraint families comes from the registry
+# --------------------------------------------------------------------------------------------
+
+FAMILY_BLOCK = re.compile(r"(<!-- families -->\n)(.*?)(<!-- /families -->)", re.DOTALL)
+
+
+def family_rows() -> list[str]:
+    """The table of every constraint family: its module, its row and dual, how it is relaxed and checked."""
+    rows = []
+    for f in FAMILIES:
+        relaxed = f"yes: {f.slack}" if f.slack else "no"
+        checked = f"`{f.name}`" if callable(f.check) else f.check
+        rows.append((f"`{f.name}`", f"`optimizer/families/{f.build.__module__.rsplit('.', 1)[-1]}.py`", f.group, f.doc,
+                     relaxed, checked))
+    return md_table(("family", "module", "group", "rows and dual", "relaxed when infeasible", "m2m check"), rows)
+
+
+def render_model(text: str) -> str:
+    """``text`` (docs/model.md) with its families block rewritten from the registry."""
+    return FAMILY_BLOCK.sub(lambda m: m.group(1) + "\n".join(family_rows()) + "\n" + m.group(3), text)
+
+
+#: Documents whose generated blocks ``python -m optimizer.docs NAME FILE`` rewrites in place.
+REWRITERS = {"results": render_results, "model": render_model}
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m optimizer.docs`` prints the instance format; ``... results FILE`` rewrites
-    the generated blocks of the results reference in place."""
+    """``python -m optimizer.docs`` prints the instance format; ``... results FILE`` and ``... model
+    FILE`` rewrite the generated blocks of the results reference and of the model description."""
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["results"] and len(args) == 2:
+    if len(args) == 2 and args[0] in REWRITERS:
         path = Path(args[1])
-        path.write_text(render_results(path.read_text(encoding="utf-8")), encoding="utf-8")
+        path.write_text(REWRITERS[args[0]](path.read_text(encoding="utf-8")), encoding="utf-8")
         return
     sys.stdout.write(render())
 

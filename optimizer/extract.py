@@ -14,7 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
-from .families import ALWAYS_LISTED as POLICY_ALWAYS_LISTED
+from .families import ALWAYS_LISTED  # families whose duals are listed with zeros
 from .instance import by_period
 from .model import COST_TERMS, Built
 from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
@@ -25,8 +25,6 @@ TOL = ZERO
 #: Columns of each results table of a plan, in the contract's order.
 COLUMNS: dict[str, list[str]] = {name: TABLES[name].names for name in PLAN_TABLES}
 
-#: Families whose duals are always listed (the rest only where non-zero).
-ALWAYS_LISTED = ("demand_balance", *POLICY_ALWAYS_LISTED)
 
 
 @dataclass

@@ -30,13 +30,13 @@ import pandas as pd
 from .atomic import staged_file
 from .contract import INFEASIBILITY, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder, scenario_label
 from .errors import Finding, InputError, finding
-from .families import PRICED
+from .families import DEMAND_DUALS, POLICY_DUALS
 from .outputs import REPORT_GENERATOR, guard_report
 
 REPORT_FILE = "report.html"
 MAX_DUALS = 50  # rows of the duals table (the whole table is in duals.csv)
-POLICY_FAMILIES = PRICED
-DEMAND_FAMILIES = ("demand_balance",)
+POLICY_FAMILIES = POLICY_DUALS
+DEMAND_FAMILIES = DEMAND_DUALS
 CUSTOMERS = ""  # the stage key of customers (a facility's stage is never empty)
 
 # Colours: the provenance group's countries in reds, the others from a palette without red.

@@ -21,23 +21,10 @@ TOL = 1e-6
 
 
 def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str, str]:
-    """(unit, sentence) for a violation of ``amount`` on row ``k`` of ``family``."""
-    q = f"{amount:,.6g}"
-    if family == "demand_balance":
-        customer, product, t = k
-        return "t/yr", f"demand {customer} {t}: short {q} t of {product}"
+    """(unit, sentence) for a violation of ``amount`` on row ``k`` of ``family`` (the family's own words)."""
     if family in RELAXED:
         return RELAXED[family].explain(inst, k, amount)  # type: ignore[misc]
-    if family == "capacity_limit":
-        f, t = k
-        return "units of activity/yr", f"capacity of {f} {t}: {q} units/yr more than available"
-    if family == "activity_floor":
-        f, t = k
-        return "units of activity/yr", f"must-run of {f} {t}: {q} units/yr more than can be used"
-    if family == "lane_capacity":
-        o, d, p, t = k
-        return "t/yr", f"lane {o} -> {d} ({p}) {t}: {q} t over its capacity"
-    return "", f"{family} {k}: violated by {q}"
+    return "", f"{family} {k}: violated by {amount:,.6g}"
 
 
 def explain(inst: Instance, opts: SolveOptions = SolveOptions()) -> tuple[Status, pd.DataFrame]:

@@ -3,9 +3,11 @@ r"""Stage 2: build the Pyomo model from a validated instance.
 The model is a linear program (a MILP when candidate facilities or integer expansions exist).
 Every index set is built from the data: a flow variable exists only for a lane that exists, in
 a period when its origin operates, with a provenance tag both ends accept.  Each constraint
-family is one small function whose docstring states its formula and units; costs register
-themselves per term and period, so the objective and the reported cost breakdown are the same
-expressions.
+family is one module of :mod:`optimizer.families` whose docstring states its formula and units;
+this module makes the variables, hands them to each family's ``build`` (a
+:class:`~optimizer.families.base.BuildContext`) and makes the Pyomo rows it returns.  Costs
+register themselves per term and period, so the objective and the reported cost breakdown are
+the same expressions.
 
 Notation (all per period t, a year):
 
@@ -26,7 +28,6 @@ Tags g: ``any`` when no customer or policy cares about provenance; otherwise ``c
 from __future__ import annotations
 
 import gc
-import math
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -39,7 +40,7 @@ from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpres
 
 from . import contract
 from .instance import CLEAN, TOUCHED, Instance
-from .families import POLICY_FAMILIES, BuildContext, DualSpec, PolicyFamily
+from .families import FAMILIES, BuildContext, DualSpec, PolicyFamily
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
 COST_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
@@ -256,16 +257,7 @@ class _Builder:
     # ---- build ------------------------------------------------------------------------------
     def build(self) -> Built:
         for step in (
-            self.product_balance,
-            self.demand_balance,
-            self.capacity_limit,
-            self.activity_floor,
-            self.open_stays_open,
-            self.open_link,
-            self.candidate_flow_link,
-            self.expansion_limit,
-            self.lane_capacity,
-            self.policies,
+            self.families,
             self.cost_terms,
             self.tag_groups,
         ):
@@ -273,282 +265,28 @@ class _Builder:
         self.objective()
         return self.built
 
-    def register(self, name: str, unit: str | Callable[[tuple, Built], str], meaning: Callable[[tuple, Built], str],
-                 scale: Callable[[tuple, Built], float], note: Callable[[tuple, Built], str] | None = None) -> None:
-        self.built.families[name] = DualSpec(unit, meaning, scale, note)
-
-    # ---- constraint families ----------------------------------------------------------------
-    def product_balance(self) -> None:
-        r"""Product balance at every facility, product, tag and period (t/yr):
-
-        .. math:: \sum_o F[o,f,p,g,t] + r^{out}_{fp} x[f,g,t] \pm D[f,p,t]
-                  = \sum_d F[f,d,p,g,t] + r^{in}_{fp} x[f,g,t] + S[f,p,g,t]
-
-        where D (clean input used by the touched mode) leaves the clean row and enters the
-        touched row.  Its dual is the marginal cost of the product at the facility (USD/t).
-
-        A product the facility both consumes and makes (a hub, port, warehouse or toll
-        processor passing it on) has two rows instead, so that what passes through is activity,
-        bounded by capacity and paying its cost: ``product_balance`` for what is made,
-        :math:`r^{out}_{fp} x = \sum_d F + S`, and ``input_balance`` for what arrives,
-        :math:`\sum_o F \pm D = r^{in}_{fp} x`.
-        """
-        inst = self.inst
-        passing = inst.pass_through
-        rows: dict[tuple[str, str, str, int], Terms] = defaultdict(list)
-        arriving: dict[tuple[str, str, str, int], Terms] = defaultdict(list)
-
-        def inbound(f: str, p: str) -> dict[tuple[str, str, str, int], Terms]:
-            return arriving if (f, p) in passing else rows
-
-        for (f, g, t), v in self.x.items():
-            for p, r in inst.outputs[f].items():
-                rows[f, p, g, t].append((r, v))
-            for p, r in inst.inputs[f].items():
-                inbound(f, p)[f, p, g, t].append((-r, v))
-        for (o, d, p, g, t), v in self.F.items():
-            rows[o, p, g, t].append((-1.0, v))
-            if d in inst.facilities:
-                inbound(d, p)[d, p, g, t].append((1.0, v))
-        for (f, p, g, t), v in self.S.items():
-            rows[f, p, g, t].append((-1.0, v))
-        for (f, p, t), v in self.D.items():
-            inbound(f, p)[f, p, CLEAN, t].append((-1.0, v))
-            inbound(f, p)[f, p, TOUCHED, t].append((1.0, v))
-        for name, table in (("product_balance", rows), ("input_balance", arriving)):
-            keys = sorted(table)
-            self.m.add_component(name, pyo.Constraint(keys, rule=lambda _m, *k, _t=table: EqualityExpression((lin(_t[k]), 0.0))))
-        self.register(
-            "product_balance", "USD/t",
-            lambda k, _b: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
-            lambda k, b: 1.0 / b.weight(k[3]),
-        )
-        self.register(
-            "input_balance", "USD/t",
-            lambda k, _b: f"marginal cost of {k[1]} ({k[2]}) arriving at {k[0]} in {k[3]}",
-            lambda k, b: 1.0 / b.weight(k[3]),
-        )
-
-    def demand_balance(self) -> None:
-        r"""Deliveries plus unmet demand equal demand (t/yr):
-
-        .. math:: \sum_{o,g} F[o,k,p,g,t] + U[k,p,t] = \text{quantity}_{kpt}
-
-        U exists only where the demand has a penalty (blank penalty: a hard demand).  The dual
-        is the marginal delivered cost of the product at the customer (USD/t).
-        """
-        slack = self.slack("demand_balance", [(d.customer, d.product, d.period) for d in self.inst.demands if d.penalty is None],
-                           "hard demand short")
-        rows = {}
-        for d in self.inst.demands:
-            k = (d.customer, d.product, d.period)
-            terms = [(1.0, v) for _o, _g, v in self.flows_in.get(k, [])]
-            if k in self.U:
-                terms.append((1.0, self.U[k]))
-            if k in slack:
-                terms.append((1.0, slack[k]))
-            rows[k] = (d.quantity, lin(terms), d.quantity)
-        self.m.demand_balance = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
-        self.register(
-            "demand_balance", "USD/t",
-            lambda k, _b: f"marginal delivered cost of {k[1]} at {k[0]} in {k[2]}",
-            lambda k, b: 1.0 / b.weight(k[2]),
-        )
-
-    def capacity_limit(self) -> None:
-        r"""Activity within capacity (units of activity/yr):
-
-        .. math:: \sum_g x[f,g,t] \le \text{cap}_{ft}\, y[f,t] + \sum_{\tau \le t} \text{size}_f\, z[f,\tau]
-
-        with y = 1 for existing facilities.  Unlimited facilities without expansions get no row.
-        The reported dual is the value of one more unit of capacity (USD per unit/yr).
-        """
-        inst = self.inst
-        sizes = {e.facility: e.size for e in inst.expansions}
-        keys = [(f, t) for f in inst.facilities for t in inst.active_periods(f)
-                if inst.base_capacity(f, t) is not None]
-        slack = self.slack("capacity_limit", keys, "capacity exceeded")
-        rows = {}
-        for f, t in keys:
-            cap = inst.base_capacity(f, t)
-            terms: Terms = [(1.0, v) for _g, v in self.acts_of[f, t]]
-            rhs = cap
-            if (f, t) in self.y:
-                terms.append((-cap, self.y[f, t]))
-                rhs = 0.0
-            if f in sizes:
-                terms.extend((-sizes[f], self.z[f, tau]) for tau in inst.periods if tau <= t and (f, tau) in self.z)
-            if (f, t) in slack:
-                terms.append((-1.0, slack[f, t]))
-            rows[f, t] = (None, lin(terms), rhs)
-        self.m.capacity_limit = pyo.Constraint(keys, rule=lambda _m, *k: rel(*rows[k]))
-        self.register(
-            "capacity_limit", "USD per unit of activity/yr",
-            lambda k, _b: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
-            lambda k, b: -1.0 / b.weight(k[1]),
-        )
-
-    def activity_floor(self) -> None:
-        r"""Must-run: a facility runs at least its year's minimum (units of activity/yr):
-
-        .. math:: \sum_g x[f,g,t] \ge \underline{x}_{ft}\, y[f,t]
-
-        with y = 1 for existing facilities.  The reported dual is what the must-run costs the
-        plan per unit of activity (USD per unit/yr); zero when the plan would run anyway.
-        """
-        inst = self.inst
-        keys = [(f, t) for (f, t) in sorted(inst.min_activity) if (f, t) in self.acts_of]
-        slack = self.slack("activity_floor", keys, "must-run not met")
-        rows = {}
-        for f, t in keys:
-            low = inst.min_activity[f, t]
-            terms: Terms = [(1.0, v) for _g, v in self.acts_of[f, t]]
-            rhs = low
-            if (f, t) in self.y:
-                terms.append((-low, self.y[f, t]))
-                rhs = 0.0
-            if (f, t) in slack:
-                terms.append((1.0, slack[f, t]))
-            rows[f, t] = (rhs, lin(terms), None)
-        self.m.activity_floor = pyo.Constraint(keys, rule=lambda _m, *k: rel(*rows[k]))
-        self.register(
-            "activity_floor", "USD per unit of activity/yr",
-            lambda k, _b: f"cost of one more unit/yr of must-run at {k[0]} in {k[1]}",
-            lambda k, b: 1.0 / b.weight(k[1]),
-        )
-
-    def candidate_flow_link(self) -> None:
-        r"""Nothing leaves a candidate while it is shut, lane by lane (t/yr):
-
-        .. math:: \sum_g F[f,d,p,g,t] \le U_{fdpt}\, y[f,t], \quad
-                  U = \min(\text{cap}_{ft}\, r^{out}_{fp},\ \text{lane cap}_{fdpt},\ q_{dpt})
-
-        with :math:`q_{dpt}` the demand when d is a customer, and for an unlimited candidate its
-        data-derived activity bound (see ``open_link``) in place of the capacity.  For integer y this follows from
-        the capacity and demand rows; it is written only where U is tighter than what the
-        capacity row alone implies, to strengthen the LP relaxation that branch and bound works
-        on (the classic strong formulation of facility location).
-        """
-        inst = self.inst
-        demand = {(d.customer, d.product, d.period): d.quantity for d in inst.demands}
-        expandable = {e.facility for e in inst.expansions}
-        groups: dict[tuple, list] = defaultdict(list)
-        for (o, d, p, _g, t), v in self.F.items():
-            if (o, t) in self.y:
-                groups[o, d, p, t].append(v)
-        rows = {}
-        for (o, d, p, t), vs in groups.items():
-            base = inst.base_capacity(o, t)
-            if base is None:  # unlimited: what open_link allows it to make
-                base = inst.activity_bound(o, t)
-            made = None if o in expandable or math.isinf(base) else base * inst.outputs[o].get(p, 0.0)
-            bounds = [b for b in (inst.lane_capacity(self.lane[o, d, p], t), demand.get((d, p, t))) if b is not None]
-            if not bounds or (made is not None and min(bounds) >= made):
-                continue
-            u = min(bounds + ([made] if made is not None else []))
-            rows[o, d, p, t] = (None, lin([(1.0, v) for v in vs] + [(-u, self.y[o, t])]), 0.0)
-        self.m.candidate_flow_link = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
-        self.built.strengthening.add("candidate_flow_link")
-
-    def open_link(self) -> None:
-        r"""An unlimited candidate runs only while open (units of activity/yr):
-
-        .. math:: \sum_g x[f,g,t] \le \bar{X}_{ft}\, y[f,t]
-
-        for a candidate with a blank capacity, where :math:`\bar{X}_{ft}` is the bound on its
-        activity that the data implies (``Instance.activity_bound``: what its lanes can carry
-        away to demand or to bounded facilities, or bring in), never an arbitrary big-M.  The
-        loader refuses a blank capacity where no finite bound exists.  With y = 1 the row is
-        implied by the rows the bound comes from, so in the LP that prices a MILP it is kept
-        only for candidates that stay shut (see ``Built.open_links``).
-        """
-        inst = self.inst
-        rows = {}
-        for (f, t), y in self.y.items():
-            if inst.base_capacity(f, t) is None:
-                rows[f, t] = (None, lin([(1.0, v) for _g, v in self.acts_of[f, t]] + [(-inst.activity_bound(f, t), y)]), 0.0)
-        self.m.open_link = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
-        self.built.open_links = {self.m.open_link[k]: self.y[k] for k in rows}
-        self.register(
-            "open_link", "USD per unit of activity/yr",
-            lambda k, _b: f"value of one more unit/yr of activity at the shut candidate {k[0]} in {k[1]}",
-            lambda k, b: -1.0 / b.weight(k[1]),
-        )
-
-    def open_stays_open(self) -> None:
-        r"""A candidate, once open, stays open: :math:`y[f,t-1] \le y[f,t]` (dimensionless)."""
-        pairs = []
-        for f in {f for f, _t in self.y}:
-            ts = [t for t in self.inst.periods if (f, t) in self.y]
-            pairs.extend((f, a, b) for a, b in zip(ts, ts[1:]))
-        self.m.open_stays_open = pyo.Constraint(
-            pairs, rule=lambda _m, f, a, b: (None, lin([(1.0, self.y[f, a]), (-1.0, self.y[f, b])]), 0.0)
-        )
-
-    def expansion_limit(self) -> None:
-        r"""Expansion steps are limited (steps):
-
-        .. math:: \sum_{\tau \le t} z[f,\tau] \le \text{max\_steps}_f \; (\times\, y[f,t] \text{ for candidates})
-
-        one row per year for a candidate, one (at the last year) for an existing facility.  The
-        reported dual is the value of one more step allowed, in discounted USD per step: the
-        row spans years, so it is not per year.
-        """
-        rows = {}
-        for e in self.inst.expansions:
-            f = e.facility
-            ts = [t for t in self.inst.periods if (f, t) in self.z]
-            if e.max_steps is None or not ts:
-                continue
-            if self.inst.facilities[f].status == "candidate":
-                for t in ts:
-                    terms = [(1.0, self.z[f, tau]) for tau in ts if tau <= t]
-                    if (f, t) in self.y:
-                        terms.append((-e.max_steps, self.y[f, t]))
-                        rows[f, t] = (None, lin(terms), 0.0)
-            else:
-                rows[f, ts[-1]] = (None, lin([(1.0, self.z[f, tau]) for tau in ts]), e.max_steps)
-        self.m.expansion_limit = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k]))
-        self.register(
-            "expansion_limit", "USD per step",
-            lambda k, _b: f"value of one more expansion step allowed at {k[0]} (built by {k[1]}), discounted",
-            lambda _k, _b: -1.0,
-        )
-
-    def lane_capacity(self) -> None:
-        r"""Lane flow within its capacity: :math:`\sum_g F[o,d,p,g,t] \le \text{cap}_{odpt}` (t/yr).
-
-        The capacity is the lane's, or its year's value in lane_periods.csv.
-        """
-        inst = self.inst
-        groups: dict[tuple, Terms] = defaultdict(list)
-        for (o, d, p, _g, t), v in self.F.items():
-            if inst.lane_capacity(self.lane[o, d, p], t) is not None:
-                groups[o, d, p, t].append((1.0, v))
-        keys = list(groups)
-        slack = self.slack("lane_capacity", keys, "lane capacity exceeded")
-        rows = {}
-        for k in keys:
-            terms = list(groups[k]) + ([(-1.0, slack[k])] if k in slack else [])
-            rows[k] = (None, lin(terms), inst.lane_capacity(self.lane[k[:3]], k[3]))
-        self.m.lane_capacity = pyo.Constraint(keys, rule=lambda _m, *k: rel(*rows[k]))
-        self.register(
-            "lane_capacity", "USD/t",
-            lambda k, _b: f"value of one more t/yr of {k[2]} on lane {k[0]} -> {k[1]} in {k[3]}",
-            lambda k, b: -1.0 / b.weight(k[3]),
-        )
-
-    # ---- policies ---------------------------------------------------------------------------
-    def policies(self) -> None:
-        """Each policy family's rows (see :mod:`optimizer.families`), in the registry's order."""
+    # ---- the families -----------------------------------------------------------------------
+    def families(self) -> None:
+        """Each family's rows (see :mod:`optimizer.families`), in the registry's order; the
+        dual specs of those that report duals."""
         ctx = BuildContext(
-            inst=self.inst, built=self.built, flows_in=self.flows_in, flows_of=self.flows_of, open=self.y,
-            output_of=self.output_of, expression=lin, constrain=self.constrain, payout=self.payout,
+            inst=self.inst, built=self.built, activity=self.x, flow=self.F, surplus=self.S, downgrade=self.D,
+            unmet=self.U, open=self.y, steps=self.z, acts_of=self.acts_of, flows_in=self.flows_in,
+            flows_of=self.flows_of, lanes=self.lane, output_of=self.output_of, expression=lin, add_rows=self.add_rows,
+            slack=self.slack, constrain=self.constrain, payout=self.payout, memo={},
         )
-        for family in POLICY_FAMILIES:
+        for family in FAMILIES:
             family.build(ctx)
             if isinstance(family.dual, DualSpec):
                 self.built.families[family.name] = family.dual
+            if getattr(family, "strengthening", False):
+                self.built.strengthening.add(family.name)
+
+    def add_rows(self, name: str, rows: dict[tuple, tuple[float | None, Terms, float | None]]) -> pyo.Constraint:
+        """The constraint component ``name``: one row ``lower <= sum(terms) <= upper`` per key, in key order."""
+        comp = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(rows[k][0], lin(rows[k][1]), rows[k][2]))
+        self.m.add_component(name, comp)
+        return comp
 
     def constrain(self, family: PolicyFamily, make: Callable) -> None:
         """Rows of one policy family: ``make(policy, year)`` for every policy of its kind and year it
@@ -565,9 +303,9 @@ class _Builder:
         for k, (terms, rhs) in raw.items():
             if not terms and k not in slack and (rhs >= 0 if le else rhs <= 0):
                 continue  # nothing to constrain, and trivially satisfied
-            body = lin(terms + ([(-1.0 if le else 1.0, slack[k])] if k in slack else []))
+            body = terms + ([(-1.0 if le else 1.0, slack[k])] if k in slack else [])
             rows[k] = (None, body, rhs) if le else (rhs, body, None)
-        self.m.add_component(family.name, pyo.Constraint(list(rows), rule=lambda _m, *k: rel(*rows[k])))
+        self.add_rows(family.name, rows)
 
     def payout(self, term: str, period: int, terms: Terms, accounting: str) -> None:
         """A policy's payment: a cost term (``accounting: cost``) or a transfer, added up per year."""

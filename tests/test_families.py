@@ -1,9 +1,10 @@
-"""The family protocol: every registered policy kind has every part, and its rows are pinned.
+"""The family protocol: every registered family has every part, and its rows are pinned.
 
-* each family in ``optimizer.families.POLICY_FAMILIES`` has a build, a check, a dual spec (or a
-  stated reason for none), a slack with its explanation (or none and no rows to relax), its
-  certificate rows and dual rule where it reports a dual, a sweep measure, and a docs entry
-  that ``docs/instance-format.md`` shows;
+* each family in ``optimizer.families.FAMILIES`` has a build, a check (or the sentence saying
+  which check covers it), a dual spec (or a stated reason for none), an explanation where it is
+  relaxed, its certificate rows and dual rule where it reports a dual, and a docs entry that
+  ``docs/model.md`` shows; a policy kind also its loader rules, sweep measure and stage, and
+  ``docs/instance-format.md`` shows its entry;
 * :func:`optimizer.families.problems` finds a family that lacks any of these (so this test can fail);
 * each family's rows on ``tests/data/golden/instance`` equal the checked-in text (golden LP rows).
 """
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import families
-from optimizer.families import POLICY_FAMILIES, problems
+from optimizer import docs, families
+from optimizer.families import FAMILIES, POLICY_FAMILIES, problems
 from optimizer.load import load_instance
 from optimizer.model import build_model
 from optimizer.schema import POLICY_KINDS
@@ -25,7 +26,7 @@ from tests import golden
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("family", POLICY_FAMILIES, ids=lambda f: f.name)
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_every_family_has_every_part(family):
     assert problems(family) == []
 
@@ -60,24 +61,40 @@ def test_the_schema_kinds_are_the_registry():
         assert f.schema.model_fields["kind"].annotation.__args__ == (f.name,)
 
 
-def test_every_family_doc_is_in_the_instance_format_reference():
-    text = (ROOT / "docs" / "instance-format.md").read_text(encoding="utf-8")
+def test_every_family_doc_is_in_the_docs():
+    reference = (ROOT / "docs" / "instance-format.md").read_text(encoding="utf-8")
+    model = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    for f in FAMILIES:
+        assert f.doc in model, f"docs entry of {f.name} missing from docs/model.md: run make docs"
     for f in POLICY_FAMILIES:
-        assert f.doc in text, f"docs entry of {f.name} missing from docs/instance-format.md: run make docs"
+        assert f.doc in reference, f"docs entry of {f.name} missing from docs/instance-format.md: run make docs"
+
+
+def test_the_model_docs_family_index_is_generated():
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    assert docs.render_model(text) == text, "docs/model.md's family index differs from the registry: run make docs"
+
+
+@pytest.mark.parametrize("part", ["build", "check", "dual", "explain", "doc"])
+def test_a_network_family_missing_a_part_is_found(part):
+    broken = _without(families.BY_NAME["capacity_limit"], part)
+    assert any(part in p for p in problems(broken)), problems(broken)
 
 
 def test_every_family_builds_its_rows_or_pays():
     built = build_model(load_instance(golden.INSTANCE))
-    for f in POLICY_FAMILIES:
+    for f in FAMILIES:
         rows = golden.family_rows(built, f.name)
         assert rows, f"{f.name}: nothing built on the golden instance"
 
 
 def test_every_relaxed_family_explains_a_violation():
     inst = load_instance(golden.INSTANCE)
-    keys = {"max_open": ("two_refineries", 2025), "max_share": ("cn_separation_cap", 2025), "offtake": ("defence", 2025),
+    keys = {"demand_balance": ("dod", "magnet", 2025), "capacity_limit": ("sep_cn", 2025),
+            "activity_floor": ("mine_au", 2030), "lane_capacity": ("mine_au", "sep_us", "ore", 2025),
+            "max_open": ("two_refineries", 2025), "max_share": ("cn_separation_cap", 2025), "offtake": ("defence", 2025),
             "export_cap": ("cn_oxide_cap", 2025), "max_supplier_share": ("no_single_mine", "mine_cn", 2025)}
-    for f in POLICY_FAMILIES:
+    for f in FAMILIES:
         if f.explain is None:
             continue
         unit, text = f.explain(inst, keys[f.name], 2.5)
@@ -95,4 +112,4 @@ def test_golden_rows(name):
 
 
 def test_every_family_has_golden_rows():
-    assert {f.name for f in POLICY_FAMILIES} <= set(RENDERED)
+    assert {f.name for f in FAMILIES} == set(RENDERED)

@@ -93,27 +93,51 @@ class NoDual:
 @dataclass(frozen=True)
 class BuildContext:
     """What a family's ``build`` may use: the instance, the model's variables by index, and the
-    builder's services.  Frozen: a family adds rows through ``constrain``, nothing else."""
+    builder's services.  Frozen: a family adds rows through ``add_rows`` (network families) or
+    ``constrain`` (policy kinds) and money through ``payout``, nothing else.
+
+    Variables (see :mod:`optimizer.model` for the notation), each a dict index -> variable:
+    ``activity`` x[f,g,t], ``flow`` F[o,d,p,g,t], ``surplus`` S[f,p,g,t], ``downgrade``
+    D[f,p,t], ``unmet`` U[k,p,t], ``open`` y[f,t] (candidates), ``steps`` z[f,t].
+    """
 
     inst: "Instance"
-    #: What the builder has built so far (``optimizer.model.Built``); max_share keeps its
-    #: numerator and denominator in ``built.share_rows`` for the dual's scale and shares.csv.
+    #: What the builder has built so far (``optimizer.model.Built``): the dual specs, the
+    #: share rows (max_share keeps its numerator and denominator there for the dual's scale
+    #: and shares.csv), the open links and the strengthening families.
     built: Any
+    activity: dict[tuple, Any]
+    flow: dict[tuple, Any]
+    surplus: dict[tuple, Any]
+    downgrade: dict[tuple, Any]
+    unmet: dict[tuple, Any]
+    open: dict[tuple[str, int], Any]
+    steps: dict[tuple[str, int], Any]
+    #: (facility, period) -> [(tag, activity variable)].
+    acts_of: dict[tuple[str, int], list[tuple[str, Any]]]
     #: (destination, product, period) -> [(origin, tag, flow variable)]: what arrives where.
     flows_in: dict[tuple[str, str, int], list[tuple[str, str, Any]]]
     #: (product, period) -> [(origin, destination, flow variable)]: what moves of a product.
     flows_of: dict[tuple[str, int], list[tuple[str, str, Any]]]
-    #: (facility, period) -> open variable, for candidates.
-    open: dict[tuple[str, int], Any]
+    #: (origin, destination, product) -> the lane row.
+    lanes: dict[tuple[str, str, str], Any]
     #: output_of(facility, period, product or None, tag or None) -> Terms (activity when None).
     output_of: Callable[..., Terms]
+    #: expression(terms) -> the linear expression of (coefficient, variable) pairs.
+    expression: Callable[[Terms], Any]
+    #: add_rows(family, {key: (lower or None, terms, upper or None)}) -> the constraint component
+    #: (lower == upper: an equality).
+    add_rows: Callable[[str, dict[tuple, tuple[float | None, Terms, float | None]]], Any]
+    #: slack(family, keys, what) -> {key: slack variable}: a named, penalised slack per row when
+    #: the model is relaxed for diagnosis (empty otherwise).
+    slack: Callable[[str, list, str], dict]
     #: constrain(family, make): for every policy of the family's kind and year it applies in,
     #: make(policy, year) -> PolicyRows or None; adds the rows (with slacks when relaxed).
     constrain: Callable[["PolicyFamily", Callable[[Any, int], PolicyRows | None]], None]
-    #: expression(terms) -> the linear expression of (coefficient, variable) pairs.
-    expression: Callable[[Terms], Any]
     #: payout(term, period, terms, accounting): a cost term (``cost``) or a transfer.
     payout: Callable[[str, int, Terms, str], None]
+    #: Scratch space shared by families built from one pass (product and input balances).
+    memo: dict[str, Any]
 
 
 class CheckContext(Protocol):
@@ -121,7 +145,9 @@ class CheckContext(Protocol):
     checker's arithmetic, each row recorded as checked or violated."""
 
     inst: "Instance"
-    plan: Any  # optimizer.check.PlanTables
+    plan: Any  # optimizer.check.Plan: the tables, summed and keyed like the model's variables
+    #: facility -> its operating years
+    active: dict[str, set[int]]
 
     def policy_years(self, kind: type) -> list[tuple[PolicyBase, int]]: ...
     def count(self, family: str, rows: int = 1) -> None: ...
@@ -131,6 +157,7 @@ class CheckContext(Protocol):
     def eq(self, family: str, label: str, lhs_name: str, lhs: float | None, rhs_name: str, rhs: float | None,
            *scale: float) -> bool: ...
     def made(self, facility: str, period: int, product: str | None, tag: str | None = None) -> float: ...
+    def nonnegative(self, family: str, label: str, name: str, value: float) -> bool: ...
     def is_open(self, facility: str, period: int) -> float: ...
 
 
@@ -252,29 +279,58 @@ class Achieved:
 # ============================================================================================
 
 
-@dataclass(frozen=True)
-class PolicyFamily:
-    """Everything about one policy kind (see the module docstring for who uses which part)."""
+@dataclass(frozen=True, kw_only=True)
+class Family:
+    """Everything about one constraint family (see the module docstring for who uses which part)."""
 
     name: str
-    schema: type[PolicyBase]
+    #: Docs entry: the row, its units and its dual, in words (markdown).
     doc: str
-    rules: tuple[str, ...]
-    validate: Callable[[RuleContext], None]
     build: Callable[[BuildContext], None]
     dual: DualSpec | NoDual
+    #: What a violation is called when the diagnosis relaxes the rows (None: never relaxed).
     slack: str | None
     explain: Callable[["Instance", tuple, float], tuple[str, str]] | None
-    check: Callable[[CheckContext], None]
+    #: ``m2m check``'s arithmetic for the family, or the name of the family whose check covers it.
+    check: Callable[[CheckContext], None] | str
     lp_rows: Callable[[Any], Iterable[LPRow]] | None
     lp_dual: Callable[[float, LPRow, str, "Instance"], float] | None
+    #: compare and report: ``policy`` duals first, then ``demand``, then ``network``.
+    group: str
+    #: duals.csv lists every row of the family, zeros included (else only non-zero values).
+    always_listed: bool = False
+    #: expected.json pins the family's duals (those without a note).
+    pinned: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.slack is None) != (self.explain is None):
+            raise TypeError(f"family {self.name}: a slack needs its explanation and an explanation its slack")
+        if isinstance(self.dual, DualSpec) != (self.lp_dual is not None):
+            raise TypeError(f"family {self.name}: a reported dual needs its certificate rule (lp_dual)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkFamily(Family):
+    """A family of the network itself (balances, capacities, links), present in every model."""
+
+    group: str = "network"
+    #: Rows that only strengthen the LP relaxation of a MILP (implied once the integers are
+    #: integral): left out of the LP that prices a MILP.
+    strengthening: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyFamily(Family):
+    """Everything about one policy kind: a family plus its input, loader rules and sweep measure."""
+
+    schema: type[PolicyBase]
+    #: The loader's rules for the kind, as sentences for the docs.
+    rules: tuple[str, ...]
+    validate: Callable[[RuleContext], None]
     achieved: Achieved
     stage: Callable[["Instance", Any], str | None]
     group: str = "policy"
-    #: duals.csv lists every row of the family, zeros included (else only non-zero values).
     always_listed: bool = True
-    #: expected.json pins the family's duals (those without a note).
-    pinned: bool = False
     #: ``sense`` of the family's rows: "<=" or ">=".
     sense: str = "<="
     #: A kind that moves money instead of (or besides) adding rows: its recomputation for
@@ -284,9 +340,3 @@ class PolicyFamily:
     #: The certificate's objective coefficients the kind adds: (facility, period) -> USD per unit
     #: of activity in that year (undiscounted).
     activity_cost: Callable[["Instance"], dict[tuple[str, int], float]] | None = None
-
-    def __post_init__(self) -> None:
-        if (self.slack is None) != (self.explain is None):
-            raise TypeError(f"family {self.name}: a slack needs its explanation and an explanation its slack")
-        if isinstance(self.dual, DualSpec) != (self.lp_dual is not None):
-            raise TypeError(f"family {self.name}: a reported dual needs its certificate rule (lp_dual)")

@@ -63,10 +63,6 @@ def build(ctx: BuildContext) -> None:
                            pol.accounting)
 
 
-def check(ctx: CheckContext) -> None:
-    """Nothing to hold: the payout is checked with the costs (``money``)."""
-
-
 def money(ctx: CheckContext) -> dict[tuple[str, str, int], float]:
     r"""Payouts per (kind, ``price_floor``, period): :math:`\max(0, \text{floor}-\text{market})\, r^{out}_{fp} X`
     (USD/yr), kind ``transfer`` unless the floor's accounting is ``cost``."""
@@ -116,7 +112,7 @@ FAMILY = PolicyFamily(
     dual=NoDual("a price floor adds no row: its payout is a transfer or a cost term"),
     slack=None,
     explain=None,
-    check=check,
+    check="m2m check `costs`: the payout is recomputed with the cost terms and transfers (money)",
     lp_rows=None,
     lp_dual=None,
     achieved=Achieved("tonnes of the covered product made by the facility", "t/yr", measure),
