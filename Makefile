@@ -43,6 +43,7 @@ docs: $(DEV)
 	$(PY) -m optimizer.docs > docs/instance-format.md
 	$(PY) -m optimizer.docs results docs/results.md
 	$(PY) -m optimizer.docs model docs/model.md
+	$(PY) -m optimizer.docs architecture docs/architecture.md
 	$(PY) docs/flagship_report.py
 	$(PY) docs/console.py
 	@tmp=$$(mktemp -d); \

@@ -7,10 +7,10 @@
     python benchmarks/solver_paths.py --profile-build 100k  # + cProfile of build_model at 100k
 
 For every size a synthetic instance (``benchmarks/synthetic.py``) is written to a scratch
-folder, loaded (``optimizer.load.load_instance``) and built (``optimizer.model.build_model``),
+folder, loaded (``optimizer.input.load.load_instance``) and built (``optimizer.model.build.build_model``),
 then handed to HiGHS along each path, with the same pinned HiGHS options everywhere:
 
-* ``project``      ``optimizer.solver.solve``: standard-form compile + ``passModel``
+* ``project``      ``optimizer.solving.solver.solve``: standard-form compile + ``passModel``
                    (hand-over = compile + pass; "after" = values written back + duals mapped)
 * ``appsi``        ``pyomo.contrib.appsi.solvers.Highs``: ``set_instance`` + ``run``
 * ``contrib``      ``pyomo.contrib.solver`` ``highs``: ``set_instance`` + ``run``
@@ -52,9 +52,9 @@ import highspy  # noqa: E402
 from pyomo.common.timing import HierarchicalTimer  # noqa: E402
 
 import synthetic  # noqa: E402
-from optimizer.load import load_instance  # noqa: E402
-from optimizer.model import build_model  # noqa: E402
-from optimizer.solver import IPX_FROM_COLUMNS, MatrixModel, SolveOptions, _choose_algorithm, new_highs, solve  # noqa: E402
+from optimizer.input.load import load_instance  # noqa: E402
+from optimizer.model.build import build_model  # noqa: E402
+from optimizer.solving.solver import IPX_FROM_COLUMNS, MatrixModel, SolveOptions, _choose_algorithm, new_highs, solve  # noqa: E402
 
 ALGORITHMS = ("simplex", "ipx", "pdlp", "choose")
 REL_TOL = 1e-6
@@ -134,7 +134,7 @@ class Clock:
 
 
 def handover_project(built, algorithm: str) -> dict[str, Any]:
-    """What ``optimizer.solver.solve`` does before ``run()``: compile, then ``passModel``."""
+    """What ``optimizer.solving.solver.solve`` does before ``run()``: compile, then ``passModel``."""
     with Clock() as c:
         mm = MatrixModel(built)
         h = new_highs()
@@ -146,7 +146,7 @@ def handover_project(built, algorithm: str) -> dict[str, Any]:
 
 
 def run_project(built, algorithm: str) -> dict[str, Any]:
-    """``optimizer.solver.solve`` end to end (duals on, as in ``m2m solve``)."""
+    """``optimizer.solving.solver.solve`` end to end (duals on, as in ``m2m solve``)."""
     with Clock() as c:
         sol = solve(built, SolveOptions(algorithm=algorithm))
     tm = sol.timings
@@ -362,7 +362,7 @@ def build_steps(inst, repeat: int = 3) -> str:
     left of build_model's time is the variables, the lookups and the collector's pass when
     the paused GC ends.
     """
-    import optimizer.model as M
+    import optimizer.model.build as M
 
     spent: dict[str, float] = {}
 
@@ -558,7 +558,7 @@ def write_results(path: Path, results: list[SizeResult], command: str, args: arg
             "## Machine",
             "",
             "\n".join(f"- {k}: {v}" for k, v in f.items()),
-            f"- `IPX_FROM_COLUMNS` in optimizer/solver.py at the time: {IPX_FROM_COLUMNS:,}",
+            f"- `IPX_FROM_COLUMNS` in optimizer/solving/solver.py at the time: {IPX_FROM_COLUMNS:,}",
             "",
         ]
     repeats = args.repeat or "2 (1 at >= 500k variables)"

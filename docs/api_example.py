@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer import load_instance, solve
-from optimizer.compare import compare_runs
+from optimizer.tools.compare import compare_runs
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "instances" / "us_mine_to_magnet"
 
@@ -64,5 +64,5 @@ print("China magnet flows to US customers that change (t/yr):")
 print(china_to_us[["destination", "period", "baseline", "export_ban", "delta_export_ban"]].to_string(index=False))
 
 # %% To keep the tables, write them as `m2m compare --out` does (uncomment):
-# from optimizer.compare import as_plans, compare
+# from optimizer.tools.compare import as_plans, compare
 # compare(as_plans(runs)).write("results/compare-baseline_vs_export_ban")

@@ -1,8 +1,8 @@
 """mine2magnet: plan the rare-earth permanent-magnet supply chain, mine to magnet, under security constraints.
 
-The pipeline, one module per stage::
+The pipeline, one package per stage (docs/architecture.md)::
 
-    load (+ validate)  ->  model (build Pyomo)  ->  solver (HiGHS)  ->  extract (tables)  ->  write / report
+    input (load + validate)  ->  model (build Pyomo)  ->  solving (HiGHS, extract tables)  ->  results (write / report)
 
 For notebooks::
 
@@ -16,24 +16,24 @@ See docs/api_example.py for a walk-through.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import Iterable
 
-from .errors import Finding, InputError
-from .instance import Instance
-from .load import load_instance
+from .core.version import __version__
+
+from .core.errors import Finding, InputError
+from .input.instance import Instance
+from .input.load import load_instance
 
 
 def __getattr__(name: str):
     # Solver names load Pyomo and HiGHS: import them only when asked for, so that light
     # consumers (the results checker, the loader) stay free of the solver stack.
     if name in ("SolveOptions", "Status"):
-        from . import solver
+        from .solving import solver
 
         return getattr(solver, name)
     if name == "compare_runs":
-        from .compare import compare_runs
+        from .tools.compare import compare_runs
 
         return compare_runs
     raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
@@ -47,11 +47,11 @@ def solve(
     mip_gap: float | None = None,
     threads: int | None = None,
 ):
-    """Load (unless given an Instance), build, solve and extract: returns a ``pipeline.Run``.
+    """Load (unless given an Instance), build, solve and extract: returns a ``optimizer.results.run.Run``.
 
     ``scenario`` is one scenario name (``"export_ban"``) or several, applied in order."""
     from .pipeline import run
-    from .solver import SolveOptions
+    from .solving.solver import SolveOptions
 
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     if isinstance(instance, Instance):

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from .errors import Finding, InputError, finding
+from .core.errors import Finding, InputError, finding
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: Stopped by a signal: 128 + its number, as shells report it.
@@ -96,7 +96,7 @@ def main() -> None:
 @polite
 def validate(instance: Path, scenario: tuple[str, ...]) -> int:
     """Check an instance (and each of its scenarios) without solving; report every problem."""
-    from .load import load_instance
+    from .input.load import load_instance
 
     names = _scenarios(scenario)
     base = load_instance(instance, names)
@@ -141,14 +141,14 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
           threads: int | None, algorithm: str, iis: bool, update_expected: bool, reason: str | None, log: bool,
           quiet: bool, excel: bool) -> int:
     """Solve an instance (a folder or an .xlsx workbook) and write its results folder."""
-    from . import expected
-    from .excel import write_results_book
-    from .load import load_instance
-    from .outputs import guard_folder
+    from .results import expected
+    from .tools.excel import write_results_book
+    from .input.load import load_instance
+    from .results.outputs import guard_folder
     from .pipeline import run
-    from .report import print_summary
-    from .solver import SolveOptions
-    from .write import default_out, write_results
+    from .results.console import print_summary
+    from .solving.solver import SolveOptions
+    from .results.write import default_out, write_results
 
     if update_expected and instance.suffix.lower() == ".xlsx":
         raise InputError([finding(str(instance), "-", "--update-expected",
@@ -182,7 +182,7 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
 @polite
 def check(results: Path, instance: Path | None, tol: float) -> int:
     """Re-check a results folder against its instance, without Pyomo: every constraint and the objective."""
-    from .check import check_results
+    from .check.checker import check_results
 
     report = check_results(results, instance=instance, tol=tol)
     for line in report.violations:
@@ -213,8 +213,8 @@ def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, st
           periods: str | None, stage: str | None, out: Path | None, time_limit: float | None, mip_gap: float | None,
           keep: bool, quiet: bool) -> int:
     """Epsilon-constraint sweep: solve for a series of values of one policy parameter; write the cost frontier."""
-    from .solver import SolveOptions
-    from .sweep import parse_periods, print_frontier, run_sweep, sweep_values
+    from .solving.solver import SolveOptions
+    from .tools.sweep import parse_periods, print_frontier, run_sweep, sweep_values
 
     result = run_sweep(instance, _scenarios(scenario), policy, param, sweep_values(start, stop, steps),
                        periods=parse_periods(periods), stage=stage, opts=SolveOptions(time_limit=time_limit, mip_gap=mip_gap),
@@ -239,9 +239,9 @@ def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, st
 def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, out: Path | None, tol: float, top: int,
             quiet: bool) -> int:
     """Compare plans side by side (results folders, or an instance's scenarios solved in memory); write diff tables."""
-    from .compare import compare as compare_plans
-    from .compare import load_plans, print_comparison, write_comparison
-    from .outputs import guard_folder
+    from .tools.compare import compare as compare_plans
+    from .tools.compare import load_plans, print_comparison, write_comparison
+    from .results.outputs import guard_folder
 
     inputs = [p.parent if p.is_file() else p for p in plans]
     if out is not None:
@@ -262,7 +262,7 @@ def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, o
 @polite
 def convert(src: Path, dst: Path, force: bool) -> int:
     """Convert an instance folder to an Excel workbook (DST ends in .xlsx), or a workbook to a folder."""
-    from .excel import convert as convert_instance
+    from .tools.excel import convert as convert_instance
 
     out_console.print(convert_instance(src, dst, force=force), markup=False)
     return EXIT_OK
@@ -276,7 +276,7 @@ def convert(src: Path, dst: Path, force: bool) -> int:
 @polite
 def report(run: Path, compare_with: Path | None, out: Path | None) -> int:
     """Write one self-contained HTML report of a results folder: Sankey, shares, costs, builds, unmet demand, duals."""
-    from .html_report import write_report
+    from .tools.html.report import write_report
 
     out_console.print(f"wrote {write_report(run, compare=compare_with, out=out)}", markup=False)
     return EXIT_OK

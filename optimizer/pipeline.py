@@ -1,8 +1,8 @@
 """The pipeline, end to end: load -> build -> solve -> extract (-> explain if infeasible).
 
 This is what ``m2m solve`` runs and what notebooks call (``optimizer.solve_instance``).  It
-returns plain data; writing files and printing are left to :mod:`optimizer.write` and
-:mod:`optimizer.report`.
+returns plain data; writing files and printing are left to :mod:`optimizer.results.write` and
+:mod:`optimizer.results.console`.
 """
 
 from __future__ import annotations
@@ -12,42 +12,20 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
-import pandas as pd
+from .core.version import __version__
+from .core.contract import RESULTS_FORMAT
+from .solving.extract import cost_breakdown, extract, transfers_summary
+from .solving.infeasibility import explain
+from .input.instance import Instance
+from .input.load import load_instance
+from .model.build import build_model
+from .results.run import Run
+from .solving.solver import SolveOptions, Status, solve
 
-from . import __version__
-from .contract import RESULTS_FORMAT
-from .extract import Results, cost_breakdown, extract, transfers_summary
-from .infeasibility import explain
-from .instance import Instance
-from .load import load_instance
-from .model import Built, build_model
-from .solver import Solution, SolveOptions, Status, solve
-
-
-
-@dataclass
-class Run:
-    instance: Instance
-    solution: Solution
-    results: Results
-    built: Built | None = None
-    infeasibility: pd.DataFrame | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    #: Files of a previous results folder kept when this run was written over it (optimizer.write).
-    kept: list[str] = field(default_factory=list)
-
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return self.results.tables
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.results.summary
 
 
 def versions() -> dict[str, str]:

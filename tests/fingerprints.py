@@ -70,7 +70,7 @@ def entries() -> list[tuple[Path, str]]:
 
 def solve_all() -> dict[str, dict[str, str]]:
     from optimizer.pipeline import run
-    from optimizer.write import write_results
+    from optimizer.results.write import write_results
 
     prints = {}
     with tempfile.TemporaryDirectory() as tmp:

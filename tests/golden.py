@@ -22,8 +22,8 @@ import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
 from optimizer.families import POLICY_FAMILIES
-from optimizer.load import load_instance
-from optimizer.model import Built, build_model
+from optimizer.input.load import load_instance
+from optimizer.model.build import Built, build_model
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 INSTANCE = GOLDEN / "instance"

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from optimizer.schema import TABLES
+from optimizer.input.schema import TABLES
 
 
 def write_table(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:

@@ -1,6 +1,6 @@
 """``m2m check`` certifies optimality: duals.csv is verified as a dual solution of the plan's LP.
 
-The LP is rebuilt from the instance (``optimizer.certificate``), never from the model code.
+The LP is rebuilt from the instance (``optimizer.check.certificate``), never from the model code.
 
 Hand derivation on the two-mine chain of ``tests.helpers.two_mine_chain`` (one year, w = 1):
 mine_cn makes ore at 10 USD/t (capacity 100), mine_us at 20; each ore lane costs 1 USD/t; the
@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from optimizer.certificate import LP, PlanValues, Row
-from optimizer.check import check_results
+from optimizer.check.certificate import LP, PlanValues, Row
+from optimizer.check.checker import check_results
 from optimizer.cli import main
-from optimizer.load import load_instance
+from optimizer.input.load import load_instance
 from tests.helpers import two_mine_chain
 from tests.test_check import edit_csv, edit_summary, rich_chain, set_cell, solve_into
 

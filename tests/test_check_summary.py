@@ -1,4 +1,4 @@
-"""``optimizer.check``: summary.json's shares, offtakes, unmet and built lists, and shares.csv's
+"""``optimizer.check.checker``: summary.json's shares, offtakes, unmet and built lists, and shares.csv's
 binding/stage/basis/group columns, are recomputed from the plan; tampering with any of them fails
 with the right line.
 
@@ -17,12 +17,12 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
-from optimizer.errors import InputError
-from optimizer.check import Checker, Plan, check_results, read_summary, read_tables
+from optimizer.core.errors import InputError
+from optimizer.check.checker import Checker, Plan, check_results, read_summary, read_tables
 from optimizer.cli import main
-from optimizer.load import load_instance
+from optimizer.input.load import load_instance
 from optimizer.pipeline import run
-from optimizer.write import write_results
+from optimizer.results.write import write_results
 from tests.test_check import edit_csv, edit_summary, rich_chain, set_cell, solve_into
 
 US_INSTANCE = Path(__file__).resolve().parents[1] / "instances" / "us_mine_to_magnet"

@@ -1,4 +1,4 @@
-"""``m2m compare`` and ``optimizer.compare``: the side-by-side table, the diff tables, their
+"""``m2m compare`` and ``optimizer.tools.compare``: the side-by-side table, the diff tables, their
 determinism and tolerance, bad input, and the flagship's export ban.
 
 The small instance is the two-mine chain of ``tests.helpers.two_mine_chain`` over 2025-2026
@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.compare import DIFFS, SUMMARY_DIFF, compare, compare_runs, read_plan
+from optimizer.tools.compare import DIFFS, SUMMARY_DIFF, compare, compare_runs, read_plan
 from optimizer.pipeline import run
 from tests.helpers import edit_csv, two_mine_chain
 

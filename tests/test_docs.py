@@ -19,15 +19,19 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from optimizer import contract, docs, expected
+from optimizer import docs
+
+from optimizer.core import contract
+
+from optimizer.results import expected
 from optimizer.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, main
-from optimizer.extract import COLUMNS
-from optimizer.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
-from optimizer.load import load_instance
-from optimizer.model import COST_TERMS, build_model
+from optimizer.solving.extract import COLUMNS
+from optimizer.solving.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
+from optimizer.input.load import load_instance
+from optimizer.model.build import COST_TERMS, build_model
 from optimizer.pipeline import run
-from optimizer.schema import FREE_TEXT, POLICY_KINDS, TABLES, InstanceHeader, Policy, PolicyBase, Scenario
-from optimizer.solver import Status
+from optimizer.input.schema import FREE_TEXT, POLICY_KINDS, TABLES, InstanceHeader, Policy, PolicyBase, Scenario
+from optimizer.solving.solver import Status
 from tests.helpers import two_mine_chain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +80,7 @@ def first_table(text: str) -> str:
 def test_results_reference_is_generated_from_the_contract():
     text = read("results.md")
     assert text == docs.render_results(text), (
-        "docs/results.md differs from optimizer/contract.py: run `make docs` and commit the result"
+        "docs/results.md differs from optimizer/core/contract.py: run `make docs` and commit the result"
     )
     blocks = [m.group(2) for m in docs.BLOCK.finditer(text)]
     assert blocks == ["files", *contract.TABLES], "every results table has its generated column table, in order"

@@ -19,12 +19,14 @@ import yaml
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.errors import InputError
-from optimizer.excel import RESULTS_BOOK, cell_text, cell_value, convert, read_book, summary_rows
-from optimizer.extract import COLUMNS
-from optimizer.load import load_instance
+from optimizer.core.errors import InputError
+from optimizer.core.contract import RESULTS_BOOK
+from optimizer.input.workbook import cell_text, read_book
+from optimizer.tools.excel import cell_value, convert, summary_rows
+from optimizer.solving.extract import COLUMNS
+from optimizer.input.load import load_instance
 from optimizer.pipeline import run
-from optimizer.schema import TABLES
+from optimizer.input.schema import TABLES
 from tests.helpers import edit_csv, two_mine_chain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,13 +218,13 @@ def test_without_excel_there_is_no_workbook(chain_book, tmp_path):
 
 def test_results_xlsx_is_part_of_the_atomic_write(chain_book, tmp_path, monkeypatch):
     """A failure while writing results.xlsx leaves no results folder (and no temporary one)."""
-    import optimizer.excel
+    import optimizer.tools.excel
 
     def broken(run, folder):
         (Path(folder) / RESULTS_BOOK).write_text("half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(optimizer.excel, "write_results_book", broken)
+    monkeypatch.setattr(optimizer.tools.excel, "write_results_book", broken)
     out = tmp_path / "res" / "out"
     result = invoke("solve", chain_book, "--out", out, "--excel", "--quiet", ok=3)
     assert "disk full" in result.output

@@ -18,9 +18,9 @@ import pytest
 
 from optimizer import docs, families
 from optimizer.families import FAMILIES, POLICY_FAMILIES, problems
-from optimizer.load import load_instance
-from optimizer.model import build_model
-from optimizer.schema import POLICY_KINDS
+from optimizer.input.load import load_instance
+from optimizer.model.build import build_model
+from optimizer.input.schema import POLICY_KINDS
 from tests import golden
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from optimizer.pipeline import run
-from optimizer.write import write_results
+from optimizer.results.write import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("flagship_report", ROOT / "docs" / "flagship_report.py")

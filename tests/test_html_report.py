@@ -22,9 +22,9 @@ from click.testing import CliRunner
 
 from optimizer import solve
 from optimizer.cli import EXIT_INPUT, EXIT_OK, main
-from optimizer.html_report import (CUSTOMERS, MAX_DUALS, POLICY_FAMILIES, PROVENANCE_COLOURS, REPORT_FILE,
+from optimizer.tools.html.report import (CUSTOMERS, MAX_DUALS, POLICY_FAMILIES, PROVENANCE_COLOURS, REPORT_FILE,
                                    stage_columns, write_report)
-from optimizer.write import write_results
+from optimizer.results.write import write_results
 from tests import browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -593,7 +593,7 @@ def test_flagship_report_reads_well_in_chromium(flagship_report, tmp_path):
     assert got["aggregate"]["title"].endswith(f"flows in {last['period'].iloc[0]}, by stage and country")
     assert sorted(got["facility"]["labels"]) == sorted(set(last["origin"]) | set(last["destination"]))
     assert all(": " in label for label in got["aggregate"]["labels"])
-    from optimizer.load import load_instance
+    from optimizer.input.load import load_instance
     inst = load_instance(FLAGSHIP)
     groups = {(inst.facilities[n].stage, inst.country_of(n)) if n in inst.facilities else ("", inst.country_of(n))
               for n in set(last["origin"]) | set(last["destination"])}

@@ -1,4 +1,4 @@
-"""The relaxed diagnostic model (``optimizer.infeasibility``): what has to give, and by how much.
+"""The relaxed diagnostic model (``optimizer.solving.infeasibility``): what has to give, and by how much.
 
 Base: the two-mine chain of ``tests.helpers.two_mine_chain`` (mines of capacity 100 each,
 2 t ore per magnet, one hard demand of 40 t magnets).  The relaxed model minimises the plain
@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from optimizer.infeasibility import COLUMNS, explain
-from optimizer.load import load_instance
+from optimizer.solving.infeasibility import COLUMNS, explain
+from optimizer.input.load import load_instance
 from optimizer.pipeline import run
-from optimizer.solver import Status
+from optimizer.solving.solver import Status
 from tests.helpers import edit_csv, two_mine_chain
 
 

@@ -3,8 +3,8 @@
 Discovery: every folder directly under ``instances/`` with an ``instance.yaml`` is an instance.
 Each entry of its ``expected.json`` (``base`` = no scenario, otherwise scenario names joined with
 ``+``) becomes one test id ``<instance>:<entry>``; it is solved, compared with
-:func:`optimizer.expected.compare`, written with :func:`optimizer.write.write_results` and
-re-checked by the independent checker :func:`optimizer.check.check_results`; its files must be
+:func:`optimizer.results.expected.compare`, written with :func:`optimizer.results.write.write_results` and
+re-checked by the independent checker :func:`optimizer.check.checker.check_results`; its files must be
 byte for byte the ones fingerprinted in ``tests/data/result_fingerprints.json`` (``tests/fingerprints.py``).
 
 An instance cannot skip being pinned: a folder without ``expected.json``, without a ``base``
@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optimizer import expected
-from optimizer.check import check_results
+from optimizer.results import expected
+from optimizer.check.checker import check_results
 from optimizer.pipeline import run
-from optimizer.write import INFEASIBILITY, write_results
+from optimizer.results.write import INFEASIBILITY, write_results
 from tests import fingerprints
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"

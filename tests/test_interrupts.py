@@ -59,7 +59,7 @@ def test_a_signal_stops_solve_with_one_line_and_the_previous_results_whole(synth
 def test_a_swap_holds_signals_back():
     """The two renames that swap a folder in run with SIGINT and SIGTERM held back: a SIGINT sent
     inside the block does nothing there, and is raised as the block ends."""
-    from optimizer.atomic import signals_held
+    from optimizer.core.atomic import signals_held
 
     reached = False
     with pytest.raises(KeyboardInterrupt):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.errors import InputError
-from optimizer.load import load_instance
+from optimizer.core.errors import InputError
+from optimizer.input.load import load_instance
 from tests.helpers import two_mine_chain, write_instance, write_table
 
 

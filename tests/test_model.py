@@ -1,4 +1,4 @@
-"""One small, hand-solvable instance per constraint family of ``optimizer.model``.
+"""One small, hand-solvable instance per constraint family of ``optimizer.model.build``.
 
 Every case states its derivation next to the numbers it asserts.  Unless a test says
 otherwise, the base chain is :func:`chain`:
@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 import pyomo.environ as pyo
 
-from optimizer.instance import ANY, CLEAN, TOUCHED
+from optimizer.input.instance import ANY, CLEAN, TOUCHED
 from optimizer.pipeline import Run, run
-from optimizer.solver import Status
+from optimizer.solving.solver import Status
 from tests.helpers import write_instance
 
 _n = count()

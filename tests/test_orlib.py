@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.load import load_instance
+from optimizer.input.load import load_instance
 from optimizer.pipeline import run
-from optimizer.solver import SolveOptions, Status
+from optimizer.solving.solver import SolveOptions, Status
 from tests.orlib import (
     COUNTRY,
     PRODUCT,

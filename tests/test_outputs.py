@@ -1,4 +1,4 @@
-"""``--out`` never destroys what m2m did not write (optimizer.outputs), for every command that writes.
+"""``--out`` never destroys what m2m did not write (optimizer.results.outputs), for every command that writes.
 
 Each refused case exits 2 with one ``PATH:-:--out:`` line on stderr and leaves every file of the
 workspace byte-identical.  The workspace is a temporary working directory holding the two-mine
@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import EXIT_INPUT, EXIT_OK, main
-from optimizer.outputs import folder_kind
+from optimizer.results.outputs import folder_kind
 from tests.helpers import two_mine_chain
 
 SHARE = {"kind": "max_share", "name": "cn_cap", "stage": "mine", "group": "covered", "share": 0.25}

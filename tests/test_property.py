@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from optimizer.check import check_results
-from optimizer.errors import InputError
+from optimizer.check.checker import check_results
+from optimizer.core.errors import InputError
 from optimizer.pipeline import run
-from optimizer.write import write_results
+from optimizer.results.write import write_results
 from tests.helpers import write_instance
 
 COUNTRIES = ["CN", "US", "AU"]

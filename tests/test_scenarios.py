@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import _scenarios, main
-from optimizer.errors import InputError
-from optimizer.load import load_instance
+from optimizer.core.errors import InputError
+from optimizer.input.load import load_instance
 from tests.helpers import two_mine_chain, write_table
 
 BASE_POLICIES = """\

@@ -1,4 +1,4 @@
-"""The HiGHS adapter (``optimizer.solver``): status mapping, duals, limits, IIS, algorithms, size.
+"""The HiGHS adapter (``optimizer.solving.solver``): status mapping, duals, limits, IIS, algorithms, size.
 
 The small LP is the two-mine chain of ``tests.helpers.two_mine_chain``: a magnet from CN ore
 costs 2*(10+1)+5 = 27 USD, from US ore 2*(20+1)+5 = 47 USD; mines have capacity 100.
@@ -11,10 +11,10 @@ from pathlib import Path
 import pyomo.environ as pyo
 import pytest
 
-from optimizer.load import load_instance
-from optimizer.model import build_model
+from optimizer.input.load import load_instance
+from optimizer.model.build import build_model
 from optimizer.pipeline import run
-from optimizer.solver import Solution, SolveOptions, Status, solve
+from optimizer.solving.solver import Solution, SolveOptions, Status, solve
 from tests.helpers import cflp, edit_csv, two_mine_chain, write_instance
 
 

@@ -43,8 +43,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.load import load_instance
-from optimizer.sweep import knee, relevant_stage, sweep_values
+from optimizer.input.load import load_instance
+from optimizer.tools.sweep import knee, relevant_stage, sweep_values
 from tests.helpers import edit_csv, two_mine_chain
 
 CAP = {"kind": "max_share", "name": "cn_cap", "stage": "mine", "group": "covered", "share": 1.0}
@@ -198,7 +198,7 @@ def test_keep_writes_each_points_results_folder(swept):
 
 def test_kept_points_pass_the_independent_check_with_their_value(swept):
     """m2m check applies the point's value: the 0.2 point holds a 20% cap, not the instance's."""
-    from optimizer.check import check_results
+    from optimizer.check.checker import check_results
 
     out, _ = swept
     for name in ("01-share-0.9", "08-share-0.2"):

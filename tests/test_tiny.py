@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pyomo.repn import generate_standard_repn
 
-from optimizer import expected
+from optimizer.results import expected
 from optimizer.pipeline import run
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"

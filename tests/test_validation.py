@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.errors import Finding, InputError, finding
-from optimizer.load import load_instance
+from optimizer.core.errors import Finding, InputError, finding
+from optimizer.input.load import load_instance
 from tests.helpers import two_mine_chain, write_table
 
 LINE = re.compile(r"^[^:]+:[^:]+:[^:]+: ")

@@ -8,7 +8,7 @@ part                used by
 ==================  ==========================================================================
 ``schema``          the loader and ``docs/instance-format.md`` (the kind's fields)
 ``validate``        the loader's cross-table rules (``rules`` is their sentence in the docs)
-``build``           the model builder (:mod:`optimizer.model`): the kind's rows, from a
+``build``           the model builder (:mod:`optimizer.model.build`): the kind's rows, from a
                     :class:`BuildContext`
 ``dual``            ``duals.csv``: unit, meaning, scale and note of the row's dual
                     (:class:`DualSpec`), or :class:`NoDual` with the reason there is none
@@ -26,7 +26,7 @@ part                used by
 ==================  ==========================================================================
 
 The hooks take one context object each, never long argument lists.  A family module imports
-only this module, :mod:`optimizer.policy` and :mod:`optimizer.contract` (no Pyomo, no HiGHS,
+only this module, :mod:`optimizer.core.policy` and :mod:`optimizer.core.contract` (no Pyomo, no HiGHS,
 no instance or model code): the contexts bring what it needs.  ``tests/test_families.py``
 fails when a registered family lacks a part.
 """
@@ -36,12 +36,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
-from ..policy import PolicyBase
+from ..core.policy import PolicyBase
 
 if TYPE_CHECKING:  # only for the annotations
     import pandas as pd
 
-    from ..instance import Instance
+    from ..input.instance import Instance
 
 #: (coefficient, variable) pairs of a linear expression.
 Terms = list[tuple[float, Any]]
@@ -62,7 +62,7 @@ class DualSpec:
     ``scale(index, built)`` turns HiGHS's d(objective)/d(rhs) (discounted USD per unit of rhs)
     into the reported value; ``meaning(index, built)`` says what that value is; ``note`` flags a row
     whose value is not what ``meaning`` says (e.g. a share cap on an empty denominator).
-    ``built`` is the model as built (:class:`optimizer.model.Built`).
+    ``built`` is the model as built (:class:`optimizer.model.build.Built`).
     """
 
     unit: str | Callable[[tuple, Any], str]
@@ -96,13 +96,13 @@ class BuildContext:
     builder's services.  Frozen: a family adds rows through ``add_rows`` (network families) or
     ``constrain`` (policy kinds) and money through ``payout``, nothing else.
 
-    Variables (see :mod:`optimizer.model` for the notation), each a dict index -> variable:
+    Variables (see :mod:`optimizer.model.build` for the notation), each a dict index -> variable:
     ``activity`` x[f,g,t], ``flow`` F[o,d,p,g,t], ``surplus`` S[f,p,g,t], ``downgrade``
     D[f,p,t], ``unmet`` U[k,p,t], ``open`` y[f,t] (candidates), ``steps`` z[f,t].
     """
 
     inst: "Instance"
-    #: What the builder has built so far (``optimizer.model.Built``): the dual specs, the
+    #: What the builder has built so far (``optimizer.model.build.Built``): the dual specs, the
     #: share rows (max_share keeps its numerator and denominator there for the dual's scale
     #: and shares.csv), the open links and the strengthening families.
     built: Any
@@ -141,11 +141,11 @@ class BuildContext:
 
 
 class CheckContext(Protocol):
-    """What a family's ``check`` may use (``optimizer.check.Checker``): the plan's tables and the
+    """What a family's ``check`` may use (``optimizer.check.checker.Checker``): the plan's tables and the
     checker's arithmetic, each row recorded as checked or violated."""
 
     inst: "Instance"
-    plan: Any  # optimizer.check.Plan: the tables, summed and keyed like the model's variables
+    plan: Any  # optimizer.check.checker.Plan: the tables, summed and keyed like the model's variables
     #: facility -> its operating years
     active: dict[str, set[int]]
 

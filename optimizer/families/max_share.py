@@ -18,8 +18,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..contract import TOUCHED, ZERO_DENOMINATOR
-from ..policy import ByPeriod, PolicyBase, by_period
+from ..core.contract import TOUCHED, ZERO_DENOMINATOR
+from ..core.policy import ByPeriod, PolicyBase, by_period
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, Terms,
                    check_stage_product, delivering_stage)
 

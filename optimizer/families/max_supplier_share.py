@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..policy import ByPeriod, PolicyBase, by_period
+from ..core.policy import ByPeriod, PolicyBase, by_period
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext,
                    check_stage_product, per_year)
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..policy import ByPeriod, PolicyBase, by_period
+from ..core.policy import ByPeriod, PolicyBase, by_period
 from .base import Achieved, BuildContext, CheckContext, NoDual, PolicyFamily, RuleContext
 
 

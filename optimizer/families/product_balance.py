@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..contract import CLEAN, TOUCHED
+from ..core.contract import CLEAN, TOUCHED
 from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms, per_year
 
 

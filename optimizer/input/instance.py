@@ -1,6 +1,6 @@
 """The validated instance: plain data plus the lookups every later stage needs.
 
-An :class:`Instance` is produced only by :func:`optimizer.load.load_instance`, after every
+An :class:`Instance` is produced only by :func:`optimizer.input.load.load_instance`, after every
 check has passed; model building, result checking and reporting read it and never change it.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .contract import ANY, CLEAN, TOUCHED
-from .errors import Finding
-from .policy import by_period
+from ..core.contract import ANY, CLEAN, TOUCHED
+from ..core.errors import Finding
+from ..core.policy import by_period
 from .schema import (
     DEFAULT_LIFETIME,
     TABLES,

@@ -2,7 +2,7 @@
 parameter of one policy, and trace what each value costs (``m2m sweep``).
 
 The instance is loaded and validated once, with its scenarios applied (so a policy that only a
-scenario adds can be swept). Each point is the same :class:`~optimizer.instance.Instance` with
+scenario adds can be swept). Each point is the same :class:`~optimizer.input.instance.Instance` with
 the swept policy replaced by a copy whose parameter holds the point's value, solved by
 :func:`optimizer.pipeline.run`; nothing is read from disk again.
 
@@ -33,17 +33,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import plots
-from .errors import InputError, finding
-from .instance import Instance, by_period
-from .load import YAML_FILE, load_instance
-from .contract import COST_TERMS, SOLVED, TRANSFER_TERMS
-from .pipeline import Run, run
-from .families import POLICY_FAMILIES, family_of
-from .schema import MaxShare, PolicyBase, policy_value_problem
-from .solver import SolveOptions
-from .atomic import staged_folder
-from .outputs import MARKERS, guard_folder
-from .write import default_out, write_json, write_results
+from ..core.errors import InputError, finding
+from ..input.instance import Instance, by_period
+from ..input.load import YAML_FILE, load_instance
+from ..core.contract import COST_TERMS, SOLVED, TRANSFER_TERMS
+from ..pipeline import run
+from ..results.run import Run
+from ..families import POLICY_FAMILIES, family_of
+from ..input.schema import MaxShare, PolicyBase, policy_value_problem
+from ..solving.solver import SolveOptions
+from ..core.atomic import staged_folder
+from ..results.outputs import MARKERS, guard_folder
+from ..results.write import default_out, write_json, write_results
 
 FRONTIER = "frontier.csv"
 SWEEP_JSON = MARKERS["sweep"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .contract import TABLES
-from .families import RELAXED
-from .instance import Instance
-from .model import build_model
+from ..core.contract import TABLES
+from ..families import RELAXED
+from ..input.instance import Instance
+from ..model.build import build_model
 from .solver import SolveOptions, Status, solve
 
 COLUMNS = TABLES["infeasibility"].names

@@ -22,7 +22,7 @@ from typing import Any, Hashable, Sequence
 
 import pandas as pd
 
-from .contract import SOLVED
+from ..core.contract import SOLVED
 
 INFEASIBLE_COLOR = "#c0392b"
 LINE_COLOR = "#1f5f8b"

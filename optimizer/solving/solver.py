@@ -24,8 +24,8 @@ from scipy.sparse import csc_matrix
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from .contract import Status
-from .model import Built, paused_gc
+from ..core.contract import Status
+from ..model.build import Built, paused_gc
 
 #: Below this many columns the dual simplex is pinned; above it, the interior point solver
 #: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.

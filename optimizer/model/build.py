@@ -38,9 +38,9 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
 
-from . import contract
-from .instance import CLEAN, TOUCHED, Instance
-from .families import FAMILIES, BuildContext, DualSpec, PolicyFamily
+from ..core import contract
+from ..input.instance import CLEAN, TOUCHED, Instance
+from ..families import FAMILIES, BuildContext, DualSpec, PolicyFamily
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
 COST_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)

@@ -1,7 +1,7 @@
 """Compare plans side by side: ``m2m compare`` and, for notebooks, :func:`compare_runs`.
 
 A *plan* is one solved run: a results folder written by ``m2m solve``, or a
-:class:`~optimizer.pipeline.Run` held in memory.  The first plan is the *reference*.  A
+:class:`~optimizer.results.run.Run` held in memory.  The first plan is the *reference*.  A
 comparison has two parts:
 
 * the **overview**: one row per figure, one column per plan (status, total cost and each cost
@@ -31,12 +31,12 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import pandas as pd
 
-from .atomic import staged_folder
-from .outputs import MARKERS, guard_folder
-from .contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
-from .errors import Finding, InputError, finding
-from .families import DEMAND_DUALS, POLICY_DUALS
-from .write import write_json
+from ..core.atomic import staged_folder
+from ..results.outputs import MARKERS, guard_folder
+from ..core.contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
+from ..core.errors import Finding, InputError, finding
+from ..families import DEMAND_DUALS, POLICY_DUALS
+from ..results.write import write_json
 
 #: Name of the base instance (no scenario) among the plans.
 BASE = "base"
@@ -151,7 +151,7 @@ def scenario_key(scenario: Iterable[str]) -> str:
 
 
 def plan_from_run(run: Any, name: str | None = None) -> Plan:
-    """A :class:`~optimizer.pipeline.Run` (from ``optimizer.solve`` or ``pipeline.run``) as a plan."""
+    """A :class:`~optimizer.results.run.Run` (from ``optimizer.solve`` or ``pipeline.run``) as a plan."""
     summary = dict(run.summary)
     tables = dict(run.tables) if run.solution.status.has_solution else {}
     return Plan(name or scenario_key(run.instance.scenario), summary, _normalise(tables))
@@ -206,8 +206,8 @@ def plans_from_instance(instance: str | Path, items: Sequence[Sequence[str]], *,
     The base instance comes first unless ``base`` is false or ``base`` is listed (as an empty
     item, or ``[BASE]``) among ``items``.  Raises InputError on bad input.
     """
-    from .pipeline import run
-    from .solver import SolveOptions
+    from ..pipeline import run
+    from ..solving.solver import SolveOptions
 
     wanted = [[] if list(item) == [BASE] else list(item) for item in items]
     if base and [] not in wanted:
@@ -401,7 +401,7 @@ def compare_runs(runs: Mapping[str, Any] | Sequence[Any], *, tol: float = DEFAUL
                  top: int = DEFAULT_TOP) -> dict[str, pd.DataFrame]:
     """Compare solved runs (or results folders), the first being the reference.
 
-    ``runs`` is a list of :class:`~optimizer.pipeline.Run` (named ``base`` or by their
+    ``runs`` is a list of :class:`~optimizer.results.run.Run` (named ``base`` or by their
     scenarios), of results folders (named after the folder), or a mapping name -> either.
     Returns ``overview`` (display strings, one column per plan) and the diff tables
     ``flows``, ``activity``, ``costs`` and ``shares`` (numbers; see ``docs/results.md``).
@@ -662,7 +662,7 @@ def write_comparison(cmp: Comparison, out: str | Path, protect: Iterable[Path | 
     """Write the diff tables and ``summary_diff.json`` into ``out`` (replacing it whole).
 
     Refuses (InputError, nothing written) anything but an m2m comparison folder, and a folder
-    that is or holds one of ``protect`` (what the comparison read): see :mod:`optimizer.outputs`.
+    that is or holds one of ``protect`` (what the comparison read): see :mod:`optimizer.results.outputs`.
     """
     out = guard_folder(out, "compare", protect)
     with staged_folder(out) as tmp:

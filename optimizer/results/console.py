@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .pipeline import Run
+from .run import Run
 
 MAX_ROWS = 12
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import Finding, finding
+from ..core.errors import Finding, finding
 from .instance import Instance
 from .schema import Offtake
 

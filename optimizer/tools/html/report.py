@@ -27,11 +27,11 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from .atomic import staged_file
-from .contract import INFEASIBILITY, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder, scenario_label
-from .errors import Finding, InputError, finding
-from .families import DEMAND_DUALS, POLICY_DUALS
-from .outputs import REPORT_GENERATOR, guard_report
+from ...core.atomic import staged_file
+from ...core.contract import INFEASIBILITY, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder, scenario_label
+from ...core.errors import Finding, InputError, finding
+from ...families import DEMAND_DUALS, POLICY_DUALS
+from ...results.outputs import REPORT_GENERATOR, guard_report
 
 REPORT_FILE = "report.html"
 MAX_DUALS = 50  # rows of the duals table (the whole table is in duals.csv)
@@ -64,7 +64,7 @@ class RunData:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     infeasibility: pd.DataFrame | None = None
-    instance: Any = None  # optimizer.instance.Instance, or None when it could not be read
+    instance: Any = None  # optimizer.input.instance.Instance, or None when it could not be read
     instance_note: str = ""
     tag: str = ""  # "A" / "B" in a comparison
 
@@ -119,7 +119,7 @@ def read_run(path: str | Path, tag: str = "") -> RunData:
 
 def _instance(summary: dict[str, Any]) -> tuple[Any, str]:
     """The instance named in the summary, for the network; (None, why) if it cannot be read."""
-    from .load import load_instance
+    from ...input.load import load_instance
 
     named = summary.get("instance") or {}
     path = named.get("path")

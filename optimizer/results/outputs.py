@@ -10,7 +10,7 @@ that would destroy something else: an existing file where a folder goes, a folde
 an m2m output of the same kind (an empty folder is fine), the working directory or a folder
 holding it, the instance folder or a folder holding it, an input of the run.  The refusal is one
 ``PATH:-:--out:`` line (exit code 2) and nothing is touched.  Folders are then replaced whole
-(:mod:`optimizer.atomic`).
+(:mod:`optimizer.core.atomic`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .contract import SUMMARY
-from .errors import InputError, finding
+from ..core.contract import SUMMARY
+from ..core.errors import InputError, finding
 
 #: The marker file of each kind of output folder.
 MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.json"}

@@ -16,14 +16,14 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from .families import POLICY_FAMILIES
-from .families.export_cap import ExportCap  # noqa: F401
-from .families.max_open import MaxOpen  # noqa: F401
-from .families.max_share import MaxShare  # noqa: F401
-from .families.max_supplier_share import MaxSupplierShare  # noqa: F401
-from .families.offtake import Offtake  # noqa: F401
-from .families.price_floor import PriceFloor  # noqa: F401
-from .policy import ByPeriod, PolicyBase, by_period, policy_value_problem  # noqa: F401  (part of the format)
+from ..families import POLICY_FAMILIES
+from ..families.export_cap import ExportCap  # noqa: F401
+from ..families.max_open import MaxOpen  # noqa: F401
+from ..families.max_share import MaxShare  # noqa: F401
+from ..families.max_supplier_share import MaxSupplierShare  # noqa: F401
+from ..families.offtake import Offtake  # noqa: F401
+from ..families.price_floor import PriceFloor  # noqa: F401
+from ..core.policy import ByPeriod, PolicyBase, by_period, policy_value_problem  # noqa: F401  (part of the format)
 
 FORMAT_VERSION = 1
 

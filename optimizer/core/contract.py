@@ -1,7 +1,7 @@
 """The results contract: every file ``m2m solve`` writes, its columns, their kinds and units.
 
 Declared once, here, and read by everything else: the tables are extracted in these columns
-(:mod:`optimizer.extract`), written (:mod:`optimizer.write`, the Excel workbook), read back by
+(:mod:`optimizer.solving.extract`), written (:mod:`optimizer.results.write`, the Excel workbook), read back by
 one reader (:func:`read_frame` for compare, report and sweep; :func:`read_rows` for ``m2m
 check``, which reports a bad cell by file, line and column), and documented
 (``docs/results.md``: its column tables are generated from :data:`TABLES` by ``make docs`` and

@@ -22,7 +22,7 @@ Everything here is computed from the instance: the columns (which variables exis
 (which constraints, with which coefficients), and the costs.  The duals come from
 ``duals.csv``, turned back from planner units into :math:`y` by each family's rule
 (:data:`FAMILIES`); the plan's values from the other result tables.  This module, like
-:mod:`optimizer.check`, never imports the model or solver code: a mistake there cannot certify
+:mod:`optimizer.check.checker`, never imports the model or solver code: a mistake there cannot certify
 itself here.
 
 Tolerances (``tol``, 1e-6 by default): a reduced cost passes when :math:`\bar c_j \ge -\text{tol}
@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .instance import CLEAN, TOUCHED, Instance
-from .families import FAMILIES as ALL_FAMILIES, POLICY_FAMILIES
-from .families.base import LPRow as Row
+from ..input.instance import CLEAN, TOUCHED, Instance
+from ..families import FAMILIES as ALL_FAMILIES, POLICY_FAMILIES
+from ..families.base import LPRow as Row
 
 Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
 

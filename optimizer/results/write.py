@@ -1,4 +1,4 @@
-"""Stage 5a: write a run's results folder, atomically (see :mod:`optimizer.atomic`)."""
+"""Stage 5a: write a run's results folder, atomically (see :mod:`optimizer.core.atomic`)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .atomic import staged_folder
-from .contract import INFEASIBILITY, RESULTS_BOOK, SUMMARY
+from ..core.atomic import staged_folder
+from ..core.contract import INFEASIBILITY, RESULTS_BOOK, SUMMARY
 from .outputs import guard_folder
 
 if TYPE_CHECKING:  # the pipeline (Pyomo, HiGHS) is not needed to write or name a folder
-    from .pipeline import Run
+    from .run import Run
 
 
 
@@ -52,7 +52,7 @@ def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | li
     """Write every table and summary.json into ``out`` (replacing it whole); return the path.
 
     ``out`` must be new, empty or a results folder m2m wrote, and may not be or hold the instance
-    folder (:func:`optimizer.outputs.guard_folder`).  Files in a previous results folder that a
+    folder (:func:`optimizer.results.outputs.guard_folder`).  Files in a previous results folder that a
     solve does not write (a report, a note) are kept, and listed in ``run.kept``.  Each of
     ``extra_writers`` is called as ``writer(run, folder)`` to add its files to the folder before
     it is swapped in (e.g. ``results.xlsx``), so they are part of the atomic write."""

@@ -1,8 +1,8 @@
 """Load and validate an instance: a folder (``instance.yaml`` plus CSV tables) or a workbook.
 
 Stage 1 of the pipeline.  Reading goes raw (strings) -> scenarios applied -> rows validated
-against :mod:`optimizer.schema` -> cross-table references -> network checks.  Every problem is
-collected as a :class:`~optimizer.errors.Finding`; if there is any, :class:`InputError` is
+against :mod:`optimizer.input.schema` -> cross-table references -> network checks.  Every problem is
+collected as a :class:`~optimizer.core.errors.Finding`; if there is any, :class:`InputError` is
 raised with all of them, so one run reports everything.
 
 Two rules keep the report short and to the point:
@@ -12,7 +12,7 @@ Two rules keep the report short and to the point:
   could not be read is not used to judge references into it;
 * a value changed by a scenario is reported at the scenario's line in ``instance.yaml``.
 
-An Excel workbook (``.xlsx``, see :mod:`optimizer.excel`) is read into the same raw tables and
+An Excel workbook (``.xlsx``, see :mod:`optimizer.tools.excel`) is read into the same raw tables and
 YAML text: its ``instance`` sheet holds the lines of ``instance.yaml`` (row n = line n) and each
 table is a sheet named after it, so scenarios, validation and findings work unchanged; findings
 name ``book.xlsx[sheet]`` as the file and the sheet's row as the row.
@@ -35,9 +35,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from . import network
-from .errors import Finding, InputError, finding
+from ..core.errors import Finding, InputError, finding
 from .instance import Instance
-from .families import RuleContext, family_of
+from ..families import RuleContext, family_of
 from .schema import (
     POLICY_KINDS,
     SCENARIO_SCALARS,
@@ -153,7 +153,7 @@ def _read_csv(path: Path, display: str, name: str, findings: list[Finding]) -> R
 
 
 def _read_sheet(sheet: Any, display: str, name: str, findings: list[Finding]) -> RawTable | None:
-    """A table from a worksheet (an :class:`optimizer.excel.Sheet`): the header in row 1, rows
+    """A table from a worksheet (an :class:`optimizer.input.workbook.Sheet`): the header in row 1, rows
     named by their spreadsheet row; the same checks as :func:`_read_csv`."""
     rows = sheet.rows
     if not rows or rows[0][0] != 1 or not any(c.strip() for c in rows[0][1]):
@@ -331,7 +331,7 @@ class _Policy:
 class _Loader:
     def __init__(self, folder: Path, book: Any = None):
         self.folder = folder
-        #: the workbook read (an :class:`optimizer.excel.Book`) when the instance is one, else None
+        #: the workbook read (an :class:`optimizer.input.workbook.Book`) when the instance is one, else None
         self.book = book
         self.findings: list[Finding] = list(book.findings) if book is not None else []
         self.lines: dict[tuple, int] = {}
@@ -1060,13 +1060,13 @@ def load_instance(path: str | Path, scenarios: str | Iterable[str] = (), *, chec
         raise InputError([finding(str(path), "-", "-", what)])
     if not folder.is_file():
         return _load(_Loader(folder), scenarios, check_network)
-    from . import excel  # openpyxl is loaded only for workbooks
+    from . import workbook  # openpyxl is loaded only for workbooks
 
-    if not excel.is_book(folder) and folder.suffix.lower() != ".xls":
+    if not workbook.is_book(folder) and folder.suffix.lower() != ".xls":
         raise InputError([finding(str(path), "-", "-", "not an instance; expected an instance folder, its instance.yaml, "
                                                        "or an Excel workbook (.xlsx)")])
-    book = excel.read_book(folder)
-    label = book.where(excel.INSTANCE_SHEET)
+    book = workbook.read_book(folder)
+    label = book.where(workbook.INSTANCE_SHEET)
     try:
         inst = _load(_Loader(folder, book), scenarios, check_network)
     except InputError as exc:

@@ -17,9 +17,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .contract import scenario_label
-from .families import PINNED
-from .pipeline import Run
+from ..core.contract import scenario_label
+from ..families import PINNED
+from .run import Run
 
 FILE = "expected.json"
 CHANGES = "expected-changes.md"

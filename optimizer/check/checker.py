@@ -4,13 +4,13 @@ r"""Re-check a results folder against its instance: every constraint and the obj
 reloads the instance named in the summary and verifies, with plain arithmetic, that the
 reported plan satisfies the model's constraints, that every derived output (costs, shares,
 offtakes, unmet demand, investments, the lists in ``summary.json``) is what the plan implies,
-and that ``duals.csv`` certifies the plan optimal (:mod:`optimizer.certificate`).
+and that ``duals.csv`` certifies the plan optimal (:mod:`optimizer.check.certificate`).
 
 The rule that keeps it an independent oracle: this module (and the certificate) never imports
 Pyomo, HiGHS or the model, solver, extract or pipeline modules, so a mistake there cannot hide
 itself here.  What the data *means* (a facility's operating years and provenance tags, a
 period's weight, a lane's cost in a year, a policy's member countries, which deliveries count
-towards an offtake) is asked of the :class:`~optimizer.instance.Instance`, where it lives
+towards an offtake) is asked of the :class:`~optimizer.input.instance.Instance`, where it lives
 once; the arithmetic of every constraint and output is written here, separately from the model.
 
 Tolerance: a row passes when its violation :math:`v` satisfies
@@ -37,10 +37,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import Finding, InputError, finding
-from .instance import CLEAN, Instance, by_period
+from ..core.errors import Finding, InputError, finding
+from ..input.instance import CLEAN, Instance, by_period
 from .certificate import Certificate, PlanValues, certify, num
-from .contract import (
+from ..core.contract import (
     BINDING_TOL,
     COST_KINDS,
     COST_TERMS,
@@ -53,9 +53,9 @@ from .contract import (
     read_summary,
     results_folder,
 )
-from .load import load_instance
-from .families import FAMILIES, POLICY_FAMILIES, max_share, offtake
-from .schema import DEFAULT_LIFETIME, MaxShare, Offtake, PolicyBase, capital_recovery_factor
+from ..input.load import load_instance
+from ..families import FAMILIES, POLICY_FAMILIES, max_share, offtake
+from ..input.schema import DEFAULT_LIFETIME, MaxShare, Offtake, PolicyBase, capital_recovery_factor
 
 #: Columns of each results table the check reads (kinds from the contract).
 CHECKED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -935,7 +935,7 @@ class Checker:
     certificate: Certificate | None = None
 
     def plan_values(self) -> PlanValues:
-        """The plan keyed like the LP's columns (see :mod:`optimizer.certificate`)."""
+        """The plan keyed like the LP's columns (see :mod:`optimizer.check.certificate`)."""
         flows: dict[tuple[str, str, str, str, int], float] = defaultdict(float)
         for r in self.plan.tables["flows"]:
             flows[r["origin"], r["destination"], r["product"], r["provenance"], r["period"]] += r["quantity"]
@@ -947,7 +947,7 @@ class Checker:
         return PlanValues(dict(self.plan.act), dict(flows), dict(surplus), unmet, dict(self.plan.steps), dict(self.open))
 
     def check_optimality(self) -> None:
-        r"""duals.csv is an optimality certificate of the plan (:func:`optimizer.certificate.certify`):
+        r"""duals.csv is an optimality certificate of the plan (:func:`optimizer.check.certificate.certify`):
         dual feasibility (every row dual of the right sign, every reduced cost
         :math:`c_j - \sum_i y_i a_{ij} \ge 0`, both from the instance), complementary slackness and
         strong duality (the dual objective equals ``objective``).  For a model with integer decisions
@@ -993,6 +993,12 @@ def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6
             inst = inst.with_policy_value(point["policy"], point["param"], point["value"], point.get("periods"))
         except (KeyError, ValueError) as exc:
             raise InputError([finding(str(folder / SUMMARY), "-", "sweep", f"cannot apply the sweep point: {exc}")]) from None
+    return check_plan(folder, summary, inst, tol)
+
+
+def check_plan(folder: Path, summary: dict[str, Any], inst: Instance, tol: float = 1e-6) -> CheckReport:
+    """Re-check the plan of results ``folder`` (its ``summary`` read) against the loaded instance ``inst``."""
+    status = str(summary.get("status"))
     checker = Checker(inst, Plan(read_tables(folder)), summary, tol)
     checker.run()
     notes = []

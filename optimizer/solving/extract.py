@@ -1,7 +1,7 @@
 """Stage 4: turn a solved model into tidy pandas tables and the summary.
 
 Every table here is part of the results contract documented in ``docs/results.md``: columns
-are only ever added, never renamed: they are declared in :mod:`optimizer.contract`.  Values
+are only ever added, never renamed: they are declared in :mod:`optimizer.core.contract`.  Values
 below ``TOL`` are treated as zero and flows that are zero are not listed.
 """
 
@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from .contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
-from .families import ALWAYS_LISTED  # families whose duals are listed with zeros
-from .instance import by_period
-from .model import COST_TERMS, Built
-from .schema import DEFAULT_LIFETIME, MaxShare, Offtake
+from ..core.contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
+from ..families import ALWAYS_LISTED  # families whose duals are listed with zeros
+from ..input.instance import by_period
+from ..model.build import COST_TERMS, Built
+from ..input.schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
 TOL = ZERO

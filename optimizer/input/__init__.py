@@ -1,0 +1,1 @@
+"""Reading an instance: the format (schema), readers, validation, scenarios, and the Instance it makes."""

@@ -1,0 +1,1 @@
+"""Building the Pyomo model from an Instance, family by family (optimizer.families)."""

@@ -1,0 +1,1 @@
+"""A run and its results folder: writing, the console summary, expected pins."""

@@ -1,0 +1,38 @@
+"""A run: what solving one instance (with its scenarios) produced, as plain data.
+
+Made by :func:`optimizer.pipeline.run`; written by :mod:`optimizer.results.write`, printed by
+:mod:`optimizer.results.console`, pinned by :mod:`optimizer.results.expected`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: holding a run needs neither Pyomo nor HiGHS
+    import pandas as pd
+
+    from ..input.instance import Instance
+    from ..model.build import Built
+    from ..solving.extract import Results
+    from ..solving.solver import Solution
+
+
+@dataclass
+class Run:
+    instance: Instance
+    solution: Solution
+    results: Results
+    built: Built | None = None
+    infeasibility: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    #: Files of a previous results folder kept when this run was written over it (optimizer.results.write).
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.results.tables
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.results.summary

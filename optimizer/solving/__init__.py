@@ -1,0 +1,1 @@
+"""Solving with HiGHS, extracting tidy tables, and diagnosing an infeasible instance."""

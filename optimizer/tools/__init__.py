@@ -1,0 +1,1 @@
+"""Planner tools built on runs: compare, sweep, plots, Excel, the HTML report."""
