@@ -27,7 +27,6 @@ from typing import Any
 from ..core.errors import Finding, InputError, finding
 
 INSTANCE_SHEET = "instance"
-YAML_FILE = "instance.yaml"
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Integers beyond this are not exact in a spreadsheet (cells hold doubles): they stay text.
 EXACT_INTEGER = 2**53

@@ -22,7 +22,8 @@ from ..core.atomic import staged_file, staged_folder
 from ..core.contract import RESULTS_BOOK
 from ..core.errors import InputError, finding
 from ..input.schema import TABLES, TableSpec
-from ..input.workbook import EXACT_INTEGER, INSTANCE_SHEET, YAML_FILE, Book, cell_text, is_book, read_book
+from ..input.readers import YAML_FILE
+from ..input.workbook import EXACT_INTEGER, INSTANCE_SHEET, Book, cell_text, is_book, read_book
 
 SUMMARY_SHEET = "summary"
 #: Rows of one Excel sheet, the header included.

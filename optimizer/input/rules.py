@@ -1,0 +1,283 @@
+"""Cross-table rules: every code a table names is defined, every policy's references and its kind's own rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..families import RuleContext, family_of
+from .schema import policy_value_problem, InstanceHeader, PolicyBase, PriceFloor, Row
+from .readers import RawRow, RawTable
+
+if TYPE_CHECKING:
+    from .load import Loader
+
+
+# --------------------------------------------------------------------------------------------
+# cross-table references
+# --------------------------------------------------------------------------------------------
+
+
+def cross_check(
+    ld: Loader,
+    header: InstanceHeader,
+    periods_known: bool,
+    raw_tables: dict[str, RawTable],
+    rows: dict[str, list[tuple[RawRow, Row]]],
+    policies: list[PolicyBase | None],
+) -> None:
+    at = ld.at
+    views = ld.views
+    file = {name: raw.file for name, raw in raw_tables.items()}
+
+    def codes(table: str, column: str) -> set[str] | None:
+        """Codes of every row, valid or not (a row with a bad number still defines its code, so
+        its mistakes are not repeated as unknown references elsewhere); None when the table could
+        not be read, so that references into it are not judged."""
+        raw = raw_tables[table]
+        if not raw.readable or column not in raw.columns:
+            return None
+        return {r.values.get(column, "") for r in raw.rows} - {""}
+
+    def unknown(known: set[str] | None, code: Any) -> bool:
+        return known is not None and code is not None and code not in known
+
+    countries = codes("countries", "country")
+    products = codes("products", "product")
+    facility_codes = codes("facilities", "facility")
+    customers = codes("demands", "customer")
+    facilities = {r.facility: r for _, r in rows["facilities"]}
+    periods = header.periods if periods_known else None
+    last = header.periods[-1]
+    horizon = f"{header.periods[0]}-{last}" if periods else ""
+
+    # What each facility makes and uses, from every recipe row (a bad ratio does not make the
+    # facility stop making its product); an unreadable direction counts both ways.
+    outs: dict[str, set[str]] | None = None
+    ins: dict[str, set[str]] | None = None
+    if raw_tables["recipes"].readable and {"facility", "product", "direction"} <= set(raw_tables["recipes"].columns):
+        outs, ins = {}, {}
+        for r in raw_tables["recipes"].rows:
+            f, p, d = (r.values.get(k, "") for k in ("facility", "product", "direction"))
+            if d != "in":
+                outs.setdefault(f, set()).add(p)
+            if d != "out":
+                ins.setdefault(f, set()).add(p)
+
+    for v in views.get("recipes", []):
+        if unknown(facility_codes, v.values.get("facility")):
+            at(v.raw, "facility", f"unknown facility {v.values['facility']!r}; expected a facility in {file['facilities']}")
+        if unknown(products, v.values.get("product")):
+            at(v.raw, "product", f"unknown product {v.values['product']!r}; expected a product in {file['products']}")
+
+    covered = {r.country for _, r in rows["countries"] if header.provenance_group in r.group_set}
+    for v in views.get("facilities", []):
+        code = v.values.get("facility")
+        if unknown(countries, v.values.get("country")):
+            at(v.raw, "country", f"unknown country {v.values['country']!r}; expected a country in {file['countries']}")
+        if code is not None and outs is not None and not outs.get(code):
+            at(v.raw, "facility", f"facility {code!r} has no `out` row in {file['recipes']}; every facility must make a product")
+        f = v.row
+        if f is None:
+            continue
+        if f.provenance == "clean" and f.country in covered:
+            at(v.raw, "provenance", f"got clean for a facility in {v.values['country']}, a country of the provenance group "
+                                    f"{header.provenance_group!r}; what it makes is touched (expected auto or touched)")
+        if f.status == "existing" and f.capex:
+            at(v.raw, "capex", f"got {f.capex:g} for an existing facility; a capex is the cost of building a candidate "
+                               "(status candidate), or of an expansion (expansions.csv)")
+        elif f.lifetime is not None and not f.capex:
+            at(v.raw, "lifetime", f"got {f.lifetime} with no capex; a lifetime only annualises a candidate's capex")
+        for col_ in ("first_year", "last_year"):
+            y = getattr(f, col_)
+            if periods and y is not None and not (header.periods[0] - 100 <= y <= last + 100):
+                at(v.raw, col_, f"year {y} is implausible; expected a year near the horizon {horizon}")
+
+    country_of: dict[str, tuple[str, RawRow]] = {}
+    for v in views.get("demands", []):
+        d = v.values
+        if unknown(countries, d.get("country")):
+            at(v.raw, "country", f"unknown country {d['country']!r}; expected a country in {file['countries']}")
+        if unknown(products, d.get("product")):
+            at(v.raw, "product", f"unknown product {d['product']!r}; expected a product in {file['products']}")
+        if periods and d.get("period") is not None and d["period"] not in periods:
+            at(v.raw, "period", f"period {d['period']} is outside the horizon; expected one of {periods}")
+        cust = d.get("customer")
+        if cust is not None and facility_codes is not None and cust in facility_codes:
+            at(v.raw, "customer", f"{cust!r} is a facility; customers and facilities need distinct codes")
+        if cust is not None and d.get("country") is not None and not unknown(countries, d["country"]):
+            if cust in country_of and country_of[cust][0] != d["country"]:
+                first_country, first_raw = country_of[cust]
+                at(v.raw, "country",
+                   f"customer {cust!r} is in {first_country} at row {first_raw.row}; expected one country per customer")
+            country_of.setdefault(cust, (d["country"], v.raw))
+
+    for v in views.get("lanes", []):
+        lane = v.values
+        origin, dest, prod = lane.get("origin"), lane.get("destination"), lane.get("product")
+        prod_ok = prod is not None and not unknown(products, prod)
+        if unknown(products, prod):
+            at(v.raw, "product", f"unknown product {prod!r}; expected a product in {file['products']}")
+        if unknown(facility_codes, origin):
+            at(v.raw, "origin", f"unknown facility {origin!r}; a lane starts at a facility in {file['facilities']}")
+        elif origin is not None and prod_ok and outs is not None and facility_codes is not None and prod not in outs.get(origin, set()):
+            at(v.raw, "product", f"facility {origin!r} does not make {prod!r} (no `out` row in {file['recipes']}); "
+                                 "expected a product the origin makes")
+        if dest is not None and facility_codes is not None:
+            if dest in facility_codes:
+                if prod_ok and ins is not None and prod not in ins.get(dest, set()):
+                    at(v.raw, "product", f"facility {dest!r} does not use {prod!r} (no `in` row in {file['recipes']}); "
+                                         "expected a product the destination consumes")
+            elif unknown(customers, dest):
+                at(v.raw, "destination",
+                   f"unknown destination {dest!r}; expected a facility in {file['facilities']} or a customer in {file['demands']}")
+        if origin is not None and origin == dest:
+            at(v.raw, "destination", "a lane cannot start and end at the same facility")
+
+    for v in views.get("product_prices", []):
+        c = v.values
+        if unknown(products, c.get("product")):
+            at(v.raw, "product", f"unknown product {c['product']!r}; expected a product in {file['products']}")
+        if periods and c.get("period") is not None and c["period"] not in periods:
+            at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
+
+    expandable = {r.values.get("facility") for r in raw_tables["expansions"].rows} if "expansions" in raw_tables else set()
+    for v in views.get("capacity", []):
+        c = v.values
+        if unknown(facility_codes, c.get("facility")):
+            at(v.raw, "facility", f"unknown facility {c['facility']!r}; expected a facility in {file['facilities']}")
+        fac = facilities.get(c.get("facility"))
+        cap = c.get("capacity") if c.get("capacity") is not None else (fac.capacity if fac is not None else None)
+        low = c.get("min_activity")
+        if low is not None and cap is not None and low > cap and c.get("facility") not in expandable:
+            at(v.raw, "min_activity", f"must-run {low:g} exceeds the year's capacity {cap:g}; expected at most the capacity")
+        if periods and c.get("period") is not None and c["period"] not in periods:
+            at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
+
+    lane_keys = {tuple(r.values.get(k, "") for k in ("origin", "destination", "product"))
+                 for r in raw_tables["lanes"].rows} if "lanes" in raw_tables else None
+    for v in views.get("lane_periods", []):
+        c = v.values
+        key = (c.get("origin"), c.get("destination"), c.get("product"))
+        if lane_keys is not None and None not in key and key not in lane_keys:
+            at(v.raw, "origin", f"no lane {key[0]} -> {key[1]} ({key[2]}) in {file['lanes']}; "
+                                "expected the origin, destination and product of a listed lane")
+        if periods and c.get("period") is not None and c["period"] not in periods:
+            at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
+
+    for v in views.get("expansions", []):
+        e = v.values
+        if unknown(facility_codes, e.get("facility")):
+            at(v.raw, "facility", f"unknown facility {e['facility']!r}; expected a facility in {file['facilities']}")
+        elif v.row is not None and e["facility"] in facilities:
+            fac = facilities[e["facility"]]
+            if fac.capacity is None:
+                at(v.raw, "facility", f"facility {e['facility']!r} has unlimited capacity (blank in {file['facilities']}); "
+                                      "expansions need a finite base capacity (0 is allowed)")
+            elif fac.status == "candidate" and e.get("max_steps") is None:
+                at(v.raw, "max_steps", "an expansion of a candidate facility needs max_steps (it is only usable once the facility opens)")
+        if periods and e.get("first_period") is not None and e["first_period"] > last:
+            at(v.raw, "first_period", f"year {e['first_period']} is after the horizon ends ({last}); expected a year up to {last}")
+        if v.row is not None and v.row.lifetime is not None and not v.row.capex:
+            at(v.raw, "lifetime", f"got {v.row.lifetime} with no capex; a lifetime only annualises the capex of a step")
+        if v.row is not None and e["integer"] and e["max_steps"] is not None and e["max_steps"] != int(e["max_steps"]):
+            at(v.raw, "max_steps", f"got {e['max_steps']}; integer expansions need a whole number of steps")
+
+    groups: set[str] | None = None
+    if raw_tables["countries"].readable and "groups" in raw_tables["countries"].columns:
+        groups = {g.strip() for r in raw_tables["countries"].rows for g in r.values.get("groups", "").split(";")} - {""}
+    elif raw_tables["countries"].readable:
+        groups = set()
+    if "provenance_group" in ld.set_paths or "provenance_group" in _yaml_keys(ld):
+        if unknown(groups, header.provenance_group):
+            path = ld.set_paths.get("provenance_group", ("provenance_group",))
+            ld.yaml_at(path, "provenance_group",
+                       f"unknown country group {header.provenance_group!r}; expected a group named in the groups column of "
+                       f"{file['countries']} ({', '.join(sorted(groups or ())) or 'none defined'})")
+    stages = codes("facilities", "stage")
+    stage_outputs: dict[str, list[frozenset[str]]] | None = None
+    if outs is not None:
+        stage_outputs = {}
+        for _, f in rows["facilities"]:
+            stage_outputs.setdefault(f.stage, []).append(frozenset(outs.get(f.facility, ())))
+    _check_policies(ld, periods, policies, file, countries, groups, stages, products, facility_codes, customers, outs,
+                    stage_outputs, header.provenance_group)
+    if periods:
+        _check_floor_markets(ld, periods, policies, rows, file)
+
+
+def _check_floor_markets(ld: Loader, periods: list[int], policies: list[PolicyBase | None],
+                         rows: dict[str, list[tuple[RawRow, Row]]], file: dict[str, str]) -> None:
+    """A price floor without `market` compares with its product's surplus value, which must then be set in every
+    year the floor applies."""
+    base = {r.product: r.surplus_value for _, r in rows["products"]}
+    by_year = {(r.product, r.period) for _, r in rows["product_prices"]}
+    for i, p in enumerate(policies):
+        if not isinstance(p, PriceFloor) or p.market is not None or p.product not in base:
+            continue
+        applied = [t for t in periods if (p.periods is None or t in p.periods)
+                   and not (isinstance(p.floor, dict) and t not in p.floor)]
+        missing = [t for t in applied if base[p.product] is None and (p.product, t) not in by_year]
+        if missing:
+            ld.policy_at(i, ("market",), "market",
+                         f"policy {p.name!r}: no market price for {missing}: `market` is not given and {p.product!r} has no "
+                         f"surplus_value in those years; expected a `market`, a surplus_value in {file['products']}, or "
+                         f"rows in {file.get('product_prices', 'product_prices.csv')}")
+
+
+def _yaml_keys(ld: Loader) -> set[Any]:
+    return {p[0] for p in ld.lines if len(p) == 1}
+
+
+def _check_policies(ld: Loader, periods: list[int] | None, policies: list[PolicyBase | None], file: dict[str, str],
+                    countries: set[str] | None, groups: set[str] | None, stages: set[str] | None,
+                    products: set[str] | None, facilities: set[str] | None, customers: set[str] | None,
+                    outs: dict[str, set[str]] | None, stage_outputs: dict[str, list[frozenset[str]]] | None,
+                    provenance_group: str) -> None:
+    def unknown(known: set[str] | None, code: Any) -> bool:
+        return known is not None and code not in known
+
+    for i, p in enumerate(policies):
+        if p is None:
+            continue
+
+        def bad(column: str, message: str, _i: int = i, _p: PolicyBase = p) -> None:
+            ld.policy_at(_i, (column,), column, f"policy {_p.name!r}: {message}")
+
+        if periods and p.periods is not None:
+            for y in p.periods:
+                if y not in periods:
+                    bad("periods", f"period {y} is outside the horizon; expected years from {periods}")
+        for column in ("share", "quantity", "count", "floor", "market"):
+            value = getattr(p, column, None)
+            if periods and isinstance(value, dict):
+                for y in value:
+                    if y not in periods:
+                        bad(column, f"year {y} is outside the horizon; expected years from {periods}")
+            values = list(value.values()) if isinstance(value, dict) else ([] if value is None else [value])
+            for v in values:
+                expected = policy_value_problem(column, v)
+                if expected is not None:
+                    bad(column, f"got {v}; expected {expected}")
+        s = getattr(p, "stage", None)
+        if s is not None and unknown(stages, s):
+            bad("stage", f"unknown stage {s!r}; expected one of {sorted(stages or ())} (the stage column of {file['facilities']})")
+        for column in ("group", "to_group"):
+            g = getattr(p, column, None)
+            if g is not None and unknown(groups, g):
+                bad(column, f"unknown country group {g!r}; expected one of {sorted(groups or ())}")
+        for column in ("countries", "to_countries"):
+            for c in getattr(p, column, None) or []:
+                if unknown(countries, c):
+                    bad(column, f"unknown country {c!r}; expected a country in {file['countries']}")
+        prods = getattr(p, "product", None)
+        for prod in ([prods] if isinstance(prods, str) else prods or []):
+            if unknown(products, prod):
+                bad("product", f"unknown product {prod!r}; expected a product in {file['products']}")
+        for c in getattr(p, "customers", None) or []:
+            if unknown(customers, c):
+                bad("customers", f"unknown customer {c!r}; expected a customer in {file['demands']}")
+
+        family_of(p).validate(RuleContext(
+            policy=p, bad=bad, periods=periods, file=file, facilities=facilities, customers=customers,
+            products=products, outs=outs, stage_outputs=stage_outputs, provenance_group=provenance_group,
+        ))
