@@ -144,18 +144,18 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     from .results import expected
     from .tools.excel import write_results_book
     from .input.load import load_instance
-    from .results.outputs import guard_folder
     from .pipeline import run
     from .results.console import print_summary
     from .solving.solver import SolveOptions
-    from .results.write import default_out, write_results
+    from .results.outputs import default_out, guard_folder
+    from .results.write import write_results
 
     if update_expected and instance.suffix.lower() == ".xlsx":
         raise InputError([finding(str(instance), "-", "--update-expected",
                                   "expected.json lives in an instance folder; convert the workbook first (m2m convert)")])
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
     inst = load_instance(instance, _scenarios(scenario))
-    target = guard_folder(out if out is not None else default_out(inst.name, inst.scenario), "solve",
+    target = guard_folder(out if out is not None else default_out("solve", inst.name, inst.scenario), "solve",
                           protect=[inst.folder])  # before solving: a refused --out costs nothing
     r = run(instance, inst.scenario, opts, instance=inst)
     pinned = None

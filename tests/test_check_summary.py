@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.core.errors import InputError
-from optimizer.check.checker import Checker, Plan, check_results, read_summary, read_tables
+from optimizer.check.checker import Checker, PlanTables, check_results, read_summary, read_tables
 from optimizer.cli import main
 from optimizer.input.load import load_instance
 from optimizer.pipeline import run
@@ -201,7 +201,7 @@ def test_a_binding_cell_that_is_no_flag_is_bad_input(rich: Path) -> None:
 def test_binding_near_the_border_is_not_judged(solved_rich: Path) -> None:
     """binding = share >= cap - 1e-6; within tol x max(1, share, scale) of that border either answer passes."""
     summary = read_summary(solved_rich)
-    checker = Checker(load_instance(summary["instance"]["path"]), Plan(read_tables(solved_rich)), summary, 1e-6)
+    checker = Checker(load_instance(summary["instance"]["path"]), PlanTables(read_tables(solved_rich)), summary, 1e-6)
     s = {"share": 0.8 - 1e-6 - 5e-7, "cap": 0.8, "scale": 1.0}  # 0.5 tol below the border
     assert checker.expected_binding(s) is None
     assert checker.expected_binding({**s, "share": 0.8 - 1e-6 - 2e-6}) is False  # 2 tol below

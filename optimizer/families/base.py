@@ -145,7 +145,7 @@ class CheckContext(Protocol):
     checker's arithmetic, each row recorded as checked or violated."""
 
     inst: "Instance"
-    plan: Any  # optimizer.check.checker.Plan: the tables, summed and keyed like the model's variables
+    plan: Any  # optimizer.check.tables.PlanTables: the tables, summed and keyed like the model's variables
     #: facility -> its operating years
     active: dict[str, set[int]]
 

@@ -15,9 +15,11 @@ holding it, the instance folder or a folder holding it, an input of the run.  Th
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..core.contract import SUMMARY
 from ..core.errors import InputError, finding
@@ -27,6 +29,31 @@ MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.jso
 
 #: What a report's head says, so that an existing report can be told from any other HTML file.
 REPORT_GENERATOR = '<meta name="generator" content="mine2magnet">'
+
+
+def default_out(kind: str, instance: str | None = None, scenario: Sequence[str] = (), *, names: Sequence[str] = (),
+                policy: str | None = None, param: str | None = None, root: str | Path = "results") -> Path:
+    """Where a run of ``kind`` writes without ``--out`` (the one rule for every command):
+
+    * ``solve``: ``results/<instance>[-<scenario>[+<scenario>...]]``;
+    * ``sweep``: that folder's name followed by ``-sweep-<policy>-<param>``;
+    * ``compare``: ``results/compare-[<instance>-]<a>_vs_<b>...`` (shortened with a digest past 150
+      characters).
+    """
+    if kind == "compare":
+        label = "_vs_".join(names)
+        if instance:
+            label = f"{instance}-{label}"
+        label = label.replace(os.sep, "_")
+        if len(label) > 150:
+            label = f"{label[:120]}-{hashlib.sha256(label.encode()).hexdigest()[:12]}"
+        return Path(root) / f"compare-{label}"
+    name = f"{instance}" + (f"-{'+'.join(scenario)}" if scenario else "")
+    if kind == "sweep":
+        name += f"-sweep-{policy}-{param}"
+    elif kind != "solve":
+        raise ValueError(f"no default folder for {kind!r}")
+    return Path(root) / name
 
 
 def folder_kind(folder: Path) -> str | None:

@@ -18,12 +18,6 @@ if TYPE_CHECKING:  # the pipeline (Pyomo, HiGHS) is not needed to write or name 
 
 
 
-def default_out(instance_name: str, scenario: tuple[str, ...] | list[str], root: str | Path = "results") -> Path:
-    """``results/<instance>[-<scenario>[+<scenario>...]]``."""
-    name = instance_name + (f"-{'+'.join(scenario)}" if scenario else "")
-    return Path(root) / name
-
-
 def _json_default(o: Any) -> Any:
     if hasattr(o, "item"):
         return o.item()

@@ -22,9 +22,7 @@ imports the pipeline only when called.
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -32,7 +30,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 import pandas as pd
 
 from ..core.atomic import staged_folder
-from ..results.outputs import MARKERS, guard_folder
+from ..results.outputs import MARKERS, default_out, guard_folder
 from ..core.contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
 from ..core.errors import Finding, InputError, finding
 from ..families import DEMAND_DUALS, POLICY_DUALS
@@ -377,7 +375,7 @@ class Comparison:
         }
 
     def default_out(self, instance: str | None = None, root: str | Path = "results") -> Path:
-        return default_out(self.names, instance, root)
+        return default_out("compare", instance, names=self.names, root=root)
 
     def write(self, out: str | Path) -> Path:
         return write_comparison(self, out)
@@ -628,17 +626,6 @@ def print_comparison(cmp: Comparison, console: Any, out: Path | None = None) -> 
 # ============================================================================================
 # writing
 # ============================================================================================
-
-
-def default_out(names: Sequence[str], instance: str | None = None, root: str | Path = "results") -> Path:
-    """``results/compare-<a>_vs_<b>...``, or ``results/compare-<instance>-<a>_vs_<b>...``."""
-    label = "_vs_".join(names)
-    if instance:
-        label = f"{instance}-{label}"
-    label = label.replace(os.sep, "_")
-    if len(label) > 150:
-        label = f"{label[:120]}-{hashlib.sha256(label.encode()).hexdigest()[:12]}"
-    return Path(root) / f"compare-{label}"
 
 
 def _cell(value: Any, decimals: int) -> str:

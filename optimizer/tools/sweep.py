@@ -43,8 +43,8 @@ from ..families import POLICY_FAMILIES, family_of
 from ..input.schema import MaxShare, PolicyBase, policy_value_problem
 from ..solving.solver import SolveOptions
 from ..core.atomic import staged_folder
-from ..results.outputs import MARKERS, guard_folder
-from ..results.write import default_out, write_json, write_results
+from ..results.outputs import MARKERS, default_out, guard_folder
+from ..results.write import write_json, write_results
 
 FRONTIER = "frontier.csv"
 SWEEP_JSON = MARKERS["sweep"]
@@ -141,7 +141,7 @@ def relevant_product(inst: Instance, pol: PolicyBase, stage: str | None) -> str 
 
 
 @dataclass(frozen=True)
-class Plan:
+class SweepSpec:
     """A validated sweep: the loaded instance, the policy, the values and the years."""
 
     inst: Instance
@@ -176,7 +176,7 @@ class Plan:
 
 
 def plan(inst: Instance, policy: str, param: str, values: Sequence[float], periods: Sequence[int] | None = None,
-         stage: str | None = None) -> Plan:
+         stage: str | None = None) -> SweepSpec:
     """Check the sweep against the instance; raise InputError (one finding) on the first problem."""
     pol = find_policy(inst, policy)
     allowed = numeric_params(pol)
@@ -204,7 +204,7 @@ def plan(inst: Instance, policy: str, param: str, values: Sequence[float], perio
     if stage is not None and stage not in stages:
         raise InputError([finding("--stage", "-", "-", f"unknown stage {stage!r}; expected one of {stages}")])
     stage = stage if stage is not None else relevant_stage(inst, pol)
-    return Plan(inst, pol, param, tuple(values), tuple(periods) if periods is not None else None, stage,
+    return SweepSpec(inst, pol, param, tuple(values), tuple(periods) if periods is not None else None, stage,
                 relevant_product(inst, pol, stage))
 
 
@@ -229,7 +229,7 @@ def _pooled(rows: pd.DataFrame, years: Sequence[int]) -> float:
     return float(rows["numerator"].sum()) / den if den > 0 else math.nan
 
 
-def point_row(p: Plan, pol: PolicyBase, value: float, r: Run, seconds: float) -> dict[str, Any]:
+def point_row(p: SweepSpec, pol: PolicyBase, value: float, r: Run, seconds: float) -> dict[str, Any]:
     """One row of frontier.csv (see docs/results.md)."""
     years, swept = p.years, p.swept_years
     row: dict[str, Any] = {"value": value, "status": r.solution.status.value, "objective": math.nan}
@@ -329,7 +329,7 @@ def knee(x: Sequence[float], y: Sequence[float], tol: float = 1e-6) -> int | Non
 
 @dataclass
 class SweepResult:
-    plan: Plan
+    spec: SweepSpec
     frontier: pd.DataFrame
     knee: int | None  # row position in frontier, or None
     out: Path
@@ -340,13 +340,7 @@ class SweepResult:
         return bool(self.frontier["status"].isin(SOLVED).any())
 
 
-def default_sweep_out(inst: Instance, policy: str, param: str, root: str | Path = "results") -> Path:
-    """``results/<instance>[-<scenario>...]-sweep-<policy>-<param>``."""
-    base = default_out(inst.name, inst.scenario, root)
-    return base.with_name(f"{base.name}-sweep-{policy}-{param}")
-
-
-def _label(p: Plan) -> str:
+def _label(p: SweepSpec) -> str:
     return f"{p.param} of policy {p.policy.name}" + (f" in {', '.join(map(str, p.periods))}" if p.periods else "")
 
 
@@ -361,7 +355,7 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
     t_start = time.perf_counter()
     inst = load_instance(path, list(scenarios))
     p = plan(inst, policy, param, values, periods, stage)
-    target = guard_folder(Path(out) if out is not None else default_sweep_out(inst, policy, param), "sweep",
+    target = guard_folder(Path(out) if out is not None else default_out("sweep", inst.name, inst.scenario, policy=policy, param=param), "sweep",
                           protect=[inst.folder])
     rows: list[dict[str, Any]] = []
     width = max(2, len(str(len(p.values))))
@@ -417,7 +411,7 @@ def mark_shedding(frontier: pd.DataFrame, ok: pd.Series, tol: float = 0.5) -> No
             frontier.at[i, "note"] = f"met by leaving {shed:,.0f} t more demand unmet"
 
 
-def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
+def plot_spec(p: SweepSpec, k: int | None) -> plots.FrontierSpec:
     unit = PARAM_UNITS[p.param]
     panels = [("value", f"{_label(p)} ({unit})")]
     if p.kind == "max_share":
@@ -431,7 +425,7 @@ def plot_spec(p: Plan, k: int | None) -> plots.FrontierSpec:
                               hover=("value", "dual_total", "unmet_t", "solve_seconds"), note="note")
 
 
-def _meta(p: Plan, frontier: pd.DataFrame, k: int | None, seconds: float, opts: SolveOptions, keep: bool) -> dict[str, Any]:
+def _meta(p: SweepSpec, frontier: pd.DataFrame, k: int | None, seconds: float, opts: SolveOptions, keep: bool) -> dict[str, Any]:
     what, unit = ACHIEVED[p.kind]
     return {
         "run": "sweep",
@@ -462,7 +456,7 @@ def print_frontier(result: SweepResult, console: Console, year_columns: int = 3)
     "achieved" is shown per swept year (up to ``year_columns`` years; all are in frontier.csv),
     and for a share swept over several years also pooled, as the cap pools them.
     """
-    p, f = result.plan, result.frontier
+    p, f = result.spec, result.frontier
     tab = Table(title=f"frontier: {_label(p)}")
     years = [t for t in p.swept_years if f"achieved_{t}" in f]
     achieved = [(f"achieved {t}", f"achieved_{t}") for t in years] if len(years) <= year_columns else []

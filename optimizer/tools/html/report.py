@@ -29,7 +29,7 @@ import pandas as pd
 
 from ...core.atomic import staged_file
 from ...core.contract import INFEASIBILITY, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder, scenario_label
-from ...core.errors import Finding, InputError, finding
+from ...core.errors import Finding, InputError
 from ...families import DEMAND_DUALS, POLICY_DUALS
 from ...results.outputs import REPORT_GENERATOR, guard_report
 
