@@ -22,8 +22,9 @@ from click.testing import CliRunner
 
 from optimizer import solve
 from optimizer.cli import EXIT_INPUT, EXIT_OK, main
-from optimizer.tools.html.report import (CUSTOMERS, MAX_DUALS, POLICY_FAMILIES, PROVENANCE_COLOURS, REPORT_FILE,
-                                   stage_columns, write_report)
+from optimizer.tools.html.data import (CUSTOMERS, MAX_DUALS, POLICY_FAMILIES, PROVENANCE_COLOURS, REPORT_FILE,
+                                      stage_columns)
+from optimizer.tools.html.report import write_report
 from optimizer.results.write import write_results
 from tests import browser
 

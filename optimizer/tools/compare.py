@@ -33,7 +33,7 @@ from ..core.atomic import staged_folder
 from ..results.outputs import MARKERS, default_out, guard_folder
 from ..core.contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
 from ..core.errors import Finding, InputError, finding
-from ..families import DEMAND_DUALS, POLICY_DUALS
+from .overview import overview, terms
 from ..results.write import write_json
 
 #: Name of the base instance (no scenario) among the plans.
@@ -143,16 +143,11 @@ class Plan:
         return out
 
 
-def scenario_key(scenario: Iterable[str]) -> str:
-    """``base`` for the base instance, ``a+b`` for scenarios a then b (as in ``expected.json``)."""
-    return scenario_label(list(scenario))
-
-
 def plan_from_run(run: Any, name: str | None = None) -> Plan:
     """A :class:`~optimizer.results.run.Run` (from ``optimizer.solve`` or ``pipeline.run``) as a plan."""
     summary = dict(run.summary)
     tables = dict(run.tables) if run.solution.status.has_solution else {}
-    return Plan(name or scenario_key(run.instance.scenario), summary, _normalise(tables))
+    return Plan(name or scenario_label(run.instance.scenario), summary, _normalise(tables))
 
 
 def read_plan(path: str | Path, name: str | None = None) -> Plan:
@@ -212,7 +207,7 @@ def plans_from_instance(instance: str | Path, items: Sequence[Sequence[str]], *,
         wanted.insert(0, [])
     plans, seen = [], set()
     for item in wanted:
-        key = scenario_key(item)
+        key = scenario_label(item)
         if key in seen:
             continue
         seen.add(key)
@@ -268,7 +263,7 @@ def load_plans(paths: Sequence[str | Path], scenarios: Iterable[str] = (), *, ba
     if len(paths) == 1 and not _is_results(first):
         if not first.exists():
             raise InputError([finding(str(first), "-", "-", "no such instance or results folder")])
-        count = len({scenario_key(i) for i in items} | ({BASE} if base else set()))
+        count = len({scenario_label(i) for i in items} | ({BASE} if base else set()))
         if count < 2:
             raise InputError([finding(str(first), "-", "--scenario",
                                       f"fewer than two plans to compare ({count}): give --scenario once per plan")])
@@ -326,7 +321,7 @@ class Comparison:
     def summary(self) -> dict[str, Any]:
         """The content of ``summary_diff.json``."""
         ref = self.reference
-        terms = _terms(self.plans)
+        cost_terms = terms(self.plans)
 
         def money(x: float | None) -> float | None:
             return None if x is None else round(x, 2) + 0.0
@@ -353,7 +348,7 @@ class Comparison:
             },
             "cost_breakdown": {
                 term: {p.name: (money(p.cost_breakdown.get(term, 0.0)) if p.solved else None) for p in self.plans}
-                for term in terms
+                for term in cost_terms
             },
             "transfers": {
                 term: {p.name: ({k: money(v) for k, v in p.transfers[term].items()} if term in p.transfers else None)
@@ -391,8 +386,8 @@ def compare(plans: Sequence[Plan], tol: float = DEFAULT_TOL, top: int = DEFAULT_
     diffs, thresholds, agreeing = {}, {}, {}
     for name, spec in DIFFS.items():
         diffs[name], thresholds[name], agreeing[name] = diff_table(spec, plans, tol)
-    overview, notes = _overview(plans, top)
-    return Comparison(plans, tol, top, diffs, thresholds, agreeing, overview, notes)
+    table, notes = overview(plans, top)
+    return Comparison(plans, tol, top, diffs, thresholds, agreeing, table, notes)
 
 
 def compare_runs(runs: Mapping[str, Any] | Sequence[Any], *, tol: float = DEFAULT_TOL,
@@ -447,142 +442,8 @@ def diff_table(spec: DiffSpec, plans: Sequence[Plan], tol: float) -> tuple[pd.Da
 
 
 # ============================================================================================
-# the overview
+# the console
 # ============================================================================================
-
-
-def _terms(plans: Sequence[Plan]) -> list[str]:
-    """Cost terms that are not zero in at least one plan, in the order the plans report them."""
-    return list(dict.fromkeys(t for p in plans for t, v in p.cost_breakdown.items() if v != 0))
-
-
-def _usd(x: float | None) -> str:
-    return "-" if x is None else f"{x:,.0f}"
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
-
-
-def _t(x: float) -> str:
-    return f"{x:,.1f}"
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
-
-
-def _overview(plans: Sequence[Plan], top: int) -> tuple[pd.DataFrame, list[str]]:
-    names = [p.name for p in plans]
-    rows: list[dict[str, str]] = []
-    notes: list[str] = []
-    ref = plans[0]
-
-    def add(section: str, item: str, values: dict[str, str]) -> None:
-        rows.append({"section": section, "item": item, **{n: values.get(n, "-") for n in names}})
-
-    solved = [p for p in plans if p.solved]
-    for p in plans:
-        if not p.solved:
-            notes.append(f"{p.name} has no solution (status {p.status}): its columns are blank "
-                         "and it is left out of the diff tables")
-
-    # ---- plan and costs -----------------------------------------------------------------
-    add("plan", "status", {p.name: p.status for p in plans})
-    add("plan", "total cost (USD, discounted)", {p.name: _usd(p.objective) for p in plans})
-    add("plan", f"change vs {ref.name} (USD)", {
-        p.name: ("reference" if p is ref else
-                 "-" if p.objective is None or ref.objective is None else f"{p.objective - ref.objective:+,.0f}")
-        for p in plans
-    })
-    for term in _terms(plans):
-        add("cost terms (USD, discounted)", term,
-            {p.name: _usd(p.cost_breakdown.get(term, 0.0)) for p in solved})
-    for term in dict.fromkeys(t for p in solved for t in p.transfers):
-        for what, label in (("discounted", "USD, discounted"), ("total", "USD, sum over the years")):
-            add("transfers, not in the total cost", f"{term} ({label})",
-                {p.name: _usd(p.transfers.get(term, {}).get(what, 0.0)) for p in solved})
-
-    # ---- the provenance group's share of each stage's products ---------------------------------
-    overview = {p.name: p.tables["shares"][p.tables["shares"]["policy"] == ""] for p in solved}
-    groups = sorted({f"{g} group ({m})" if m else f"{g} group" for df in overview.values()
-                     for g, m in zip(df["group"], df["members"]) if g})
-    group = "/".join(groups) or "group"
-    keys = sorted({(s, q, int(t)) for df in overview.values() for s, q, t in zip(df["stage"], df["product"], df["period"])})
-    share = {p: {(s, q, int(t)): v for s, q, t, v in zip(df["stage"], df["product"], df["period"], df["share"])}
-             for p, df in overview.items()}
-    zero = []
-    for stage, product in sorted({(s, q) for s, q, _ in keys}):
-        years = [t for s, q, t in keys if (s, q) == (stage, product)]
-        values = [share[p].get((stage, product, t)) for p in share for t in years]
-        if all(v is None or v != v or v == 0 for v in values):  # 0 or undefined (nothing made) everywhere
-            zero.append(f"{stage} {product}")
-            continue
-        for t in years:
-            add(f"{group} share of each stage's tonnes (location)", f"{stage} {product} {t}",
-                {p: _pct(share[p].get((stage, product, t))) for p in share})
-    if zero:
-        notes.append(f"{group} share is 0.0% (or nothing is made) in every year and plan at: {', '.join(zero)}")
-
-    # ---- share policies against their caps ---------------------------------------------------
-    policy_rows: dict[tuple[str, int], dict[str, str]] = {}
-    for p in solved:
-        df = p.tables["shares"]
-        for pol, t, v, cap in zip(df["policy"], df["period"], df["share"], df["cap"]):
-            if pol:
-                policy_rows.setdefault((pol, int(t)), {})[p.name] = f"{_pct(v)} (cap {_pct(cap)})"
-    for (pol, t), values in sorted(policy_rows.items()):
-        add("share policies (share, cap)", f"{pol} {t}", values)
-
-    # ---- offtakes ------------------------------------------------------------------------------
-    offtakes: dict[tuple[str, int], dict[str, str]] = {}
-    for p in solved:
-        df = p.tables["offtakes"]
-        for pol, t, d, r in zip(df["policy"], df["period"], df["delivered"], df["required"]):
-            offtakes.setdefault((pol, int(t)), {})[p.name] = f"{_t(d)} / {_t(r)}"
-    for (pol, t), values in sorted(offtakes.items()):
-        add("offtakes (delivered / required, t)", f"{pol} {t}", values)
-
-    # ---- unmet demand ---------------------------------------------------------------------------
-    unmet = {p.name: p.tables["unmet"].groupby("product")["unmet"].sum() for p in solved}
-    add("unmet demand (t)", "total", {n: _t(float(s.sum())) for n, s in unmet.items()})
-    for product in sorted({k for s in unmet.values() for k, v in s.items() if v > 0}):
-        add("unmet demand (t)", product, {n: _t(float(s.get(product, 0.0))) for n, s in unmet.items()})
-
-    # ---- what is built ----------------------------------------------------------------------------
-    built: dict[tuple[str, str], dict[str, list[str]]] = {}
-    for p in solved:
-        df = p.tables["investments"].sort_values(["period", "facility", "kind"], kind="mergesort")
-        for f, t, kind, cap in zip(df["facility"], df["period"], df["kind"], df["capacity_added"]):
-            built.setdefault((f, kind), {}).setdefault(p.name, []).append(f"{int(t)} +{cap:,.0f}")
-    for (f, kind), values in sorted(built.items()):
-        add("built (year +capacity)", f"{f} {kind}", {n: "; ".join(values.get(n, [])) or "-" for n in (p.name for p in solved)})
-
-    # ---- the largest duals ------------------------------------------------------------------------
-    for title, families in (("top policy duals", POLICY_DUALS), ("top demand duals", DEMAND_DUALS)):
-        for (family, index, unit), values in _top_duals(solved, families, top):
-            add(title, f"{family} {index} ({unit})", {n: _num(v) for n, v in values.items()})
-
-    return pd.DataFrame(rows, columns=["section", "item", *names]), notes
-
-
-def _top_duals(plans: Sequence[Plan], families: tuple[str, ...], top: int) -> list[tuple[tuple[str, str, str], dict[str, float]]]:
-    """The ``top`` rows of these families with the largest |value| in any plan (ties by name)."""
-    by_key: dict[tuple[str, str], dict[str, float]] = {}
-    units: dict[tuple[str, str], str] = {}
-    for p in plans:
-        df = p.tables["duals"]
-        df = df[df["constraint"].isin(families)]
-        for c, i, v, u in zip(df["constraint"], df["index"], df["value"], df["unit"]):
-            if isinstance(v, float) and math.isnan(v):
-                continue
-            by_key.setdefault((c, i), {})[p.name] = float(v)
-            units.setdefault((c, i), u)
-    # Ranked by the largest |value| to 6 significant digits (solver noise does not reorder ties),
-    # then by family and index.
-    size = {k: float(f"{max(abs(v) for v in values.values()):.6g}") for k, values in by_key.items()}
-    ranked = sorted((k for k in by_key if size[k] > 0), key=lambda k: (-size[k], k))
-    return [((c, i, units[c, i]), by_key[c, i]) for c, i in ranked[:top]]
 
 
 def print_comparison(cmp: Comparison, console: Any, out: Path | None = None) -> None:
