@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from .core.errors import Finding, InputError, finding
+from .core.tolerances import CHECK_TOL
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: Stopped by a signal: 128 + its number, as shells report it.
@@ -148,7 +149,7 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     from .results.console import print_summary
     from .solving.solver import SolveOptions
     from .results.outputs import default_out, guard_folder
-    from .results.write import write_results
+    from .results.write import write_run
 
     if update_expected and instance.suffix.lower() == ".xlsx":
         raise InputError([finding(str(instance), "-", "--update-expected",
@@ -164,11 +165,11 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
             pinned = expected.update(r.instance.folder, r, reason)
         except expected.ReasonRequired as exc:
             raise InputError([finding(str(r.instance.folder / expected.FILE), "-", "--reason", str(exc))]) from None
-    write_results(r, target, extra_writers=[write_results_book] if excel else [])
+    written = write_run(r, target, extra_writers=[write_results_book] if excel else [])
     if not quiet:
         print_summary(r, target, out_console)
-    if r.kept:
-        out_console.print(f"kept from the previous results in {target}: {', '.join(r.kept)} (they describe the "
+    if written.kept:
+        out_console.print(f"kept from the previous results in {target}: {', '.join(written.kept)} (they describe the "
                           "previous run; run m2m report again for a report of this one)", markup=False)
     if pinned is not None:
         out_console.print(f"updated {pinned} [{expected.key(r.instance.scenario)}]", markup=False)
@@ -178,7 +179,7 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--instance", type=click.Path(path_type=Path), help="Instance folder (default: the one named in summary.json).")
-@click.option("--tol", type=float, default=1e-6, show_default=True, help="Tolerance, relative to the size of each row.")
+@click.option("--tol", type=float, default=CHECK_TOL, show_default=True, help="Tolerance, relative to the size of each row.")
 @polite
 def check(results: Path, instance: Path | None, tol: float) -> int:
     """Re-check a results folder against its instance, without Pyomo: every constraint and the objective."""
@@ -230,7 +231,7 @@ def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, st
               help="With an INSTANCE: one plan per option (a,b is the combination a then b; base is the base instance).")
 @click.option("--no-base", is_flag=True, help="With an INSTANCE: leave out the base instance (it is otherwise the first plan).")
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Folder for the diff tables (default results/compare-<names>).")
-@click.option("--tol", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+@click.option("--tol", type=click.FloatRange(min=0), default=CHECK_TOL, show_default=True,
               help="Rows where the plans agree within TOL x the table's scale are left out of the diff tables.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
               help="How many of the largest policy duals, and of demand duals, to show.")

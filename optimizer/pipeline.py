@@ -16,15 +16,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
+import pandas as pd
+
 from .core.version import __version__
 from .core.contract import RESULTS_FORMAT
-from .solving.extract import cost_breakdown, extract, transfers_summary
+from .solving.extract import Results, cost_breakdown, extract, transfers_summary
 from .solving.infeasibility import explain
 from .input.instance import Instance
 from .input.load import load_instance
 from .model.build import build_model
 from .results.run import Run
-from .solving.solver import SolveOptions, Status, solve
+from .solving.solver import Solution, SolveOptions, Status, solve
 
 
 
@@ -78,13 +80,13 @@ def run(
     finally:
         gc.unfreeze()  # the model was kept out of the collector while in use (build_model(freeze=True))
 
-    r = Run(inst, sol, results, built, infeasibility, timings)
-    r.results.summary = summarize(r, opts)
-    return r
+    summary = summarize(inst, sol, results.tables, infeasibility, timings, opts)
+    return Run(inst, sol, Results(results.tables, summary), built, infeasibility, timings)
 
 
-def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
-    inst, sol, tables = r.instance, r.solution, r.results.tables
+def summarize(inst: Instance, sol: Solution, tables: dict[str, pd.DataFrame], infeasibility: pd.DataFrame | None,
+              timings: dict[str, float], opts: SolveOptions) -> dict[str, Any]:
+    """summary.json of a run (see docs/results.md)."""
     s: dict[str, Any] = {
         "format": RESULTS_FORMAT,
         "run": "solve",
@@ -125,11 +127,11 @@ def summarize(r: Run, opts: SolveOptions) -> dict[str, Any]:
         }
         inv = tables["investments"]
         s["built"] = [{k: _plain(row[k]) for k in ("facility", "period", "kind", "capacity_added")} for _, row in inv.iterrows()]
-    if r.infeasibility is not None:
-        s["infeasibility"] = r.infeasibility.head(10)["explanation"].tolist()
+    if infeasibility is not None:
+        s["infeasibility"] = infeasibility.head(10)["explanation"].tolist()
     if sol.iis:
         s["iis"] = sol.iis
-    s["timings"] = {**{k: round(v, 4) for k, v in r.timings.items()},
+    s["timings"] = {**{k: round(v, 4) for k, v in timings.items()},
                     **{f"solver_{k}": round(v, 4) for k, v in sol.timings.items()}}
     s["size"] = sol.size
     s["algorithm"] = sol.algorithm

@@ -44,6 +44,7 @@ from typing import Any
 from ..input.instance import CLEAN, TOUCHED, Instance
 from ..families import FAMILIES as ALL_FAMILIES, POLICY_FAMILIES
 from ..families.base import LPRow as Row
+from ..core.tolerances import CHECK_TOL
 
 Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
 
@@ -231,7 +232,7 @@ def num(x: float | None) -> str:
 
 
 def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objective: float,
-            tol: float = 1e-6) -> Certificate:
+            tol: float = CHECK_TOL) -> Certificate:
     """Check ``duals`` (rows of duals.csv: constraint, index, value, unit, _line) as an optimality
     certificate of ``plan`` with objective ``objective`` (USD, discounted)."""
     lp = LP(inst, plan)

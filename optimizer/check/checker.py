@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError, finding
+from ..core.tolerances import CHECK_TOL, HALF
 from ..input.instance import CLEAN, Instance
 from .certificate import Certificate, PlanValues, certify, num
 from ..core.contract import SOLVED, SUMMARY, ZERO_DENOMINATOR, read_summary, results_folder
@@ -322,9 +323,9 @@ class Checker(MoneyChecks, SummaryChecks):
                     continue
                 if min(abs(y), abs(y - 1.0)) > self.tol:
                     self.fail("candidates", label, f"open {num(y)} is not 0 or 1")
-                if previous > 0.5 and y < 0.5:
+                if previous > HALF and y < HALF:
                     self.fail("candidates", label, "closes after having opened (open goes 1 -> 0)")
-                if y > 0.5 and first_open is None:
+                if y > HALF and first_open is None:
                     first_open = t
                 previous = y
             listed = sorted(self.plan.open_investments.get(f, []))
@@ -469,7 +470,7 @@ class Checker(MoneyChecks, SummaryChecks):
 # ============================================================================================
 
 
-def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6) -> CheckReport:
+def check_results(results: Path, instance: Path | None = None, tol: float = CHECK_TOL) -> CheckReport:
     """Re-check a results folder against its instance (the one named in summary.json, or ``instance``).
 
     Raises :class:`InputError` when the folder, its summary, a table or the instance cannot be
@@ -495,7 +496,7 @@ def check_results(results: Path, instance: Path | None = None, tol: float = 1e-6
     return check_plan(folder, summary, inst, tol)
 
 
-def check_plan(folder: Path, summary: dict[str, Any], inst: Instance, tol: float = 1e-6) -> CheckReport:
+def check_plan(folder: Path, summary: dict[str, Any], inst: Instance, tol: float = CHECK_TOL) -> CheckReport:
     """Re-check the plan of results ``folder`` (its ``summary`` read) against the loaded instance ``inst``."""
     status = str(summary.get("status"))
     checker = Checker(inst, PlanTables(read_tables(folder)), summary, tol)

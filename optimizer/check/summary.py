@@ -8,6 +8,7 @@ from typing import Any
 
 from ..input.instance import by_period
 from .certificate import num
+from ..core.tolerances import HALF
 from ..core.contract import BINDING_TOL, ZERO_DENOMINATOR
 from ..families import max_share, offtake
 from ..input.schema import MaxShare, Offtake
@@ -229,7 +230,7 @@ class SummaryChecks:
         for f, fac in inst.facilities.items():
             if fac.status != "candidate":
                 continue
-            first = next((t for t in sorted(self.active[f]) if self.open.get((f, t), 0.0) > 0.5), None)
+            first = next((t for t in sorted(self.active[f]) if self.open.get((f, t), 0.0) > HALF), None)
             if first is not None:
                 expected[f, first, "open"] = inst.base_capacity(f, first)
         for (f, t), z in sorted(self.plan.steps.items()):

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from .errors import Finding, InputError, finding
+from .tolerances import BINDING_TOL, ZERO, ZERO_DENOMINATOR  # noqa: F401  (part of the contract)
 
 #: Version of this contract (``format`` in summary.json).
 RESULTS_FORMAT = 1
@@ -376,14 +377,8 @@ TRANSFER_TERMS = ("price_floor",)
 #: costs.csv kinds and the terms each may hold.
 COST_KINDS = {"cost": COST_TERMS, "transfer": TRANSFER_TERMS}
 
-#: Below this a share's denominator counts as zero (t/yr): the share is undefined (blank).
-ZERO_DENOMINATOR = 1e-7
-
-#: A share cap is reported binding when its share is at least the cap minus this (fraction).
-BINDING_TOL = 1e-6
-
-#: Below this a value is written as 0 (solver noise).
-ZERO = 1e-7
+# ZERO (written as 0), ZERO_DENOMINATOR (a share is undefined) and BINDING_TOL (a cap binds) are
+# part of the contract; their home is optimizer.core.tolerances.
 
 
 def scenario_label(scenarios: Sequence[str]) -> str:

@@ -8,6 +8,7 @@ reported dual is the value of one more unit of capacity (USD per unit/yr).
 
 from __future__ import annotations
 
+from ..core.tolerances import HALF
 from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms, per_year
 
 
@@ -47,7 +48,7 @@ def effective_capacity(ctx: CheckContext, f: str, t: int) -> float | None:
     inst = ctx.inst
     base = inst.base_capacity(f, t)
     if base is None:
-        return None if ctx.is_open(f, t) > 0.5 else 0.0
+        return None if ctx.is_open(f, t) > HALF else 0.0
     size = next((e.size for e in inst.expansions if e.facility == f), 0.0)
     return base * ctx.is_open(f, t) + size * ctx.plan.steps_to(f, t)
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.tolerances import HALF
 from .base import Achieved, BuildContext, CheckContext, NoDual, PolicyFamily, RuleContext
 
 
@@ -65,7 +66,7 @@ def check(ctx: CheckContext) -> None:
 
 def measure(_inst, tables, pol: MaxOpen, years) -> dict[int, float]:
     act = tables["activity"]
-    rows = act[(act["stage"] == pol.stage) & (act["open"] >= 0.5)]
+    rows = act[(act["stage"] == pol.stage) & (act["open"] >= HALF)]
     return {t: 0.0 for t in years} | {int(t): float(n) for t, n in rows.groupby("period")["facility"].nunique().items()}
 
 

@@ -12,6 +12,7 @@ comes from, so in the LP that prices a MILP it is kept only for candidates that 
 
 from __future__ import annotations
 
+from ..core.tolerances import HALF
 from .base import BuildContext, DualSpec, LPRow, NetworkFamily, per_year
 
 
@@ -31,7 +32,7 @@ def lp_rows(lp) -> list[LPRow]:
     inst = lp.inst
     return [LPRow("open_link", (f, t), "<=", 0.0, lp.output(f, t, None))
             for f, fac in inst.facilities.items() if fac.status == "candidate"
-            for t in sorted(lp.active[f]) if inst.base_capacity(f, t) is None and lp.open_flag(f, t) < 0.5]
+            for t in sorted(lp.active[f]) if inst.base_capacity(f, t) is None and lp.open_flag(f, t) < HALF]
 
 
 FAMILY = NetworkFamily(

@@ -365,10 +365,6 @@ class Instance:
             return (CLEAN,)
         return (CLEAN, TOUCHED)
 
-    @cached_property
-    def clean_customer_products(self) -> frozenset[tuple[str, str]]:
-        return frozenset((d.customer, d.product) for d in self.demands if d.provenance == CLEAN)
-
     def offtake_counts(self, pol: Offtake, origin: str, tag: str) -> bool:
         """Whether a delivery from ``origin`` with provenance ``tag`` counts towards offtake ``pol``."""
         return (

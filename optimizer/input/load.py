@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -393,8 +393,7 @@ def load_instance(path: str | Path, scenarios: str | Iterable[str] = (), *, chec
         inst = _load(Loader(folder, book), scenarios, check_network)
     except InputError as exc:
         raise InputError(_relabel(exc.findings, label)) from None
-    object.__setattr__(inst, "warnings", tuple(_relabel(list(inst.warnings), label)))
-    return inst
+    return replace(inst, warnings=tuple(_relabel(list(inst.warnings), label)))
 
 
 def _relabel(findings: list[Finding], label: str) -> list[Finding]:
@@ -468,5 +467,4 @@ def _load(ld: Loader, scenarios: Iterable[str], check_network: bool) -> Instance
         errors, warnings = network.check(inst, {name: [raw for raw, _ in rs] for name, rs in rows.items()}, policy_lines)
         if errors:
             raise InputError(errors)
-    object.__setattr__(inst, "warnings", tuple(ld.warnings + warnings))
-    return inst
+    return replace(inst, warnings=tuple(ld.warnings + warnings))

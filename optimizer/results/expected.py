@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..core.contract import scenario_label
+from ..core.tolerances import PIN_ABS_TOL, PIN_REL_TOL
 from ..families import PINNED
 from .run import Run
 
 FILE = "expected.json"
 CHANGES = "expected-changes.md"
-REL_TOL = 1e-6
-ABS_TOL = 1e-6
+REL_TOL, ABS_TOL = PIN_REL_TOL, PIN_ABS_TOL
 PINNED_DUALS = PINNED
 
 

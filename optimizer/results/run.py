@@ -18,16 +18,16 @@ if TYPE_CHECKING:  # annotations only: holding a run needs neither Pyomo nor HiG
     from ..solving.solver import Solution
 
 
-@dataclass
+@dataclass(frozen=True)
 class Run:
+    """One solve, whole once made: writing it or printing it changes nothing in it."""
+
     instance: Instance
     solution: Solution
     results: Results
     built: Built | None = None
     infeasibility: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    #: Files of a previous results folder kept when this run was written over it (optimizer.results.write).
-    kept: list[str] = field(default_factory=list)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

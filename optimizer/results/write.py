@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import math
 import shutil
 import time
@@ -42,17 +43,27 @@ def write_json(path: Path, data: dict) -> None:
 SOLVE_FILES = (SUMMARY, INFEASIBILITY, RESULTS_BOOK)
 
 
-def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Path:
-    """Write every table and summary.json into ``out`` (replacing it whole); return the path.
+@dataclass(frozen=True)
+class Written:
+    """What writing a run did: the folder, and the files of a previous results folder kept in it."""
+
+    path: Path
+    kept: tuple[str, ...]
+
+
+def write_run(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Written:
+    """Write every table and summary.json into ``out`` (replacing it whole).
 
     ``out`` must be new, empty or a results folder m2m wrote, and may not be or hold the instance
     folder (:func:`optimizer.results.outputs.guard_folder`).  Files in a previous results folder that a
-    solve does not write (a report, a note) are kept, and listed in ``run.kept``.  Each of
+    solve does not write (a report, a note) are kept, and listed in the answer.  Each of
     ``extra_writers`` is called as ``writer(run, folder)`` to add its files to the folder before
-    it is swapped in (e.g. ``results.xlsx``), so they are part of the atomic write."""
+    it is swapped in (e.g. ``results.xlsx``), so they are part of the atomic write.  summary.json
+    is the run's summary with the time this write took (``timings.write``); the run is unchanged."""
     out = guard_folder(out, "solve", protect=[run.instance.folder])
     t0 = time.perf_counter()
     solve_files = set(SOLVE_FILES) | {f"{name}.csv" for name in run.tables}
+    kept: list[str] = []
     with staged_folder(out) as tmp:
         if run.solution.status.has_solution:
             for name, df in run.tables.items():
@@ -61,12 +72,16 @@ def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | li
             run.infeasibility.to_csv(tmp / INFEASIBILITY, index=False)
         for writer in extra_writers:
             writer(run, tmp)
-        run.summary["timings"]["write"] = round(time.perf_counter() - t0, 4)
-        write_json(tmp / SUMMARY, run.summary)
-        run.kept = []
+        timings = {**run.summary.get("timings", {}), "write": round(time.perf_counter() - t0, 4)}
+        write_json(tmp / SUMMARY, {**run.summary, "timings": timings})
         if out.is_dir():
             for old in sorted(out.iterdir()):
                 if old.name not in solve_files and not (tmp / old.name).exists():
                     (shutil.copytree if old.is_dir() else shutil.copy2)(old, tmp / old.name)
-                    run.kept.append(old.name)
-    return out
+                    kept.append(old.name)
+    return Written(out, tuple(kept))
+
+
+def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Path:
+    """:func:`write_run`, answering the folder written."""
+    return write_run(run, out, extra_writers).path

@@ -7,12 +7,13 @@ below ``TOL`` are treated as zero and flows that are zero are not listed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
 
+from ..core.tolerances import DUAL_ZERO, HALF
 from ..core.contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
 from ..families import ALWAYS_LISTED  # families whose duals are listed with zeros
 from ..input.instance import by_period
@@ -27,11 +28,12 @@ COLUMNS: dict[str, list[str]] = {name: TABLES[name].names for name in PLAN_TABLE
 
 
 
-@dataclass
+@dataclass(frozen=True)
 class Results:
+    """A solution as the results contract's tables, and the run's summary (summary.json)."""
+
     tables: dict[str, pd.DataFrame]
     summary: dict[str, Any]
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _v(var: Any) -> float:
@@ -76,7 +78,7 @@ def effective_capacity(b: Built) -> dict[tuple[str, int], float | None]:
             base = inst.base_capacity(f, t)
             is_open = _v(m.open[f, t]) if (f, t) in m.open else 1.0
             if base is None:  # unlimited while open (a shut candidate has none)
-                out[f, t] = None if is_open > 0.5 else 0.0
+                out[f, t] = None if is_open > HALF else 0.0
                 continue
             out[f, t] = base * is_open + size.get(f, 0.0) * built_steps
     return out
@@ -255,7 +257,7 @@ FLOW_ROWS = FACILITY_ROWS + ("lane_capacity",)
 
 def shut_candidates(b: Built) -> set[tuple[str, int]]:
     """(candidate, year) pairs in which the candidate is shut in the plan."""
-    return {k for k, var in b.model.open.items() if _v(var) < 0.5}
+    return {k for k, var in b.model.open.items() if _v(var) < HALF}
 
 
 def dual_note(b: Built, family: str, k: tuple, con: Any, shut: set[tuple[str, int]], idle: Any) -> str:
@@ -293,7 +295,7 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
                 continue
             k = idx if isinstance(idx, tuple) else (idx,)
             value = raw * spec.scale(k, b)
-            value = 0.0 if abs(value) < 1e-9 else value
+            value = 0.0 if abs(value) < DUAL_ZERO else value
             if value == 0.0 and family not in ALWAYS_LISTED:
                 continue
             rows.append({"constraint": family, "index": "|".join(map(str, k)), "value": value,

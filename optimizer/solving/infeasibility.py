@@ -11,13 +11,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.contract import TABLES
+from ..core.tolerances import VIOLATION_TOL
 from ..families import RELAXED
 from ..input.instance import Instance
 from ..model.build import build_model
 from .solver import SolveOptions, Status, solve
 
 COLUMNS = TABLES["infeasibility"].names
-TOL = 1e-6
+TOL = VIOLATION_TOL
 
 
 def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from scipy.sparse import csc_matrix
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from ..core.tolerances import HALF, NOTHING_FLOWS, ZERO
 from ..core.contract import Status
 from ..model.build import Built, paused_gc
 
@@ -283,7 +284,7 @@ def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: fl
     mm.col_upper = np.where(mm.integer, fixed, mm.col_upper)
     # Strengthening rows, and the open_link rows of candidates that are open, are implied here.
     linked = mm.open_decision >= 0
-    open_link = linked & (fixed[np.where(linked, mm.open_decision, 0)] > 0.5)
+    open_link = linked & (fixed[np.where(linked, mm.open_decision, 0)] > HALF)
     free = mm.strengthening | open_link
     mm.row_lower = np.where(free, -INF, mm.row_lower)
     mm.row_upper = np.where(free, INF, mm.row_upper)
@@ -306,7 +307,7 @@ def _relabel(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, built: Built) -> 
     """
     col = {id(v): j for j, v in enumerate(mm.columns)}
     down = np.array([col[id(v)] for v in built.downgrades if id(v) in col], dtype=np.int32)
-    if not len(down) or x[down].sum() <= 1e-9:
+    if not len(down) or x[down].sum() <= NOTHING_FLOWS:
         return x
     n = mm.n_cols
     free = np.zeros(n, dtype=bool)
@@ -334,7 +335,7 @@ def _relabel(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, built: Built) -> 
     return np.asarray(h.getSolution().col_value, dtype=float)[:n]
 
 
-def _idle_rows(mm: MatrixModel, x: np.ndarray, tol: float = 1e-7) -> ComponentSet:
+def _idle_rows(mm: MatrixModel, x: np.ndarray, tol: float = ZERO) -> ComponentSet:
     """Constraints whose variables are all zero in ``x`` (their rows in the matrix have no non-zero column)."""
     a = csc_matrix((np.ones(len(mm.a_value)), mm.a_index, mm.a_start), shape=(mm.n_rows, mm.n_cols))
     used = a @ (np.abs(x) > tol).astype(float)

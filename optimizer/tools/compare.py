@@ -33,13 +33,14 @@ from ..core.atomic import staged_folder
 from ..results.outputs import MARKERS, default_out, guard_folder
 from ..core.contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
 from ..core.errors import Finding, InputError, finding
+from ..core.tolerances import CHECK_TOL
 from .overview import overview, terms
 from ..results.write import write_json
 
 #: Name of the base instance (no scenario) among the plans.
 BASE = "base"
 #: Default of ``--tol``: relative to the scale of each diff table.
-DEFAULT_TOL = 1e-6
+DEFAULT_TOL = CHECK_TOL
 #: Default of ``--top``: how many policy duals and how many demand duals the overview shows.
 DEFAULT_TOP = 5
 #: Version of the comparison files (``summary_diff.json`` ``format``).

@@ -23,7 +23,7 @@ import json
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -370,11 +370,12 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
                 pol = point.policy(p.policy.name)
                 t0 = time.perf_counter()
                 r = run(inst.folder, inst.scenario, opts, instance=point)
+                r = replace(r, built=None)  # the model is not needed any more: keep memory flat over the sweep
                 if keep:
-                    r.summary["sweep"] = {"policy": pol.name, "param": p.param, "value": value,
-                                          "periods": list(p.periods) if p.periods is not None else None}
-                    write_results(r, tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}")
-                r.built = None  # the model is not needed any more: keep memory flat over the sweep
+                    swept = {"policy": pol.name, "param": p.param, "value": value,
+                             "periods": list(p.periods) if p.periods is not None else None}
+                    kept = replace(r, results=replace(r.results, summary={**r.summary, "sweep": swept}))
+                    write_results(kept, tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}")
                 row = point_row(p, pol, value, r, time.perf_counter() - t0)
                 rows.append(row)
                 cost = f"{row['objective']:,.0f} USD" if row["status"] in SOLVED else "no plan"
