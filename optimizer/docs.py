@@ -23,7 +23,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .core import contract
+from .core import contract, refs
+from .core.refs import refs_of
 from .families import FAMILIES, POLICY_FAMILIES
 from .input.schema import (
     FORMAT_VERSION,
@@ -243,8 +244,7 @@ _CROSS_CHECKS = """\
 
 Besides each cell's type and range, loading checks that the tables fit together:
 
-* every country, product, facility and customer named in a table is defined where the column's
-  description says (`countries.csv`, `products.csv`, `facilities.csv`, `demands.csv`);
+{references}
 * every facility has at least one `out` row in `recipes.csv`; a facility with no `in` row is a
   *source* (a mine, a scrap collector, an open market);
 * a lane's origin makes the product (an `out` recipe row) and a facility destination uses it (an
@@ -256,8 +256,7 @@ Besides each cell's type and range, loading checks that the tables fit together:
 * customers and facilities have distinct codes, and a customer has one country;
 * demand, capacity, lane-period and policy years are periods of the instance;
 * a `provenance_group` given in `instance.yaml` (or set by a scenario) is a group named in the
-  `groups` column of `countries.csv`; policy stages, groups, countries, products, customers
-  and facilities exist;
+  `groups` column of `countries.csv`;
 {policy_rules}
 * every hard demand (blank `penalty`) and every offtake can be reached by some chain of lanes
   and recipes (for `clean` ones, a chain that avoids the provenance group); a demand with a
@@ -266,10 +265,32 @@ Besides each cell's type and range, loading checks that the tables fit together:
 """
 
 
+def reference_lines() -> list[str]:
+    """One bullet per referenced table column: which columns (of tables and policies) name its codes.
+    Generated from the ``ref`` of each column (:mod:`optimizer.core.refs`), as the loader checks them."""
+    users: dict[str, list[str]] = {}
+    for spec in TABLES.values():
+        for column, targets in refs_of(spec.row).items():
+            for t in targets:
+                users.setdefault(t, []).append(f"`{spec.default_file}` `{column}`")
+    for family in POLICY_FAMILIES:
+        for column, targets in refs_of(family.schema).items():
+            for t in targets:
+                users.setdefault(t, []).append(f"`{family.name}` `{column}`")
+    lines = []
+    for target in sorted(users):
+        table, column = target.split(".")
+        where = f"the `{column}` column of `{TABLES[table].default_file}`"
+        lines.append(f"* a {refs.noun(target)} named in {', '.join(users[target])} is one in {where};")
+    return lines
+
+
 def cross_checks() -> str:
-    """The rules checked across tables; each policy kind's own rules come from its family."""
+    """The rules checked across tables: the references every column declares, and each policy
+    kind's own rules, from its family."""
     rules = [f"* {rule};" for family in POLICY_FAMILIES for rule in family.rules]
-    return _CROSS_CHECKS.replace("{policy_rules}\n", "\n".join(rules) + "\n")
+    text = _CROSS_CHECKS.replace("{references}\n", "\n".join(reference_lines()) + "\n")
+    return text.replace("{policy_rules}\n", "\n".join(rules) + "\n")
 
 
 def table_section(spec: TableSpec) -> list[str]:

@@ -276,3 +276,36 @@ def test_relative_links_lead_to_files(path):
             continue
         file = target.split("#", 1)[0]
         assert (source.parent / file).exists(), f"{path}: broken link {target}"
+
+
+def test_every_reference_the_loader_checks_is_listed_in_the_format_reference():
+    from optimizer.core.refs import refs_of
+    from optimizer.families import POLICY_FAMILIES as KINDS
+
+    text = read("instance-format.md")
+    for spec in TABLES.values():
+        for column in refs_of(spec.row):
+            assert f"`{spec.default_file}` `{column}`" in text
+    for family in KINDS:
+        for column in refs_of(family.schema):
+            assert f"`{family.name}` `{column}`" in text
+
+
+def test_an_unknown_code_is_refused_at_its_cell_for_every_declared_reference(tmp_path):
+    """A code no table defines, in any column that declares a reference, is one finding at that cell."""
+    from optimizer.core.errors import InputError
+    from optimizer.core.refs import refs_of
+
+    for name in ("recipes", "lanes", "demands", "facilities"):
+        for column in refs_of(TABLES[name].row):
+            folder = two_mine_chain(tmp_path / f"{name}-{column}")
+            path = folder / TABLES[name].default_file
+            lines = path.read_text().splitlines()
+            header = lines[0].split(",")
+            cells = lines[1].split(",")
+            cells[header.index(column)] = "nowhere"
+            path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+            with pytest.raises(InputError) as exc:
+                load_instance(folder)
+            lines_ = [str(f) for f in exc.value.findings]
+            assert any(f":2:{column}: unknown" in f and "'nowhere'" in f for f in lines_), (name, column, lines_)

@@ -367,7 +367,7 @@ def test_bad_cell_is_named_by_sheet_row_and_column(chain_book, tmp_path):
     result = invoke("validate", chain_book, ok=2)
     book = chain_book.name
     assert f"{book}[lanes]:3:cost: got 'cheap'; expected a number (USD/t)" in errors(result)
-    assert f"{book}[lanes]:4:origin: unknown facility 'nowhere'; a lane starts at a facility in {book}[facilities]" in errors(result)
+    assert f"{book}[lanes]:4:origin: unknown facility 'nowhere'; expected a facility in {book}[facilities]" in errors(result)
 
 
 def test_a_misspelled_column_in_a_sheet_header_is_an_error(chain_book):

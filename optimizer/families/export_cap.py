@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.refs import ref, COUNTRY, GROUP, PRODUCT
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, making_stage,
                    per_year)
 
@@ -24,12 +25,12 @@ class ExportCap(PolicyBase):
     """Flows of product(s) leaving a country group are at most `quantity` t/yr (0 = export ban)."""
 
     kind: Literal["export_cap"]
-    group: str | None = Field(None, description="Exporting country group.")
-    countries: list[str] | None = Field(None, description="Exporting countries (instead of `group`).")
-    product: str | list[str] = Field(description="Product or list of products capped.")
+    group: str | None = Field(None, description="Exporting country group.", json_schema_extra=ref(GROUP))
+    countries: list[str] | None = Field(None, description="Exporting countries (instead of `group`).", json_schema_extra=ref(COUNTRY))
+    product: str | list[str] = Field(description="Product or list of products capped.", json_schema_extra=ref(PRODUCT))
     quantity: ByPeriod = Field(description="Most leaving the group.", json_schema_extra={"unit": "t/yr"})
-    to_group: str | None = Field(None, description="Only count flows into this group (default: anywhere outside).")
-    to_countries: list[str] | None = Field(None, description="Only count flows into these countries.")
+    to_group: str | None = Field(None, description="Only count flows into this group (default: anywhere outside).", json_schema_extra=ref(GROUP))
+    to_countries: list[str] | None = Field(None, description="Only count flows into these countries.", json_schema_extra=ref(COUNTRY))
 
 
 def validate(ctx: RuleContext) -> None:

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.refs import ref, STAGE
 from ..core.tolerances import HALF
 from .base import Achieved, BuildContext, CheckContext, NoDual, PolicyFamily, RuleContext
 
@@ -24,7 +25,7 @@ class MaxOpen(PolicyBase):
     """At most `count` facilities of a stage open (existing ones included)."""
 
     kind: Literal["max_open"]
-    stage: str = Field(description="Stage the limit applies to.")
+    stage: str = Field(description="Stage the limit applies to.", json_schema_extra=ref(STAGE))
     count: ByPeriod = Field(description="Most facilities open at the stage.", json_schema_extra={"unit": "facilities"})
 
 

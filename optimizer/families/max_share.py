@@ -20,6 +20,7 @@ from pydantic import Field
 
 from ..core.contract import TOUCHED, ZERO_DENOMINATOR
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.refs import ref, COUNTRY, CUSTOMER, GROUP, PRODUCT, STAGE
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, Terms,
                    check_stage_product, delivering_stage)
 
@@ -31,21 +32,21 @@ class MaxShare(PolicyBase):
     """Cap the share of a stage's production (or of deliveries to customers) from a country group."""
 
     kind: Literal["max_share"]
-    stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`; not with `customers`).")
+    stage: str | None = Field(None, description="Stage whose production is shared out (required unless `customers`; not with `customers`).", json_schema_extra=ref(STAGE))
     group: str | None = Field(
-        None, description="Country group whose share is capped (location basis; with basis provenance, only the provenance group).")
-    countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`; location basis only).")
+        None, description="Country group whose share is capped (location basis; with basis provenance, only the provenance group).", json_schema_extra=ref(GROUP))
+    countries: list[str] | None = Field(None, description="Countries whose share is capped (instead of `group`; location basis only).", json_schema_extra=ref(COUNTRY))
     share: ByPeriod = Field(description="Largest share allowed, 0..1.", json_schema_extra={"unit": "fraction"})
     basis: Literal["location", "provenance"] = Field(
         "location",
         description="`location`: output of facilities located in the group; `provenance`: output (or deliveries) touched by "
                     "the provenance group.",
     )
-    customers: list[str] | None = Field(None, description="Measure deliveries to these customers instead of a stage's output.")
+    customers: list[str] | None = Field(None, description="Measure deliveries to these customers instead of a stage's output.", json_schema_extra=ref(CUSTOMER))
     product: str | None = Field(
         None,
         description="Product whose tonnes are measured. For a stage: required where its facilities make several or different "
-                    "products (default: the one product they all make). For customers: default every product they demand.",
+                    "products (default: the one product they all make). For customers: default every product they demand.", json_schema_extra=ref(PRODUCT)
     )
 
 

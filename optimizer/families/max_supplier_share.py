@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.refs import ref, PRODUCT, STAGE
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext,
                    check_stage_product, per_year)
 
@@ -23,12 +24,12 @@ class MaxSupplierShare(PolicyBase):
     """No single facility makes more than `share` of its stage's production."""
 
     kind: Literal["max_supplier_share"]
-    stage: str = Field(description="Stage.")
+    stage: str = Field(description="Stage.", json_schema_extra=ref(STAGE))
     share: ByPeriod = Field(description="Largest share of one facility, 0..1.", json_schema_extra={"unit": "fraction"})
     product: str | None = Field(
         None,
         description="Product whose tonnes are measured; required where the stage's facilities make several or different "
-                    "products (default: the one product they all make).",
+                    "products (default: the one product they all make).", json_schema_extra=ref(PRODUCT)
     )
 
 

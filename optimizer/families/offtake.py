@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.refs import ref, COUNTRY, CUSTOMER, FACILITY, PRODUCT
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, delivering_stage,
                    per_year)
 
@@ -24,23 +25,18 @@ class Offtake(PolicyBase):
     """A customer receives at least `quantity` t/yr of a product, optionally clean and from given countries or facilities."""
 
     kind: Literal["offtake"]
-    customer: str = Field(description="Customer receiving the offtake.")
-    product: str = Field(description="Product.")
+    customer: str = Field(description="Customer receiving the offtake.", json_schema_extra=ref(CUSTOMER))
+    product: str = Field(description="Product.", json_schema_extra=ref(PRODUCT))
     quantity: ByPeriod = Field(description="Least quantity delivered.", json_schema_extra={"unit": "t/yr"})
     provenance: Literal["any", "clean"] = Field("clean", description="`clean`: only clean deliveries count.")
-    countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.")
+    countries: list[str] | None = Field(None, description="Only deliveries from facilities in these countries count.", json_schema_extra=ref(COUNTRY))
     facilities: list[str] | None = Field(
-        None, description="Only deliveries from these facilities count (e.g. a contract for one plant's output)."
+        None, description="Only deliveries from these facilities count (e.g. a contract for one plant's output).", json_schema_extra=ref(FACILITY)
     )
 
 
-def validate(ctx: RuleContext) -> None:
-    p = ctx.policy
-    if ctx.unknown(ctx.customers, p.customer):
-        ctx.bad("customer", f"unknown customer {p.customer!r}; expected a customer in {ctx.file['demands']}")
-    for f in p.facilities or []:
-        if ctx.unknown(ctx.facilities, f):
-            ctx.bad("facilities", f"unknown facility {f!r}; expected a facility in {ctx.file['facilities']}")
+def validate(_ctx: RuleContext) -> None:
+    """Nothing beyond its references (the customer, product, countries and facilities exist)."""
 
 
 def build(ctx: BuildContext) -> None:
@@ -121,7 +117,7 @@ FAMILY = PolicyFamily(
     schema=Offtake,
     doc="Row per policy and year: deliveries that count (clean ones for a clean offtake; from the listed "
         "countries or facilities, if any) >= `quantity` (t/yr). Dual: the cost of one more t/yr of offtake (USD/t).",
-    rules=("an `offtake` names a customer of `demands.csv` and facilities of `facilities.csv`",),
+    rules=(),
     validate=validate,
     build=build,
     dual=DualSpec(

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.refs import ref, FACILITY, PRODUCT
 from .base import Achieved, BuildContext, CheckContext, NoDual, PolicyFamily, RuleContext
 
 
@@ -22,8 +23,8 @@ class PriceFloor(PolicyBase):
     facility's product.  By default a transfer, reported beside the costs but not one of them."""
 
     kind: Literal["price_floor"]
-    facility: str = Field(description="Facility whose output is covered.")
-    product: str = Field(description="Product covered.")
+    facility: str = Field(description="Facility whose output is covered.", json_schema_extra=ref(FACILITY))
+    product: str = Field(description="Product covered.", json_schema_extra=ref(PRODUCT))
     floor: ByPeriod = Field(description="Floor price.", json_schema_extra={"unit": "USD/t"})
     market: ByPeriod | None = Field(
         None,
@@ -42,7 +43,7 @@ class PriceFloor(PolicyBase):
 def validate(ctx: RuleContext) -> None:
     p = ctx.policy
     if ctx.unknown(ctx.facilities, p.facility):
-        ctx.bad("facility", f"unknown facility {p.facility!r}; expected a facility in {ctx.file['facilities']}")
+        pass  # reported as an unknown reference
     elif ctx.outs is not None and not ctx.unknown(ctx.products, p.product) and p.product not in ctx.outs.get(p.facility, set()):
         ctx.bad("product", f"facility {p.facility!r} does not make {p.product!r}; expected a product of its `out` recipe rows")
     if ctx.periods and isinstance(p.market, dict):

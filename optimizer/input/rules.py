@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..core import refs
+from ..core.refs import refs_of
 from ..families import RuleContext, family_of
-from .schema import policy_value_problem, InstanceHeader, PolicyBase, PriceFloor, Row
+from .schema import TABLES, InstanceHeader, PolicyBase, PriceFloor, Row, policy_value_problem
 from .readers import RawRow, RawTable
 
 if TYPE_CHECKING:
@@ -63,17 +65,26 @@ def cross_check(
             if d != "out":
                 ins.setdefault(f, set()).add(p)
 
-    for v in views.get("recipes", []):
-        if unknown(facility_codes, v.values.get("facility")):
-            at(v.raw, "facility", f"unknown facility {v.values['facility']!r}; expected a facility in {file['facilities']}")
-        if unknown(products, v.values.get("product")):
-            at(v.raw, "product", f"unknown product {v.values['product']!r}; expected a product in {file['products']}")
+    groups: set[str] | None = None
+    if raw_tables["countries"].readable and "groups" in raw_tables["countries"].columns:
+        groups = {g.strip() for r in raw_tables["countries"].rows for g in r.values.get("groups", "").split(";")} - {""}
+    elif raw_tables["countries"].readable:
+        groups = set()
+    known: dict[str, set[str] | None] = {
+        refs.FACILITY: facility_codes, refs.PRODUCT: products, refs.COUNTRY: countries, refs.CUSTOMER: customers,
+        refs.STAGE: codes("facilities", "stage"), refs.GROUP: groups,
+    }
+    # Every code a table names is defined where its column's `ref` says (optimizer.input.schema).
+    for name, spec in TABLES.items():
+        for column, targets in refs_of(spec.row).items():
+            for v in views.get(name, []):
+                problem = reference_problem(targets, v.values.get(column), column, known, file)
+                if problem:
+                    at(v.raw, column, problem)
 
     covered = {r.country for _, r in rows["countries"] if header.provenance_group in r.group_set}
     for v in views.get("facilities", []):
         code = v.values.get("facility")
-        if unknown(countries, v.values.get("country")):
-            at(v.raw, "country", f"unknown country {v.values['country']!r}; expected a country in {file['countries']}")
         if code is not None and outs is not None and not outs.get(code):
             at(v.raw, "facility", f"facility {code!r} has no `out` row in {file['recipes']}; every facility must make a product")
         f = v.row
@@ -95,10 +106,6 @@ def cross_check(
     country_of: dict[str, tuple[str, RawRow]] = {}
     for v in views.get("demands", []):
         d = v.values
-        if unknown(countries, d.get("country")):
-            at(v.raw, "country", f"unknown country {d['country']!r}; expected a country in {file['countries']}")
-        if unknown(products, d.get("product")):
-            at(v.raw, "product", f"unknown product {d['product']!r}; expected a product in {file['products']}")
         if periods and d.get("period") is not None and d["period"] not in periods:
             at(v.raw, "period", f"period {d['period']} is outside the horizon; expected one of {periods}")
         cust = d.get("customer")
@@ -115,11 +122,7 @@ def cross_check(
         lane = v.values
         origin, dest, prod = lane.get("origin"), lane.get("destination"), lane.get("product")
         prod_ok = prod is not None and not unknown(products, prod)
-        if unknown(products, prod):
-            at(v.raw, "product", f"unknown product {prod!r}; expected a product in {file['products']}")
-        if unknown(facility_codes, origin):
-            at(v.raw, "origin", f"unknown facility {origin!r}; a lane starts at a facility in {file['facilities']}")
-        elif origin is not None and prod_ok and outs is not None and facility_codes is not None and prod not in outs.get(origin, set()):
+        if not unknown(facility_codes, origin) and origin is not None and prod_ok and outs is not None and facility_codes is not None and prod not in outs.get(origin, set()):
             at(v.raw, "product", f"facility {origin!r} does not make {prod!r} (no `out` row in {file['recipes']}); "
                                  "expected a product the origin makes")
         if dest is not None and facility_codes is not None:
@@ -127,24 +130,17 @@ def cross_check(
                 if prod_ok and ins is not None and prod not in ins.get(dest, set()):
                     at(v.raw, "product", f"facility {dest!r} does not use {prod!r} (no `in` row in {file['recipes']}); "
                                          "expected a product the destination consumes")
-            elif unknown(customers, dest):
-                at(v.raw, "destination",
-                   f"unknown destination {dest!r}; expected a facility in {file['facilities']} or a customer in {file['demands']}")
         if origin is not None and origin == dest:
             at(v.raw, "destination", "a lane cannot start and end at the same facility")
 
     for v in views.get("product_prices", []):
         c = v.values
-        if unknown(products, c.get("product")):
-            at(v.raw, "product", f"unknown product {c['product']!r}; expected a product in {file['products']}")
         if periods and c.get("period") is not None and c["period"] not in periods:
             at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
 
     expandable = {r.values.get("facility") for r in raw_tables["expansions"].rows} if "expansions" in raw_tables else set()
     for v in views.get("capacity", []):
         c = v.values
-        if unknown(facility_codes, c.get("facility")):
-            at(v.raw, "facility", f"unknown facility {c['facility']!r}; expected a facility in {file['facilities']}")
         fac = facilities.get(c.get("facility"))
         cap = c.get("capacity") if c.get("capacity") is not None else (fac.capacity if fac is not None else None)
         low = c.get("min_activity")
@@ -166,9 +162,7 @@ def cross_check(
 
     for v in views.get("expansions", []):
         e = v.values
-        if unknown(facility_codes, e.get("facility")):
-            at(v.raw, "facility", f"unknown facility {e['facility']!r}; expected a facility in {file['facilities']}")
-        elif v.row is not None and e["facility"] in facilities:
+        if not unknown(facility_codes, e.get("facility")) and v.row is not None and e["facility"] in facilities:
             fac = facilities[e["facility"]]
             if fac.capacity is None:
                 at(v.raw, "facility", f"facility {e['facility']!r} has unlimited capacity (blank in {file['facilities']}); "
@@ -182,25 +176,18 @@ def cross_check(
         if v.row is not None and e["integer"] and e["max_steps"] is not None and e["max_steps"] != int(e["max_steps"]):
             at(v.raw, "max_steps", f"got {e['max_steps']}; integer expansions need a whole number of steps")
 
-    groups: set[str] | None = None
-    if raw_tables["countries"].readable and "groups" in raw_tables["countries"].columns:
-        groups = {g.strip() for r in raw_tables["countries"].rows for g in r.values.get("groups", "").split(";")} - {""}
-    elif raw_tables["countries"].readable:
-        groups = set()
     if "provenance_group" in ld.set_paths or "provenance_group" in _yaml_keys(ld):
         if unknown(groups, header.provenance_group):
             path = ld.set_paths.get("provenance_group", ("provenance_group",))
             ld.yaml_at(path, "provenance_group",
                        f"unknown country group {header.provenance_group!r}; expected a group named in the groups column of "
                        f"{file['countries']} ({', '.join(sorted(groups or ())) or 'none defined'})")
-    stages = codes("facilities", "stage")
     stage_outputs: dict[str, list[frozenset[str]]] | None = None
     if outs is not None:
         stage_outputs = {}
         for _, f in rows["facilities"]:
             stage_outputs.setdefault(f.stage, []).append(frozenset(outs.get(f.facility, ())))
-    _check_policies(ld, periods, policies, file, countries, groups, stages, products, facility_codes, customers, outs,
-                    stage_outputs, header.provenance_group)
+    _check_policies(ld, periods, policies, file, known, outs, stage_outputs, header.provenance_group)
     if periods:
         _check_floor_markets(ld, periods, policies, rows, file)
 
@@ -228,14 +215,28 @@ def _yaml_keys(ld: Loader) -> set[Any]:
     return {p[0] for p in ld.lines if len(p) == 1}
 
 
-def _check_policies(ld: Loader, periods: list[int] | None, policies: list[PolicyBase | None], file: dict[str, str],
-                    countries: set[str] | None, groups: set[str] | None, stages: set[str] | None,
-                    products: set[str] | None, facilities: set[str] | None, customers: set[str] | None,
-                    outs: dict[str, set[str]] | None, stage_outputs: dict[str, list[frozenset[str]]] | None,
-                    provenance_group: str) -> None:
-    def unknown(known: set[str] | None, code: Any) -> bool:
-        return known is not None and code not in known
+def reference_problem(targets: tuple[str, ...], code: Any, column: str, known: dict[str, set[str] | None],
+                      file: dict[str, str]) -> str | None:
+    """What is wrong with ``code`` in a column that references ``targets`` (None: it is defined, or a
+    table it could be defined in could not be read, so it is not judged)."""
+    if code is None or code == "" or any(known.get(t) is None for t in targets):
+        return None
+    if any(code in known[t] for t in targets):  # type: ignore[operator]
+        return None
+    if len(targets) > 1:
+        where = " or ".join(f"a {refs.noun(t)} in {file[t.split('.')[0]]}" for t in targets)
+        return f"unknown {column} {code!r}; expected {where}"
+    target = targets[0]
+    if target == refs.STAGE:
+        return f"unknown stage {code!r}; expected one of {sorted(known[target] or ())} (the stage column of {file['facilities']})"
+    if target == refs.GROUP:
+        return f"unknown country group {code!r}; expected one of {sorted(known[target] or ())}"
+    return f"unknown {refs.noun(target)} {code!r}; expected a {refs.noun(target)} in {file[target.split('.')[0]]}"
 
+
+def _check_policies(ld: Loader, periods: list[int] | None, policies: list[PolicyBase | None], file: dict[str, str],
+                    known: dict[str, set[str] | None], outs: dict[str, set[str]] | None,
+                    stage_outputs: dict[str, list[frozenset[str]]] | None, provenance_group: str) -> None:
     for i, p in enumerate(policies):
         if p is None:
             continue
@@ -258,26 +259,15 @@ def _check_policies(ld: Loader, periods: list[int] | None, policies: list[Policy
                 expected = policy_value_problem(column, v)
                 if expected is not None:
                     bad(column, f"got {v}; expected {expected}")
-        s = getattr(p, "stage", None)
-        if s is not None and unknown(stages, s):
-            bad("stage", f"unknown stage {s!r}; expected one of {sorted(stages or ())} (the stage column of {file['facilities']})")
-        for column in ("group", "to_group"):
-            g = getattr(p, column, None)
-            if g is not None and unknown(groups, g):
-                bad(column, f"unknown country group {g!r}; expected one of {sorted(groups or ())}")
-        for column in ("countries", "to_countries"):
-            for c in getattr(p, column, None) or []:
-                if unknown(countries, c):
-                    bad(column, f"unknown country {c!r}; expected a country in {file['countries']}")
-        prods = getattr(p, "product", None)
-        for prod in ([prods] if isinstance(prods, str) else prods or []):
-            if unknown(products, prod):
-                bad("product", f"unknown product {prod!r}; expected a product in {file['products']}")
-        for c in getattr(p, "customers", None) or []:
-            if unknown(customers, c):
-                bad("customers", f"unknown customer {c!r}; expected a customer in {file['demands']}")
+        # Every code the policy names is defined where its field's `ref` says (its family's schema).
+        for column, targets in refs_of(type(p)).items():
+            value = getattr(p, column, None)
+            for code in ([value] if isinstance(value, str) else value or []):
+                problem = reference_problem(targets, code, column, known, file)
+                if problem:
+                    bad(column, problem)
 
         family_of(p).validate(RuleContext(
-            policy=p, bad=bad, periods=periods, file=file, facilities=facilities, customers=customers,
-            products=products, outs=outs, stage_outputs=stage_outputs, provenance_group=provenance_group,
+            policy=p, bad=bad, periods=periods, file=file, facilities=known[refs.FACILITY],
+            customers=known[refs.CUSTOMER], products=known[refs.PRODUCT], outs=outs, stage_outputs=stage_outputs, provenance_group=provenance_group,
         ))

@@ -23,6 +23,7 @@ from ..families.max_share import MaxShare  # noqa: F401
 from ..families.max_supplier_share import MaxSupplierShare  # noqa: F401
 from ..families.offtake import Offtake  # noqa: F401
 from ..families.price_floor import PriceFloor  # noqa: F401
+from ..core import refs
 from ..core.policy import ByPeriod, PolicyBase, by_period, policy_value_problem  # noqa: F401  (part of the format)
 
 FORMAT_VERSION = 1
@@ -39,9 +40,12 @@ def capital_recovery_factor(rate: float, lifetime: int) -> float:
     return rate / (1.0 - (1.0 + rate) ** -lifetime)
 
 
-def col(description: str, unit: str = "", **kw: Any) -> Any:
-    """A column: its description and unit travel with the field into docs and messages."""
-    extra = {"unit": unit} if unit else {}
+def col(description: str, unit: str = "", ref: str | tuple[str, ...] | None = None, **kw: Any) -> Any:
+    """A column: its description and unit travel with the field into docs and messages; ``ref``
+    names where its codes must be defined (:mod:`optimizer.core.refs`), which the loader checks."""
+    extra: dict[str, Any] = {"unit": unit} if unit else {}
+    if ref:
+        extra.update(refs.ref(*((ref,) if isinstance(ref, str) else ref)))
     return Field(description=description, json_schema_extra=extra or None, **kw)
 
 
@@ -96,7 +100,7 @@ class ProductRow(Row):
 
 
 class ProductPriceRow(Row):
-    product: Name = col("Product code (must be in products.csv).")
+    product: Name = col("Product code (must be in products.csv).", ref=refs.PRODUCT)
     period: int = col("Year.", "year")
     surplus_value: float = col(
         "Value of a tonne left over in that year (overrides products.csv's for that year; negative: a disposal "
@@ -111,7 +115,7 @@ class FacilityRow(Row):
         "Stage of the chain (free text): mine, separation, metal, alloy, magnet, recycling, "
         "market, ..."
     )
-    country: Name = col("Country code (must be in countries.csv).")
+    country: Name = col("Country code (must be in countries.csv).", ref=refs.COUNTRY)
     capacity: float | None = col(
         "Activity limit per year. Blank: unlimited (a candidate then runs only while open, up to what the data lets "
         "it make: its lanes, the demand and the limits around it).",
@@ -153,16 +157,17 @@ class FacilityRow(Row):
 
 
 class RecipeRow(Row):
-    facility: Name = col("Facility code (must be in facilities.csv).")
-    product: Name = col("Product code (must be in products.csv).")
+    facility: Name = col("Facility code (must be in facilities.csv).", ref=refs.FACILITY)
+    product: Name = col("Product code (must be in products.csv).", ref=refs.PRODUCT)
     direction: Literal["in", "out"] = col("`in`: consumed by the activity; `out`: made by it.")
     ratio: float = col("Tonnes of product per unit of activity; > 0.", "t/unit", gt=0)
 
 
 class LaneRow(Row):
-    origin: Name = col("Shipping facility (must make the product).")
-    destination: Name = col("Receiving facility (must use the product) or customer (in demands.csv).")
-    product: Name = col("Product shipped.")
+    origin: Name = col("Shipping facility (must make the product).", ref=refs.FACILITY)
+    destination: Name = col("Receiving facility (must use the product) or customer (in demands.csv).",
+                            ref=(refs.FACILITY, refs.CUSTOMER))
+    product: Name = col("Product shipped.", ref=refs.PRODUCT)
     cost: float = col("Transport and handling cost.", "USD/t", default=0.0, ge=0)
     tariff: float = col("Import duty or other per-tonne charge.", "USD/t", default=0.0, ge=0)
     capacity: float | None = col("Lane limit (blank: unlimited).", "t/yr", default=None, ge=0)
@@ -170,8 +175,8 @@ class LaneRow(Row):
 
 class DemandRow(Row):
     customer: Name = col("Customer code (a lane destination that is not a facility).")
-    country: Name = col("Customer's country (must be in countries.csv).")
-    product: Name = col("Product demanded.")
+    country: Name = col("Customer's country (must be in countries.csv).", ref=refs.COUNTRY)
+    product: Name = col("Product demanded.", ref=refs.PRODUCT)
     period: int = col("Year (must be one of the instance's periods).", "year")
     quantity: float = col("Demand.", "t/yr", ge=0)
     penalty: float | None = col(
@@ -184,7 +189,7 @@ class DemandRow(Row):
 
 
 class CapacityRow(Row):
-    facility: Name = col("Facility code.")
+    facility: Name = col("Facility code.", ref=refs.FACILITY)
     period: int = col("Year.", "year")
     capacity: float | None = col(
         "Activity limit in that year (overrides facilities.csv; blank: facilities.csv's).", "units of activity/yr",
@@ -218,7 +223,7 @@ class LanePeriodRow(Row):
 
 
 class ExpansionRow(Row):
-    facility: Name = col("Facility code (must have a finite capacity).")
+    facility: Name = col("Facility code (must have a finite capacity).", ref=refs.FACILITY)
     first_period: int = col("First year a step can be built.", "year")
     size: float = col("Capacity added by one step.", "units of activity/yr", gt=0)
     capex: float = col(
