@@ -28,7 +28,7 @@ from optimizer.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, 
 from optimizer.solving.extract import COLUMNS
 from optimizer.solving.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
 from optimizer.input.load import load_instance
-from optimizer.model.build import COST_TERMS, build_model
+from optimizer.model.build import MODEL_TERMS, build_model
 from optimizer.pipeline import run
 from optimizer.input.schema import FREE_TEXT, POLICY_KINDS, TABLES, InstanceHeader, Policy, PolicyBase, Scenario
 from optimizer.solving.solver import Status
@@ -177,7 +177,7 @@ def test_every_status_is_documented():
 def test_every_cost_term_is_documented():
     costs = section(read("results.md"), "## `costs.csv`")
     model = read("model.md")
-    for term in COST_TERMS:
+    for term in MODEL_TERMS:
         if term == "violation":
             continue  # only in the diagnostic model, never in a results table
         assert f"| `{term}` |" in costs, term

@@ -261,6 +261,13 @@ def making_stage(inst: "Instance", products: set[str]) -> str | None:
     return _most(found)
 
 
+def policy_rows_by_year(tables: dict[str, "pd.DataFrame"], table: str, policy: str, column: str) -> dict[int, float]:
+    """year -> ``column`` of ``policy``'s rows in a results table (shares, offtakes)."""
+    rows = tables[table]
+    rows = rows[rows["policy"] == policy]
+    return {int(t): float(v) for t, v in zip(rows["period"], rows[column])}
+
+
 @dataclass(frozen=True)
 class Achieved:
     """What ``m2m sweep`` reports as achieved under a policy of the kind, per year.

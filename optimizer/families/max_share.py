@@ -22,7 +22,7 @@ from ..core.contract import TOUCHED, ZERO_DENOMINATOR
 from ..core.policy import ByPeriod, PolicyBase, by_period
 from ..core.refs import ref, COUNTRY, CUSTOMER, GROUP, PRODUCT, STAGE
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, Terms,
-                   check_stage_product, delivering_stage)
+                   check_stage_product, delivering_stage, policy_rows_by_year)
 
 #: Units duals.csv gives a row whose denominator is zero (raw dual per t/yr).
 PER_TONNE = "USD/t"
@@ -282,9 +282,7 @@ def lp_rows(lp) -> list[LPRow]:
 
 # ---- m2m sweep --------------------------------------------------------------------------------
 def measure(_inst, tables, pol: MaxShare, _years) -> dict[int, float]:
-    rows = tables["shares"]
-    rows = rows[rows["policy"] == pol.name]
-    return {int(t): float(s) for t, s in zip(rows["period"], rows["share"])}
+    return policy_rows_by_year(tables, "shares", pol.name, "share")
 
 
 def stage(inst, pol: MaxShare) -> str | None:

@@ -18,7 +18,7 @@ from pydantic import Field
 from ..core.policy import ByPeriod, PolicyBase, by_period
 from ..core.refs import ref, COUNTRY, CUSTOMER, FACILITY, PRODUCT
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, delivering_stage,
-                   per_year)
+                   per_year, policy_rows_by_year)
 
 
 class Offtake(PolicyBase):
@@ -102,9 +102,7 @@ def lp_rows(lp) -> list[LPRow]:
 
 
 def measure(_inst, tables, pol: Offtake, _years) -> dict[int, float]:
-    rows = tables["offtakes"]
-    rows = rows[rows["policy"] == pol.name]
-    return {int(t): float(q) for t, q in zip(rows["period"], rows["delivered"])}
+    return policy_rows_by_year(tables, "offtakes", pol.name, "delivered")
 
 
 def stage(inst, pol: Offtake) -> str | None:

@@ -13,9 +13,8 @@ import math
 
 from ..core.errors import Finding, finding
 from .instance import Instance
+from .readers import YAML_FILE
 from .schema import Offtake
-
-YAML_FILE = "instance.yaml"
 
 
 def runnable(inst: Instance, allowed: set[str]) -> set[str]:

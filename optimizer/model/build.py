@@ -43,7 +43,7 @@ from ..input.instance import CLEAN, TOUCHED, Instance
 from ..families import FAMILIES, BuildContext, DualSpec, PolicyFamily
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
-COST_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
+MODEL_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
 
 Terms = list[tuple[float, object]]
 
@@ -325,7 +325,7 @@ class _Builder:
         transfer, reported but not in the objective); violation (relaxed models only) :math:`\sum` slacks.
         """
         inst, b = self.inst, self.built
-        by_t: dict[str, dict[int, Terms]] = {term: defaultdict(list) for term in COST_TERMS}
+        by_t: dict[str, dict[int, Terms]] = {term: defaultdict(list) for term in MODEL_TERMS}
         const: dict[int, float] = defaultdict(float)
         for (f, _g, t), v in self.x.items():
             by_t["production"][t].append((inst.cost(f, t), v))
@@ -363,7 +363,7 @@ class _Builder:
                 var = getattr(self.m, f"{name}_violation")
                 for k in var:
                     by_t["violation"][k[-1]].append((1.0, var[k]))
-        for term in COST_TERMS:
+        for term in MODEL_TERMS:
             for t in inst.periods:
                 b.add_cost(term, t, by_t[term].get(t, []), const[t] if term == "fixed" else 0.0)
 

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from .run import Run
 
-MAX_ROWS = 12
+#: Rows of a list (shares, offtakes, investments) the console shows at most.
+MAX_LISTED = 12
 
 
 def _usd(x: float | None) -> str:
@@ -59,7 +60,7 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
 
     shares = s.get("shares") or []
     if shares:
-        shown = shares if len(shares) <= MAX_ROWS else [r for r in shares if r["binding"]][:MAX_ROWS]
+        shown = shares if len(shares) <= MAX_LISTED else [r for r in shares if r["binding"]][:MAX_LISTED]
         tab = Table(title="shares vs caps" + ("" if shown is shares else f" (binding rows, {len(shown)} of {len(shares)})"))
         for c in ("policy", "stage", "period", "share", "cap"):
             tab.add_column(c, justify="right" if c in ("share", "cap", "period") else "left")
@@ -76,7 +77,7 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
         tab = Table(title="offtakes")
         for c in ("policy", "period", "required t", "delivered t"):
             tab.add_column(c, justify="left" if c == "policy" else "right")
-        for r in offtakes[:MAX_ROWS]:
+        for r in offtakes[:MAX_LISTED]:
             tab.add_row(r["policy"], str(r["period"]), f"{r['required']:,.1f}", f"{r['delivered']:,.1f}")
         console.print(tab)
 
@@ -85,11 +86,11 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
         tab = Table(title="built")
         for c in ("facility", "year", "what", "capacity added"):
             tab.add_column(c, justify="right" if c in ("year", "capacity added") else "left")
-        for r in built[:MAX_ROWS]:
+        for r in built[:MAX_LISTED]:
             size = "unlimited" if r["capacity_added"] is None else f"{r['capacity_added']:,.1f} units/yr"
             tab.add_row(r["facility"], str(r["period"]), "opened" if r["kind"] == "open" else "expansion", size)
-        if len(built) > MAX_ROWS:
-            tab.caption = f"{len(built) - MAX_ROWS} more in investments.csv"
+        if len(built) > MAX_LISTED:
+            tab.caption = f"{len(built) - MAX_LISTED} more in investments.csv"
         console.print(tab)
 
     if "unmet" in s:

@@ -2,7 +2,7 @@
 
 Every table here is part of the results contract documented in ``docs/results.md``: columns
 are only ever added, never renamed: they are declared in :mod:`optimizer.core.contract`.  Values
-below ``TOL`` are treated as zero and flows that are zero are not listed.
+below ``ZERO`` are treated as zero and flows that are zero are not listed.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from ..core.tolerances import DUAL_ZERO, HALF
 from ..core.contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
 from ..families import ALWAYS_LISTED  # families whose duals are listed with zeros
 from ..input.instance import by_period
-from ..model.build import COST_TERMS, Built
+from ..model.build import MODEL_TERMS, Built
 from ..input.schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
-TOL = ZERO
 
 #: Columns of each results table of a plan, in the contract's order.
 COLUMNS: dict[str, list[str]] = {name: TABLES[name].names for name in PLAN_TABLES}
@@ -38,12 +37,12 @@ class Results:
 
 def _v(var: Any) -> float:
     x = var.value
-    return 0.0 if x is None or abs(x) < TOL else float(x)
+    return 0.0 if x is None or abs(x) < ZERO else float(x)
 
 
 def _clip(x: float) -> float:
-    """Solver noise below TOL is zero (and never a negative zero)."""
-    return 0.0 if abs(x) < TOL else float(x) + 0.0
+    """Solver noise below ZERO is zero (and never a negative zero)."""
+    return 0.0 if abs(x) < ZERO else float(x) + 0.0
 
 
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
@@ -210,7 +209,7 @@ def offtakes_table(b: Built) -> pd.DataFrame:
 def costs_table(b: Built) -> pd.DataFrame:
     """Cost terms (kind ``cost``, in the objective) then transfers (kind ``transfer``, not in it), per period."""
     rows = []
-    for kind, terms, exprs in (("cost", COST_TERMS, b.costs), ("transfer", TRANSFER_TERMS, b.transfers)):
+    for kind, terms, exprs in (("cost", MODEL_TERMS, b.costs), ("transfer", TRANSFER_TERMS, b.transfers)):
         for term in terms:
             for t in b.inst.periods:
                 expr = exprs.get(term, {}).get(t)
@@ -274,7 +273,7 @@ def dual_note(b: Built, family: str, k: tuple, con: Any, shut: set[tuple[str, in
         return f"{k[0]} is a candidate that stays shut in {k[-1]}: this row prices nothing the plan uses"
     if family in FLOW_ROWS and con in idle:
         # the body is linear without a constant, so it is 0 here: the row is tight if a bound is 0
-        if any(x is not None and abs(x) <= TOL for x in (con.lb, con.ub)):
+        if any(x is not None and abs(x) <= ZERO for x in (con.lb, con.ub)):
             return ("nothing flows through this row in the plan: its dual is one of a range of values that price the "
                     "plan equally, not a price")
     return ""
@@ -325,7 +324,7 @@ def cost_breakdown(costs: pd.DataFrame) -> dict[str, float]:
     """Discounted total per cost term (USD); the terms sum to the objective (transfers are not among them)."""
     costs = costs[costs["kind"] == "cost"]
     out = costs.groupby("term", sort=False)["discounted"].sum() if not costs.empty else {}
-    return {term: float(out[term]) if term in out else 0.0 for term in COST_TERMS
+    return {term: float(out[term]) if term in out else 0.0 for term in MODEL_TERMS
             if term != "violation" or term in out}
 
 

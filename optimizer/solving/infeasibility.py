@@ -18,7 +18,6 @@ from ..model.build import build_model
 from .solver import SolveOptions, Status, solve
 
 COLUMNS = TABLES["infeasibility"].names
-TOL = VIOLATION_TOL
 
 
 def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str, str]:
@@ -39,7 +38,7 @@ def explain(inst: Instance, opts: SolveOptions = SolveOptions()) -> tuple[Status
             var = getattr(built.model, f"{family}_violation")
             for idx, v in var.items():
                 amount = v.value or 0.0
-                if amount > TOL:
+                if amount > VIOLATION_TOL:
                     k = idx if isinstance(idx, tuple) else (idx,)
                     unit, text = _explain(inst, family, k, amount)
                     rows.append({"constraint": family, "index": "|".join(map(str, k)), "period": k[-1],
