@@ -18,6 +18,9 @@ import yaml
 
 from optimizer.input.schema import TABLES
 
+#: The repository's root (instances/, docs/, tests/data/ are below it).
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def write_table(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
     cols: list[str] = list(columns or [])

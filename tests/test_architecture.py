@@ -141,3 +141,11 @@ def test_no_subpackage_hides_a_public_name_of_the_package() -> None:
         assert not (PACKAGE / name).is_dir(), f"optimizer/{name}/ would hide optimizer.{name}"
     importlib.import_module("optimizer.solving.solver")
     assert callable(optimizer.solve)
+
+
+def test_tests_mirror_the_tree() -> None:
+    """Each folder of unit tests is named after a part of the package."""
+    folders = [d.name for d in (ROOT / "tests").iterdir() if (d / "__init__.py").is_file()]
+    assert folders, "no unit-test folders"
+    for name in folders:
+        assert (PACKAGE / name).is_dir(), f"tests/{name}/ has no optimizer/{name}/ to mirror"

@@ -27,7 +27,7 @@ part                used by
 
 The hooks take one context object each, never long argument lists.  A family module imports
 only this module, :mod:`optimizer.core.policy` and :mod:`optimizer.core.contract` (no Pyomo, no HiGHS,
-no instance or model code): the contexts bring what it needs.  ``tests/test_families.py``
+no instance or model code): the contexts bring what it needs.  ``tests/families/test_families.py``
 fails when a registered family lacks a part.
 """
 

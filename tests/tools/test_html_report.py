@@ -27,8 +27,8 @@ from optimizer.tools.html.data import (CUSTOMERS, MAX_DUALS, POLICY_FAMILIES, PR
 from optimizer.tools.html.report import write_report
 from optimizer.results.write import write_results
 from tests import browser
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "instances" / "demo_mine_to_magnet"
 SECTIONS = ("header", "sankey", "shares", "costs", "built", "unmet", "duals")
 

@@ -26,8 +26,9 @@ from optimizer.check.checker import check_results
 from optimizer.pipeline import run
 from optimizer.results.write import INFEASIBILITY, write_results
 from tests import fingerprints
+from tests.helpers import ROOT
 
-INSTANCES = Path(__file__).resolve().parent.parent / "instances"
+INSTANCES = ROOT / "instances"
 
 
 def _instance_folders() -> list[Path]:

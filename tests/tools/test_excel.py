@@ -28,8 +28,8 @@ from optimizer.input.load import load_instance
 from optimizer.pipeline import run
 from optimizer.input.schema import TABLES
 from tests.helpers import edit_csv, two_mine_chain
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = sorted(p.name for p in (ROOT / "instances").iterdir() if (p / "instance.yaml").is_file())
 FLAGSHIP = "us_mine_to_magnet"
 

@@ -22,8 +22,8 @@ from optimizer.cli import main
 from optimizer.tools.compare import DIFFS, SUMMARY_DIFF, compare, compare_runs, read_plan
 from optimizer.pipeline import run
 from tests.helpers import edit_csv, two_mine_chain
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "instances" / "us_mine_to_magnet"
 
 SHARE = {"kind": "max_share", "name": "cn_cap", "stage": "mine", "group": "covered", "share": 0.25}

@@ -22,8 +22,8 @@ from optimizer.input.load import load_instance
 from optimizer.model.build import build_model
 from optimizer.input.schema import POLICY_KINDS
 from tests import golden
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)

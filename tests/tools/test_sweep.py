@@ -46,6 +46,7 @@ from optimizer.cli import main
 from optimizer.input.load import load_instance
 from optimizer.tools.sweep import knee, relevant_stage, sweep_values
 from tests.helpers import edit_csv, two_mine_chain
+from tests.helpers import ROOT
 
 CAP = {"kind": "max_share", "name": "cn_cap", "stage": "mine", "group": "covered", "share": 1.0}
 
@@ -495,7 +496,7 @@ def test_relevant_stage_of_a_share_of_deliveries_is_the_delivering_stage(tmp_pat
 
 def test_frontier_columns_and_sweep_json_fields_are_documented(swept):
     out, _ = swept
-    text = (Path(__file__).resolve().parent.parent / "docs" / "results.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
     part = text.split("### `frontier.csv`", 1)[1].split("\n## ", 1)[0]
     frontier_doc, meta_doc = part.split("### `sweep.json`", 1)
     documented = set(re.findall(r"^\| `([^`]+)` \|", frontier_doc, flags=re.MULTILINE))
@@ -512,7 +513,7 @@ def test_sweeping_the_market_price_of_a_floor_that_follows_the_price_path(tmp_pa
     """tiny_price_floor's floor gives no market: it follows oxide's surplus value (60 in 2025, 75 in
     2026).  Sweeping `market` in 2026 only keeps 2025 on the price path: payouts (110 - 60) x 60 in
     2025 and (110 - m) x 60 in 2026; the plan, and so the objective, never moves (a transfer)."""
-    inst = Path(__file__).resolve().parent.parent / "instances" / "tiny_price_floor"
+    inst = ROOT / "instances" / "tiny_price_floor"
     invoke("sweep", inst, "--policy", "us_floor", "--param", "market", "--from", 70, "--to", 110, "--steps", 3,
            "--periods", "2026", "--out", tmp_path / "m", "--quiet")
     f = frontier(tmp_path / "m")

@@ -26,7 +26,7 @@ from optimizer.check.checker import check_results
 from optimizer.cli import main
 from optimizer.input.load import load_instance
 from tests.helpers import two_mine_chain
-from tests.test_check import edit_csv, edit_summary, rich_chain, set_cell, solve_into
+from tests.check.test_check import edit_csv, edit_summary, rich_chain, set_cell, solve_into
 
 F_MAGNET = ("F", "plant", "buyer", "magnet", "any", 2025)
 

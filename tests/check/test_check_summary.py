@@ -2,7 +2,7 @@
 binding/stage/basis/group columns, are recomputed from the plan; tampering with any of them fails
 with the right line.
 
-The rich chain of ``tests/test_check.py`` (stage and customer shares, an offtake, 5 t unmet, a
+The rich chain of ``tests/check/test_check.py`` (stage and customer shares, an offtake, 5 t unmet, a
 candidate opened in 2025 and expanded by 2 steps of 20 in 2026) is solved once for the module;
 each tamper test edits a fresh copy of its results folder.
 """
@@ -23,9 +23,10 @@ from optimizer.cli import main
 from optimizer.input.load import load_instance
 from optimizer.pipeline import run
 from optimizer.results.write import write_results
-from tests.test_check import edit_csv, edit_summary, rich_chain, set_cell, solve_into
+from tests.check.test_check import edit_csv, edit_summary, rich_chain, set_cell, solve_into
+from tests.helpers import ROOT
 
-US_INSTANCE = Path(__file__).resolve().parents[1] / "instances" / "us_mine_to_magnet"
+US_INSTANCE = ROOT / "instances" / "us_mine_to_magnet"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Tests of optimizer.check: the independent checker and its optimality certificate."""

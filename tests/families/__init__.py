@@ -1,0 +1,1 @@
+"""Tests of optimizer.families: the protocol, and each family's golden rows."""

@@ -1,0 +1,1 @@
+"""Tests of optimizer.input: reading, validating and patching an instance."""

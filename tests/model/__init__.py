@@ -1,0 +1,1 @@
+"""Tests of optimizer.model: the Pyomo model built from an instance."""

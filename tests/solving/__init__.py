@@ -1,0 +1,1 @@
+"""Tests of optimizer.solving: HiGHS, extraction and the infeasibility diagnosis."""

@@ -1,0 +1,1 @@
+"""Tests of optimizer.tools: compare, sweep, Excel and the HTML report."""
