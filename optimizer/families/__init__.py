@@ -98,6 +98,8 @@ def problems(family: Family) -> list[str]:
                 out.append(f"{family.name}: no {part} hook")
         if not isinstance(family.achieved, Achieved) or not callable(family.achieved.measure):
             out.append(f"{family.name}: no sweep measure (achieved)")
+        if family.slack is not None and (family.param is None or family.param not in family.schema.model_fields):
+            out.append(f"{family.name}: its rows need the by-year field that bounds them (param)")
         if family.schema is None or family.schema.model_fields["kind"].annotation.__args__ != (family.name,):
             out.append(f"{family.name}: its schema's `kind` is not {family.name!r}")
     return out

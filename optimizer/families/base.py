@@ -131,9 +131,10 @@ class BuildContext:
     #: slack(family, keys, what) -> {key: slack variable}: a named, penalised slack per row when
     #: the model is relaxed for diagnosis (empty otherwise).
     slack: Callable[[str, list, str], dict]
-    #: constrain(family, make): for every policy of the family's kind and year it applies in,
-    #: make(policy, year) -> PolicyRows or None; adds the rows (with slacks when relaxed).
-    constrain: Callable[["PolicyFamily", Callable[[Any, int], PolicyRows | None]], None]
+    #: constrain(family, make): for every policy of the family's kind and year in which it sets
+    #: its ``param``, make(policy, year, value) -> PolicyRows or None; adds the rows (with slacks
+    #: when relaxed).
+    constrain: Callable[["PolicyFamily", Callable[[Any, int, float], PolicyRows | None]], None]
     #: payout(term, period, terms, accounting): a cost term (``cost``) or a transfer.
     payout: Callable[[str, int, Terms, str], None]
     #: Scratch space shared by families built from one pass (product and input balances).
@@ -340,6 +341,9 @@ class PolicyFamily(Family):
     always_listed: bool = True
     #: ``sense`` of the family's rows: "<=" or ">=".
     sense: str = "<="
+    #: The by-year field that bounds the kind's rows (a share, quantity or count): a row exists in
+    #: the years the policy sets it (None: a kind without rows).
+    param: str | None = None
     #: A kind that moves money instead of (or besides) adding rows: its recomputation for
     #: ``m2m check``, (kind, term, period) -> USD/yr, and its cost coefficients (USD per unit).
     money: Callable[[CheckContext], dict[tuple[str, str, int], float]] | None = None

@@ -45,10 +45,7 @@ def validate(ctx: RuleContext) -> None:
 def build(ctx: BuildContext) -> None:
     inst = ctx.inst
 
-    def make(pol: ExportCap, t: int):
-        x = by_period(pol.quantity, t)
-        if x is None:
-            return None
+    def make(pol: ExportCap, t: int, x: float):
         terms = [(1.0, v) for p in inst.export_products(pol) for o, d, v in ctx.flows_of.get((p, t), [])
                  if inst.export_counts(pol, o, d)]
         return {(pol.name, t): (terms, x)}
@@ -76,10 +73,7 @@ def exports(ctx: CheckContext, pol: ExportCap, t: int) -> float:
 
 def check(ctx: CheckContext) -> None:
     r"""Exports within the cap: exports_t <= X_t (t/yr)."""
-    for pol, t in ctx.policy_years(ExportCap):
-        x = by_period(pol.quantity, t)
-        if x is None:
-            continue
+    for pol, t, x in ctx.inst.policy_values(ExportCap, "quantity"):
         ctx.count("export_cap")
         ctx.le("export_cap", f"{pol.name} {t}", "exports", exports(ctx, pol, t), "cap", x)
 
@@ -92,10 +86,7 @@ def lp_rows(lp) -> list[LPRow]:
     out = []
     for pol in inst.policies_of(ExportCap):
         products = inst.export_products(pol)
-        for t in inst.policy_periods(pol):
-            x = by_period(pol.quantity, t)
-            if x is None:
-                continue
+        for t, x in inst.values_of(pol, "quantity"):
             terms = {c: 1.0 for c in flows if c[5] == t and c[3] in products and inst.export_counts(pol, c[1], c[2])}
             out.append(LPRow("export_cap", (pol.name, t), "<=", x, terms))
     return out
@@ -140,6 +131,7 @@ FAMILY = PolicyFamily(
     lp_rows=lp_rows,
     lp_dual=per_year(-1.0),
     achieved=Achieved("flows the cap counts: the products leaving the exporters (flows.csv)", "t/yr", measure),
+    param="quantity",
     stage=stage,
     pinned=True,
 )

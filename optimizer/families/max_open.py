@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.policy import ByPeriod, PolicyBase
 from ..core.refs import ref, STAGE
 from ..core.tolerances import HALF
 from .base import Achieved, BuildContext, CheckContext, NoDual, PolicyFamily, RuleContext
@@ -36,10 +36,7 @@ def validate(_ctx: RuleContext) -> None:
 def build(ctx: BuildContext) -> None:
     inst = ctx.inst
 
-    def make(pol: MaxOpen, t: int):
-        n = by_period(pol.count, t)
-        if n is None:
-            return None
+    def make(pol: MaxOpen, t: int, n: float):
         at_stage = [f for f, fac in inst.facilities.items() if fac.stage == pol.stage and t in inst.active_periods(f)]
         existing = sum(1 for f in at_stage if inst.facilities[f].status == "existing")
         terms = [(1.0, ctx.open[f, t]) for f in at_stage if (f, t) in ctx.open]
@@ -56,10 +53,7 @@ def explain(_inst, k: tuple, amount: float) -> tuple[str, str]:
 def check(ctx: CheckContext) -> None:
     r"""At most N facilities of a stage open: :math:`\#\{\text{existing active}\} + \sum_{\text{candidates}} y[f,t] \le N_t`."""
     inst = ctx.inst
-    for pol, t in ctx.policy_years(MaxOpen):
-        n = by_period(pol.count, t)
-        if n is None:
-            continue
+    for pol, t, n in ctx.inst.policy_values(MaxOpen, "count"):
         ctx.count("max_open")
         opened = sum(ctx.is_open(f, t) for f, fac in inst.facilities.items() if fac.stage == pol.stage)
         ctx.le("max_open", f"{pol.name} {t}", f"open {pol.stage} facilities", opened, "count", n)
@@ -87,6 +81,7 @@ FAMILY = PolicyFamily(
     lp_rows=None,
     lp_dual=None,
     achieved=Achieved("facilities of the stage open", "facilities", measure),
+    param="count",
     stage=lambda _inst, pol: pol.stage,
     always_listed=False,
 )

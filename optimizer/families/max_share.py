@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.contract import TOUCHED, ZERO_DENOMINATOR
-from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.policy import ByPeriod, PolicyBase
 from ..core.refs import ref, COUNTRY, CUSTOMER, GROUP, PRODUCT, STAGE
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, Terms,
                    check_stage_product, delivering_stage, policy_rows_by_year)
@@ -111,10 +111,7 @@ def build(ctx: BuildContext) -> None:
                 num.extend(ctx.output_of(f, t, product))
         return num, den
 
-    def make(pol: MaxShare, t: int):
-        a = by_period(pol.share, t)
-        if a is None:
-            return None
+    def make(pol: MaxShare, t: int, a: float):
         num, den = parts(pol, t)
         if not den:
             return None
@@ -213,10 +210,7 @@ def check(ctx: CheckContext) -> None:
     (blank when den is 0: undefined), cap, the measured product and the group's members."""
     inst = ctx.inst
     rows = ctx.plan.keyed("shares", "policy", "period")
-    for pol, t in ctx.policy_years(MaxShare):
-        a = by_period(pol.share, t)
-        if a is None:
-            continue
+    for pol, t, a in ctx.inst.policy_values(MaxShare, "share"):
         ctx.count("max_share")
         label = f"{pol.name} {t}"
         numerator, denominator = parts(ctx, pol, t)
@@ -250,10 +244,7 @@ def lp_rows(lp) -> list[LPRow]:
     out = []
     for pol in inst.policies_of(MaxShare):
         _, members = inst.share_group(pol)
-        for t in inst.policy_periods(pol):
-            a = by_period(pol.share, t)
-            if a is None:
-                continue
+        for t, a in inst.values_of(pol, "share"):
             num: dict[tuple, float] = {}
             den: dict[tuple, float] = {}
             if pol.customers:
@@ -311,6 +302,7 @@ FAMILY = PolicyFamily(
     lp_rows=lp_rows,
     lp_dual=lp_dual,
     achieved=Achieved("share of the policy's numerator in its denominator (shares.csv)", "fraction", measure),
+    param="share",
     stage=stage,
     pinned=True,
 )

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.policy import ByPeriod, PolicyBase
 from ..core.refs import ref, PRODUCT, STAGE
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext,
                    check_stage_product, per_year)
@@ -44,10 +44,7 @@ def at_stage(inst, pol: MaxSupplierShare) -> list[str]:
 def build(ctx: BuildContext) -> None:
     inst = ctx.inst
 
-    def make(pol: MaxSupplierShare, t: int):
-        b = by_period(pol.share, t)
-        if b is None:
-            return None
+    def make(pol: MaxSupplierShare, t: int, b: float):
         stage = at_stage(inst, pol)
         product = inst.stage_product(pol.stage, pol.product)
         total = [term for f in stage for term in ctx.output_of(f, t, product)]
@@ -76,10 +73,7 @@ def check(ctx: CheckContext) -> None:
     q is output of ``product`` (t/yr) or activity (units/yr).
     """
     inst = ctx.inst
-    for pol, t in ctx.policy_years(MaxSupplierShare):
-        b = by_period(pol.share, t)
-        if b is None:
-            continue
+    for pol, t, b in ctx.inst.policy_values(MaxSupplierShare, "share"):
         stage = at_stage(inst, pol)
         product = inst.stage_product(pol.stage, pol.product)
         total = sum(ctx.made(f, t, product) for f in stage)
@@ -98,10 +92,7 @@ def lp_rows(lp) -> list[LPRow]:
     for pol in inst.policies_of(MaxSupplierShare):
         stage = at_stage(inst, pol)
         product = inst.stage_product(pol.stage, pol.product)
-        for t in inst.policy_periods(pol):
-            b = by_period(pol.share, t)
-            if b is None:
-                continue
+        for t, b in inst.values_of(pol, "share"):
             total: dict[tuple, float] = {}
             for f in stage:
                 total.update(lp.output(f, t, product))
@@ -145,5 +136,6 @@ FAMILY = PolicyFamily(
     lp_rows=lp_rows,
     lp_dual=per_year(-1.0),
     achieved=Achieved("largest single facility's share of the stage's production", "fraction", measure),
+    param="share",
     stage=lambda _inst, pol: pol.stage,
 )

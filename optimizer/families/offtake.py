@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..core.policy import ByPeriod, PolicyBase, by_period
+from ..core.policy import ByPeriod, PolicyBase
 from ..core.refs import ref, COUNTRY, CUSTOMER, FACILITY, PRODUCT
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, delivering_stage,
                    per_year, policy_rows_by_year)
@@ -42,10 +42,7 @@ def validate(_ctx: RuleContext) -> None:
 def build(ctx: BuildContext) -> None:
     inst = ctx.inst
 
-    def make(pol: Offtake, t: int):
-        q = by_period(pol.quantity, t)
-        if q is None:
-            return None
+    def make(pol: Offtake, t: int, q: float):
         terms = [(1.0, v) for o, g, v in ctx.flows_in.get((pol.customer, pol.product, t), [])
                  if inst.offtake_counts(pol, o, g)]
         return {(pol.name, t): (terms, q)}
@@ -68,10 +65,7 @@ def delivered(ctx: CheckContext, pol: Offtake, t: int) -> float:
 def check(ctx: CheckContext) -> None:
     r"""Offtakes are delivered, :math:`\text{delivered}_t \ge Q_t` (t/yr), and offtakes.csv reports them."""
     rows = ctx.plan.keyed("offtakes", "policy", "period")
-    for pol, t in ctx.policy_years(Offtake):
-        q = by_period(pol.quantity, t)
-        if q is None:
-            continue
+    for pol, t, q in ctx.inst.policy_values(Offtake, "quantity"):
         ctx.count("offtake")
         label = f"{pol.name} {t}"
         got = delivered(ctx, pol, t)
@@ -91,13 +85,9 @@ def lp_rows(lp) -> list[LPRow]:
     r"""offtake (policy,t): :math:`\sum_{o \in C,\ g \in G} F[o,k,p,g,t] \ge Q_t` (t/yr)."""
     inst = lp.inst
     out = []
-    for pol in inst.policies_of(Offtake):
-        for t in inst.policy_periods(pol):
-            q = by_period(pol.quantity, t)
-            if q is not None:
-                terms = {c: 1.0 for c in lp.arriving.get((pol.customer, pol.product, t), [])
-                         if inst.offtake_counts(pol, c[1], c[4])}
-                out.append(LPRow("offtake", (pol.name, t), ">=", q, terms))
+    for pol, t, q in inst.policy_values(Offtake, "quantity"):
+        terms = {c: 1.0 for c in lp.arriving.get((pol.customer, pol.product, t), []) if inst.offtake_counts(pol, c[1], c[4])}
+        out.append(LPRow("offtake", (pol.name, t), ">=", q, terms))
     return out
 
 
@@ -129,6 +119,7 @@ FAMILY = PolicyFamily(
     lp_rows=lp_rows,
     lp_dual=per_year(1.0),
     achieved=Achieved("deliveries that count towards the offtake (offtakes.csv)", "t/yr", measure),
+    param="quantity",
     stage=stage,
     pinned=True,
     sense=">=",

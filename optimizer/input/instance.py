@@ -100,6 +100,15 @@ class Instance:
         """The policies of one kind (schema class), in instance order."""
         return [p for p in self.policies if isinstance(p, kind)]
 
+    def values_of(self, policy: PolicyBase, param: str) -> list[tuple[int, float]]:
+        """(year, value) of a by-year parameter of ``policy`` in each year it applies in and sets it."""
+        value = getattr(policy, param)
+        return [(t, v) for t in self.policy_periods(policy) if (v := by_period(value, t)) is not None]
+
+    def policy_values(self, kind: type, param: str) -> list[tuple[PolicyBase, int, float]]:
+        """(policy, year, value) over the policies of ``kind``: the rows such a policy makes, in order."""
+        return [(pol, t, v) for pol in self.policies_of(kind) for t, v in self.values_of(pol, param)]
+
     # ---- geography ----------------------------------------------------------------------------
     def group_countries(self, group: str) -> frozenset[str]:
         return frozenset(c for c, row in self.countries.items() if group in row.group_set)

@@ -289,14 +289,14 @@ class _Builder:
         return comp
 
     def constrain(self, family: PolicyFamily, make: Callable) -> None:
-        """Rows of one policy family: ``make(policy, year)`` for every policy of its kind and year it
-        applies in; a slack per row when relaxed; rows with no terms that hold are left out."""
+        """Rows of one policy family: ``make(policy, year, value)`` for every policy of its kind and
+        year in which it sets the family's ``param``; a slack per row when relaxed; rows with no
+        terms that hold are left out."""
         raw: dict = {}
-        for pol in self.inst.policies_of(family.schema):
-            for t in self.inst.policy_periods(pol):
-                made = make(pol, t)
-                if made is not None:
-                    raw.update(made)
+        for pol, t, value in self.inst.policy_values(family.schema, family.param):
+            made = make(pol, t, value)
+            if made is not None:
+                raw.update(made)
         slack = self.slack(family.name, list(raw), family.slack) if family.slack else {}
         le = family.sense == "<="
         rows = {}
