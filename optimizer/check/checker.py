@@ -6,12 +6,17 @@ reported plan satisfies the model's constraints, that every derived output (cost
 offtakes, unmet demand, investments, the lists in ``summary.json``) is what the plan implies,
 and that ``duals.csv`` certifies the plan optimal (:mod:`optimizer.check.certificate`).
 
-The rule that keeps it an independent oracle: this module (and the certificate) never imports
-Pyomo, HiGHS or the model, solver, extract or pipeline modules, so a mistake there cannot hide
-itself here.  What the data *means* (a facility's operating years and provenance tags, a
-period's weight, a lane's cost in a year, a policy's member countries, which deliveries count
-towards an offtake) is asked of the :class:`~optimizer.input.instance.Instance`, where it lives
-once; the arithmetic of every constraint and output is written here, separately from the model.
+The rule that keeps it an independent oracle: the check package never imports Pyomo, HiGHS or
+the model, solving or pipeline modules (``tests/test_architecture.py``), so a mistake there
+cannot hide itself here.  What the data *means* is asked of the
+:class:`~optimizer.input.instance.Instance`, where it lives once, for the model, this check and
+sweep alike: a facility's operating years and provenance tags, a period's weight, a lane's cost
+in a year, which countries a share measures (``share_group``), which flows an export cap counts
+(``export_products``, ``export_counts``), which deliveries count towards an offtake
+(``offtake_counts``), which years a policy sets its bound in (``policy_values``).  The
+arithmetic of every row is written separately from the model: each family's in its own module
+(its ``check`` hook, :mod:`optimizer.families`), the tables', costs' and summary's here
+(:mod:`~optimizer.check.money`, :mod:`~optimizer.check.summary`).
 
 Tolerance: a row passes when its violation :math:`v` satisfies
 :math:`|v| \le \text{tol} \cdot \max(1, s)`, where :math:`s` is the largest absolute value among
