@@ -77,7 +77,8 @@ class MoneyChecks:
         values = {
             "production": [f.cost for f in inst.facilities.values()] + list(inst.period_cost.values()),
             "transport": [l.cost for l in inst.lanes] + [r.cost or 0.0 for r in inst.lane_periods.values()],
-            "tariff": [l.tariff for l in inst.lanes] + [r.tariff or 0.0 for r in inst.lane_periods.values()],
+            "tariff": [l.tariff for l in inst.lanes] + [r.tariff or 0.0 for r in inst.lane_periods.values()]
+            + list(inst.duties.values()),
             "fixed": [f.fixed_cost for f in inst.facilities.values()],
             "capex": [inst.step_annuity(e) for e in inst.expansions] + [inst.open_annuity(f) for f in inst.facilities],
             "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],

@@ -23,6 +23,7 @@ from .schema import (
     capital_recovery_factor,
     CountryRow,
     DemandRow,
+    DutyRow,
     ExportCap,
     ExpansionRow,
     FacilityRow,
@@ -67,6 +68,18 @@ class Instance:
     scenario_names: tuple[str, ...] = ()
     input_digest: str = ""
     warnings: tuple[Finding, ...] = field(default=())
+    #: The rows of duties.csv, as given.
+    duty_rows: tuple[DutyRow, ...] = ()
+
+    @cached_property
+    def duties(self) -> dict[tuple[str, str, str, int], float]:
+        """(origin country, destination country, product, period) -> ad valorem duty, the sum of
+        rate x value over its measures (USD/t)."""
+        out: dict[tuple[str, str, str, int], float] = {}
+        for r in self.duty_rows:
+            k = (r.origin, r.destination, r.product, r.period)
+            out[k] = out.get(k, 0.0) + r.rate * r.value
+        return out
 
     # ---- time -------------------------------------------------------------------------------
     def discount(self, period: int) -> float:
@@ -334,8 +347,16 @@ class Instance:
         return self._lane_value(lane, period, "cost")
 
     def lane_tariff(self, lane: LaneRow, period: int) -> float:
-        """Tariff on the lane in that year (USD/t)."""
-        return self._lane_value(lane, period, "tariff")
+        """Tariff on the lane in that year (USD/t): its own (lanes.csv, lane_periods.csv) plus the ad
+        valorem duties (duties.csv) from its origin's country into its destination's on its product."""
+        return self._lane_value(lane, period, "tariff") + self.lane_duty(lane, period)
+
+    def lane_duty(self, lane: LaneRow, period: int) -> float:
+        r"""Ad valorem duties on the lane in that year, :math:`\sum_m \text{rate}_m \times \text{value}` (USD/t)."""
+        if not self.duties:
+            return 0.0
+        key = (self.facilities[lane.origin].country, self.country_of(lane.destination), lane.product, period)
+        return self.duties.get(key, 0.0)
 
     def lane_capacity(self, lane: LaneRow, period: int) -> float | None:
         """Lane limit in that year (t/yr); None = unlimited."""
@@ -398,6 +419,8 @@ class Instance:
         columns = list(spec.row.model_fields)
         if name == "lane_periods":
             data = [r.model_dump() for r in self.lane_periods.values()]
+        elif name == "duties":
+            data = [r.model_dump() for r in self.duty_rows]
         elif name == "product_prices":
             data = [{"product": p, "period": t, "surplus_value": v} for (p, t), v in self.product_prices.items()]
         elif name == "capacity":

@@ -455,6 +455,7 @@ def _load(ld: Loader, scenarios: Iterable[str], check_network: bool) -> Instance
         min_activity={(r.facility, r.period): r.min_activity for _, r in rows["capacity"] if r.min_activity},
         lane_periods={(r.origin, r.destination, r.product, r.period): r for _, r in rows["lane_periods"]},
         product_prices={(r.product, r.period): r.surplus_value for _, r in rows["product_prices"]},
+        duty_rows=tuple(r for _, r in rows["duties"]),
         expansions=tuple(r for _, r in rows["expansions"]),
         policies=tuple(p for p in policies if p is not None),
         scenario=tuple(scenarios),

@@ -138,6 +138,20 @@ def cross_check(
         if periods and c.get("period") is not None and c["period"] not in periods:
             at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
 
+    customs_value: dict[tuple[Any, Any], tuple[float, RawRow]] = {}
+    for v in views.get("duties", []):
+        c = v.values
+        if periods and c.get("period") is not None and c["period"] not in periods:
+            at(v.raw, "period", f"period {c['period']} is outside the horizon; expected one of {periods}")
+        key, value = (c.get("product"), c.get("period")), c.get("value")
+        if None in key or value is None:
+            continue
+        if key in customs_value and customs_value[key][0] != value:
+            first, raw = customs_value[key]
+            at(v.raw, "value", f"got {value:g} for {key[0]} in {key[1]}, but row {raw.row} gives {first:g}; expected one "
+                               "customs value per product and year")
+        customs_value.setdefault(key, (value, v.raw))
+
     expandable = {r.values.get("facility") for r in raw_tables["expansions"].rows} if "expansions" in raw_tables else set()
     for v in views.get("capacity", []):
         c = v.values

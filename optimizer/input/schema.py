@@ -99,6 +99,21 @@ class ProductRow(Row):
     )
 
 
+class DutyRow(Row):
+    """One ad valorem duty: ``rate`` x ``value`` USD/t on the product, from one country into another, in one year."""
+
+    origin: Name = col("Country the goods leave (the country of the lane's origin facility).", ref=refs.COUNTRY)
+    destination: Name = col("Importing country (the country of the lane's destination facility or customer).",
+                            ref=refs.COUNTRY)
+    product: Name = col("Product the duty applies to.", ref=refs.PRODUCT)
+    period: int = col("Year (a row applies to its year only).", "year")
+    measure: Name = col("Label of the duty, e.g. `MFN`, `IEEPA`, `s301`: the rows of one origin, destination, product "
+                        "and year add up.")
+    rate: float = col("Duty as a fraction of the customs value (0.25 for 25%).", "fraction", ge=0)
+    value: float = col("Customs value of one tonne of the product in that year, on which the rate is charged (one "
+                       "value per product and year).", "USD/t", ge=0)
+
+
 class ProductPriceRow(Row):
     product: Name = col("Product code (must be in products.csv).", ref=refs.PRODUCT)
     period: int = col("Year.", "year")
@@ -271,6 +286,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("expansions", ExpansionRow, ("facility",), False, "Capacity that can be built in steps."),
         TableSpec("lane_periods", LanePeriodRow, ("origin", "destination", "product", "period"), False,
                   "Lane cost, tariff or capacity by year (e.g. a tariff that starts in 2026)."),
+        TableSpec("duties", DutyRow, ("origin", "destination", "product", "period", "measure"), False,
+                  "Ad valorem duties by origin and destination country, product and year: rate x customs value "
+                  "(USD/t), added to the tariff of every lane that carries the product between the two countries."),
         TableSpec("product_prices", ProductPriceRow, ("product", "period"), False,
                   "A product's surplus value (its market price) by year, e.g. the NdPr oxide price path."),
     )
