@@ -43,7 +43,7 @@ from typing import Any
 
 from ..input.instance import CLEAN, TOUCHED, Instance
 from ..families import FAMILIES as ALL_FAMILIES, POLICY_FAMILIES
-from ..families.base import LPRow as Row
+from ..families.base import DualSpec, LPRow as Row
 from ..core.tolerances import CHECK_TOL
 
 Col = tuple  # ("x", f, g, t) | ("F", o, d, p, g, t) | ("S", f, p, g, t) | ("D", f, p, t) | ("U", k, p, t) | ("z", f, t)
@@ -217,8 +217,8 @@ class LP:
 
 #: The LP's families (those whose rows report a dual), in the order of the model's constraints:
 #: each gives its rows from the instance and reads its duals.csv value back into y
-#: (``lp_rows``, ``lp_dual``; see :mod:`optimizer.families`).
-FAMILIES = {f.name: f for f in ALL_FAMILIES if f.lp_rows is not None and f.lp_dual is not None}
+#: (``lp_rows``, ``dual.to_lp``; see :mod:`optimizer.families`).
+FAMILIES = {f.name: f for f in ALL_FAMILIES if f.lp_rows is not None and isinstance(f.dual, DualSpec)}
 
 
 # ============================================================================================
@@ -252,7 +252,7 @@ def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objec
                 fail("dual", f"{d['constraint']} {d['index'].replace('|', ' ')}",
                      f"duals.csv line {d['_line']} prices no row of the LP")
             continue
-        y[key] = y.get(key, 0.0) + FAMILIES[row.family].lp_dual(d["value"], row, d["unit"], inst)
+        y[key] = y.get(key, 0.0) + FAMILIES[row.family].dual.to_lp(d["value"], row, d["unit"], inst)
 
     scale = max([1.0] + [abs(c) for c in lp.cost.values()])
     gap_tol = tol * max(1.0, abs(objective))

@@ -84,8 +84,8 @@ def problems(family: Family) -> list[str]:
         out.append(f"{family.name}: no check hook (or the sentence saying which check covers it)")
     if not isinstance(family.dual, (DualSpec, NoDual)) or (isinstance(family.dual, NoDual) and not family.dual.reason):
         out.append(f"{family.name}: no dual spec (a DualSpec, or NoDual with its reason)")
-    if isinstance(family.dual, DualSpec) and not (callable(family.lp_rows) and callable(family.lp_dual)):
-        out.append(f"{family.name}: a reported dual without its certificate rows (lp_rows) and rule (lp_dual)")
+    if isinstance(family.dual, DualSpec) and not (callable(family.lp_rows) and callable(family.dual.to_lp)):
+        out.append(f"{family.name}: a reported dual without its certificate rows (lp_rows) and reading back (dual)")
     if family.slack is not None and not callable(family.explain):
         out.append(f"{family.name}: a slack without its explanation (explain)")
     if not (family.doc or "").strip():

@@ -9,7 +9,7 @@ would run anyway.
 
 from __future__ import annotations
 
-from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms, per_year
+from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms
 
 
 def build(ctx: BuildContext) -> None:
@@ -56,14 +56,13 @@ FAMILY = NetworkFamily(
     doc="Per facility and year with a `min_activity`: activity >= `min_activity` x open (units of activity/yr). "
         "Dual: what the must-run costs the plan per unit of activity (USD per unit/yr).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD per unit of activity/yr",
         lambda k, _b: f"cost of one more unit/yr of must-run at {k[0]} in {k[1]}",
-        lambda k, b: 1.0 / b.weight(k[1]),
+        1.0,
     ),
     slack="must-run not met",
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(1.0),
-)
+    )

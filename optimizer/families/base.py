@@ -10,13 +10,13 @@ part                used by
 ``validate``        the loader's cross-table rules (``rules`` is their sentence in the docs)
 ``build``           the model builder (:mod:`optimizer.model.build`): the kind's rows, from a
                     :class:`BuildContext`
-``dual``            ``duals.csv``: unit, meaning, scale and note of the row's dual
-                    (:class:`DualSpec`), or :class:`NoDual` with the reason there is none
+``dual``            ``duals.csv``: unit, meaning, scale and note of the row's dual, and
+                    its reading back for the certificate (:class:`DualSpec`), or
+                    :class:`NoDual` with the reason there is none
 ``slack``           the infeasibility diagnosis: what a violation is called, and ``explain``
                     the sentence for one (``None`` where the rows are never relaxed)
 ``check``           ``m2m check``: the kind's own arithmetic on the plan (``CheckContext``)
 ``lp_rows``         the optimality certificate: the kind's rows of the plan's LP
-``lp_dual``         the certificate: a duals.csv value back to the LP's dual ``y``
 ``achieved``        ``m2m sweep``: what the plan achieves under the policy (:class:`Achieved`)
 ``stage``           ``m2m sweep``: the stage whose provenance-group share a sweep reports
 ``group``           compare and report: ``policy`` duals are listed first
@@ -57,12 +57,15 @@ PolicyRows = dict[tuple, tuple[Terms, float]]
 
 @dataclass(frozen=True)
 class DualSpec:
-    """How a constraint family's dual reads in planner units.
+    """How a constraint family's dual reads in planner units, both ways.
 
     ``scale(index, built)`` turns HiGHS's d(objective)/d(rhs) (discounted USD per unit of rhs)
     into the reported value; ``meaning(index, built)`` says what that value is; ``note`` flags a row
     whose value is not what ``meaning`` says (e.g. a share cap on an empty denominator).
-    ``built`` is the model as built (:class:`optimizer.model.build.Built`).
+    ``built`` is the model as built (:class:`optimizer.model.build.Built`).  ``to_lp(value, row,
+    unit, inst)`` is the same rule read back: the LP's dual of ``row`` from its duals.csv value,
+    which the optimality certificate checks.  :meth:`per_year` and :meth:`discounted` make both
+    from one sign, so they cannot disagree.
     """
 
     unit: str | Callable[[tuple, Any], str]
@@ -70,6 +73,20 @@ class DualSpec:
     scale: Callable[[tuple, Any], float]
     #: A warning that goes with a row's value (empty: none), e.g. when it is not a price.
     note: Callable[[tuple, Any], str] | None = None
+    to_lp: Callable[[float, "LPRow", str, "Instance"], float] | None = None
+
+    @classmethod
+    def per_year(cls, unit: str, meaning: Callable[[tuple, Any], str], sign: float,
+                 note: Callable[[tuple, Any], str] | None = None) -> "DualSpec":
+        """A dual reported per year of the row's period (its key's last part), signed as a cost (+1)
+        or a value (-1): value = sign x mu / w_t, so mu = sign x value x w_t."""
+        return cls(unit, meaning, lambda k, b: sign / b.weight(k[-1]), note,
+                   lambda value, row, _unit, inst: sign * value * inst.weight(row.year))
+
+    @classmethod
+    def discounted(cls, unit: str, meaning: Callable[[tuple, Any], str], sign: float) -> "DualSpec":
+        """A dual reported as it is, discounted (a row that spans years): value = sign x mu."""
+        return cls(unit, meaning, lambda _k, _b: sign, None, lambda value, _row, _unit, _inst: sign * value)
 
     def unit_of(self, k: tuple, b: Any) -> str:
         return self.unit(k, b) if callable(self.unit) else self.unit
@@ -182,11 +199,6 @@ class LPRow:
     @property
     def year(self) -> int:
         return int(self.key[-1])
-
-
-def per_year(sign: float) -> Callable[[float, LPRow, str, "Instance"], float]:
-    """y = sign x value x w_t: a dual reported per year of the row's period."""
-    return lambda value, row, _unit, inst: sign * value * inst.weight(row.year)
 
 
 @dataclass(frozen=True)
@@ -302,7 +314,6 @@ class Family:
     #: ``m2m check``'s arithmetic for the family, or the name of the family whose check covers it.
     check: Callable[[CheckContext], None] | str
     lp_rows: Callable[[Any], Iterable[LPRow]] | None
-    lp_dual: Callable[[float, LPRow, str, "Instance"], float] | None
     #: compare and report: ``policy`` duals first, then ``demand``, then ``network``.
     group: str
     #: duals.csv lists every row of the family, zeros included (else only non-zero values).
@@ -313,8 +324,9 @@ class Family:
     def __post_init__(self) -> None:
         if (self.slack is None) != (self.explain is None):
             raise TypeError(f"family {self.name}: a slack needs its explanation and an explanation its slack")
-        if isinstance(self.dual, DualSpec) != (self.lp_dual is not None):
-            raise TypeError(f"family {self.name}: a reported dual needs its certificate rule (lp_dual)")
+        if isinstance(self.dual, DualSpec) and (self.dual.to_lp is None or self.lp_rows is None):
+            raise TypeError(f"family {self.name}: a reported dual needs its certificate rows (lp_rows) and its "
+                            "reading back (DualSpec.to_lp)")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -52,6 +52,5 @@ FAMILY = NetworkFamily(
     explain=None,
     check="m2m check `capacity_limit` and `demand_balance`: the rows are implied once open is 0 or 1",
     lp_rows=None,
-    lp_dual=None,
     strengthening=True,
 )

@@ -9,7 +9,7 @@ reported dual is the value of one more unit of capacity (USD per unit/yr).
 from __future__ import annotations
 
 from ..core.tolerances import HALF
-from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms, per_year
+from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms
 
 
 def build(ctx: BuildContext) -> None:
@@ -96,14 +96,13 @@ FAMILY = NetworkFamily(
     doc="Per facility and operating year with a capacity: activity <= base capacity x open + steps built so far x "
         "step size (units of activity/yr). Dual: the value of one more unit/yr of capacity (USD per unit/yr).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD per unit of activity/yr",
         lambda k, _b: f"value of one more unit/yr of capacity at {k[0]} in {k[1]}",
-        lambda k, b: -1.0 / b.weight(k[1]),
+        -1.0,
     ),
     slack="capacity exceeded",
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(-1.0),
-)
+    )

@@ -9,7 +9,7 @@ the product at the customer (USD/t).
 
 from __future__ import annotations
 
-from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, per_year
+from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily
 from .product_balance import num
 
 
@@ -82,17 +82,16 @@ FAMILY = NetworkFamily(
     doc="Per demand row: deliveries over all lanes and tags + unmet = `quantity` (t/yr); unmet only where the demand "
         "has a `penalty`. Dual: the marginal delivered cost of the product at the customer (USD/t).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, _b: f"marginal delivered cost of {k[1]} at {k[0]} in {k[2]}",
-        lambda k, b: 1.0 / b.weight(k[2]),
+        1.0,
     ),
     slack="hard demand short",
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(1.0),
-    group="demand",
+        group="demand",
     always_listed=True,
     pinned=True,
 )

@@ -75,14 +75,13 @@ FAMILY = NetworkFamily(
         "the last year for an existing facility). Dual: the value of one more step allowed, in discounted USD per "
         "step (the row spans years).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.discounted(
         "USD per step",
         lambda k, _b: f"value of one more expansion step allowed at {k[0]} (built by {k[1]}), discounted",
-        lambda _k, _b: -1.0,
+        -1.0,
     ),
     slack=None,
     explain=None,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=lambda value, _row, _unit, _inst: -value,
 )

@@ -17,8 +17,7 @@ from pydantic import Field
 
 from ..core.policy import ByPeriod, PolicyBase, by_period
 from ..core.refs import ref, COUNTRY, GROUP, PRODUCT
-from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, making_stage,
-                   per_year)
+from .base import Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, making_stage
 
 
 class ExportCap(PolicyBase):
@@ -116,11 +115,11 @@ FAMILY = PolicyFamily(
            "`to_countries`",),
     validate=validate,
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, b: f"value of one more t/yr of exports allowed under {k[0]} in {k[1]}"
                      + (" (at most)" if _ban(k, b) else ""),
-        lambda k, b: -1.0 / b.weight(k[1]),
+        -1.0,
         lambda k, b: (f"the cap is 0 t/yr in {k[1]} (a ban): its dual is one of a range of values that price "
                       "the plan equally; the value is an upper bound on what allowing one t/yr would save")
         if _ban(k, b) else "",
@@ -129,8 +128,7 @@ FAMILY = PolicyFamily(
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(-1.0),
-    achieved=Achieved("flows the cap counts: the products leaving the exporters (flows.csv)", "t/yr", measure),
+        achieved=Achieved("flows the cap counts: the products leaving the exporters (flows.csv)", "t/yr", measure),
     param="quantity",
     stage=stage,
     pinned=True,

@@ -9,7 +9,7 @@ dual is the marginal cost of the product arriving at the facility (USD/t).
 
 from __future__ import annotations
 
-from .base import BuildContext, CheckContext, DualSpec, NetworkFamily, per_year
+from .base import BuildContext, CheckContext, DualSpec, NetworkFamily
 from .product_balance import balance_keys, equalities, lp_tables, num, ratios, sides, tables
 
 
@@ -36,14 +36,13 @@ FAMILY = NetworkFamily(
         "through is activity, bounded by capacity and paying its cost. Dual: the marginal cost of the product "
         "arriving at the facility (USD/t).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, _b: f"marginal cost of {k[1]} ({k[2]}) arriving at {k[0]} in {k[3]}",
-        lambda k, b: 1.0 / b.weight(k[3]),
+        1.0,
     ),
     slack=None,
     explain=None,
     check=check,
     lp_rows=lambda lp: lp_tables(lp)["input_balance"],
-    lp_dual=per_year(1.0),
-)
+    )

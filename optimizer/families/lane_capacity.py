@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms, per_year
+from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms
 
 
 def build(ctx: BuildContext) -> None:
@@ -69,14 +69,13 @@ FAMILY = NetworkFamily(
     doc="Per lane with a capacity and year: flow over all tags <= the lane's capacity that year (t/yr). Dual: the "
         "value of one more t/yr on the lane (USD/t).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, _b: f"value of one more t/yr of {k[2]} on lane {k[0]} -> {k[1]} in {k[3]}",
-        lambda k, b: -1.0 / b.weight(k[3]),
+        -1.0,
     ),
     slack="lane capacity exceeded",
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(-1.0),
-)
+    )

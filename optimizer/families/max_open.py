@@ -79,7 +79,6 @@ FAMILY = PolicyFamily(
     explain=explain,
     check=check,
     lp_rows=None,
-    lp_dual=None,
     achieved=Achieved("facilities of the stage open", "facilities", measure),
     param="count",
     stage=lambda _inst, pol: pol.stage,

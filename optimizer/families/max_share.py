@@ -150,20 +150,22 @@ def _note(k: tuple, b) -> str:
     return ""
 
 
+def to_lp(value: float, row: LPRow, unit: str, inst) -> float:
+    """The LP's dual from a duals.csv value: -value x w_t in USD/t (zero denominator), else
+    -value x 100 x w_t / den (the reading back of ``scale``)."""
+    w = inst.weight(row.year)
+    if unit == PER_TONNE or row.denominator <= ZERO_DENOMINATOR:
+        return -value * w
+    return -value * 100.0 * w / row.denominator
+
+
 DUAL = DualSpec(
     lambda k, b: PER_TONNE if _empty(k, b) else "USD/yr per percentage point",
     _meaning,
     lambda k, b: -1.0 / b.weight(k[1]) if _empty(k, b) else -b.share_denominator(k) / 100.0 / b.weight(k[1]),
     _note,
+    to_lp,
 )
-
-
-def lp_dual(value: float, row: LPRow, unit: str, inst) -> float:
-    """A max_share dual: -value x w_t in USD/t (zero denominator), else -value x 100 x w_t / den."""
-    w = inst.weight(row.year)
-    if unit == PER_TONNE or row.denominator <= ZERO_DENOMINATOR:
-        return -value * w
-    return -value * 100.0 * w / row.denominator
 
 
 def explain(inst, k: tuple, amount: float) -> tuple[str, str]:
@@ -300,7 +302,6 @@ FAMILY = PolicyFamily(
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=lp_dual,
     achieved=Achieved("share of the policy's numerator in its denominator (shares.csv)", "fraction", measure),
     param="share",
     stage=stage,

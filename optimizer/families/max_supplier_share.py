@@ -17,7 +17,7 @@ from pydantic import Field
 from ..core.policy import ByPeriod, PolicyBase
 from ..core.refs import ref, PRODUCT, STAGE
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext,
-                   check_stage_product, per_year)
+                   check_stage_product)
 
 
 class MaxSupplierShare(PolicyBase):
@@ -125,17 +125,16 @@ FAMILY = PolicyFamily(
            "make several or different products",),
     validate=validate,
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, _b: f"value of letting {k[1]} make one more unit above its share under {k[0]} in {k[2]}",
-        lambda k, b: -1.0 / b.weight(k[2]),
+        -1.0,
     ),
     slack="one supplier above its share",
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(-1.0),
-    achieved=Achieved("largest single facility's share of the stage's production", "fraction", measure),
+        achieved=Achieved("largest single facility's share of the stage's production", "fraction", measure),
     param="share",
     stage=lambda _inst, pol: pol.stage,
 )

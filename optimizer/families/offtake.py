@@ -18,7 +18,7 @@ from pydantic import Field
 from ..core.policy import ByPeriod, PolicyBase
 from ..core.refs import ref, COUNTRY, CUSTOMER, FACILITY, PRODUCT
 from .base import (Achieved, BuildContext, CheckContext, DualSpec, LPRow, PolicyFamily, RuleContext, delivering_stage,
-                   per_year, policy_rows_by_year)
+                   policy_rows_by_year)
 
 
 class Offtake(PolicyBase):
@@ -108,17 +108,16 @@ FAMILY = PolicyFamily(
     rules=(),
     validate=validate,
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, _b: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
-        lambda k, b: 1.0 / b.weight(k[1]),
+        1.0,
     ),
     slack="offtake short",
     explain=explain,
     check=check,
     lp_rows=lp_rows,
-    lp_dual=per_year(1.0),
-    achieved=Achieved("deliveries that count towards the offtake (offtakes.csv)", "t/yr", measure),
+        achieved=Achieved("deliveries that count towards the offtake (offtakes.csv)", "t/yr", measure),
     param="quantity",
     stage=stage,
     pinned=True,

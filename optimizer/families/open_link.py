@@ -13,7 +13,7 @@ comes from, so in the LP that prices a MILP it is kept only for candidates that 
 from __future__ import annotations
 
 from ..core.tolerances import HALF
-from .base import BuildContext, DualSpec, LPRow, NetworkFamily, per_year
+from .base import BuildContext, DualSpec, LPRow, NetworkFamily
 
 
 def build(ctx: BuildContext) -> None:
@@ -41,14 +41,13 @@ FAMILY = NetworkFamily(
         "of activity/yr). Dual: the value of one more unit/yr of activity at a candidate that stays shut (USD per "
         "unit/yr).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD per unit of activity/yr",
         lambda k, _b: f"value of one more unit/yr of activity at the shut candidate {k[0]} in {k[1]}",
-        lambda k, b: -1.0 / b.weight(k[1]),
+        -1.0,
     ),
     slack=None,
     explain=None,
     check="m2m check `capacity_limit`: a shut candidate has capacity 0",
     lp_rows=lp_rows,
-    lp_dual=per_year(-1.0),
-)
+    )

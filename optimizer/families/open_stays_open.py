@@ -30,5 +30,4 @@ FAMILY = NetworkFamily(
     explain=None,
     check="m2m check `candidates`: open is 0 or 1 and never goes from 1 to 0",
     lp_rows=None,
-    lp_dual=None,
 )

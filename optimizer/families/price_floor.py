@@ -115,7 +115,6 @@ FAMILY = PolicyFamily(
     explain=None,
     check="m2m check `costs`: the payout is recomputed with the cost terms and transfers (money)",
     lp_rows=None,
-    lp_dual=None,
     achieved=Achieved("tonnes of the covered product made by the facility", "t/yr", measure),
     stage=lambda inst, pol: inst.facilities[pol.facility].stage,
     always_listed=False,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..core.contract import CLEAN, TOUCHED
-from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms, per_year
+from .base import BuildContext, CheckContext, DualSpec, LPRow, NetworkFamily, Terms
 
 
 def num(x: float | None) -> str:
@@ -219,14 +219,13 @@ FAMILY = NetworkFamily(
         "balances what is made against what leaves (the input side is `input_balance`). Dual: the marginal cost of "
         "the product at the facility (USD/t).",
     build=build,
-    dual=DualSpec(
+    dual=DualSpec.per_year(
         "USD/t",
         lambda k, _b: f"marginal cost of {k[1]} ({k[2]}) at {k[0]} in {k[3]}",
-        lambda k, b: 1.0 / b.weight(k[3]),
+        1.0,
     ),
     slack=None,
     explain=None,
     check=check,
     lp_rows=lambda lp: lp_tables(lp)["product_balance"],
-    lp_dual=per_year(1.0),
-)
+    )

@@ -31,7 +31,7 @@ def test_every_family_has_every_part(family):
     assert problems(family) == []
 
 
-@pytest.mark.parametrize("part", ["build", "check", "dual", "explain", "doc", "lp_rows", "achieved", "validate"])
+@pytest.mark.parametrize("part", ["build", "check", "dual", "explain", "doc", "lp_rows", "achieved", "validate", "param"])
 def test_a_family_missing_a_part_is_found(part):
     offtake = families.BY_KIND["offtake"]
     broken = _without(offtake, part)
@@ -51,8 +51,9 @@ def _without(family, part):
 def test_a_slack_without_its_explanation_is_refused_when_declared():
     with pytest.raises(TypeError, match="explanation"):
         dataclasses.replace(families.BY_KIND["offtake"], explain=None)
-    with pytest.raises(TypeError, match="lp_dual"):
-        dataclasses.replace(families.BY_KIND["offtake"], lp_dual=None)
+    with pytest.raises(TypeError, match="to_lp"):
+        offtake = families.BY_KIND["offtake"]
+        dataclasses.replace(offtake, dual=dataclasses.replace(offtake.dual, to_lp=None))
 
 
 def test_the_schema_kinds_are_the_registry():
