@@ -149,3 +149,17 @@ def test_tests_mirror_the_tree() -> None:
     assert folders, "no unit-test folders"
     for name in folders:
         assert (PACKAGE / name).is_dir(), f"tests/{name}/ has no optimizer/{name}/ to mirror"
+
+
+def test_no_constant_is_declared_twice() -> None:
+    """A module-level constant (an UPPER_CASE name bound to a value) has one home; importing it is fine.
+    ``FAMILY`` is the protocol's name for each family module's declaration."""
+    homes: dict[str, list[str]] = {}
+    for module, path in MODULES.items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id.isupper() and t.id != "FAMILY":
+                    homes.setdefault(t.id, []).append(module)
+    twice = {name: where for name, where in homes.items() if len(where) > 1}
+    assert not twice, f"constants declared in more than one module: {twice}"

@@ -52,7 +52,7 @@ def registered(min_output, monkeypatch):
     everything = (*families.FAMILIES, min_output.FAMILY)
     monkeypatch.setattr(model_build, "FAMILIES", everything)
     monkeypatch.setattr(checker, "FAMILIES", everything)
-    monkeypatch.setattr(certificate, "FAMILIES", {**certificate.FAMILIES, "min_output": min_output.FAMILY})
+    monkeypatch.setattr(certificate, "PRICED_FAMILIES", {**certificate.PRICED_FAMILIES, "min_output": min_output.FAMILY})
     monkeypatch.setattr(infeasibility, "RELAXED", {**infeasibility.RELAXED, "min_output": min_output.FAMILY})
     monkeypatch.setattr(extract, "ALWAYS_LISTED", (*extract.ALWAYS_LISTED, "min_output"))
     return min_output

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from optimizer.cli import main
 from optimizer.solving.extract import COLUMNS
-from optimizer.solving.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
+from optimizer.solving.infeasibility import INFEASIBILITY_COLUMNS
 from tests.helpers import cflp, edit_csv, two_mine_chain, write_instance
 
 M2M = Path(sys.executable).with_name("m2m")

@@ -26,7 +26,7 @@ from optimizer.core import contract
 from optimizer.results import expected
 from optimizer.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK, main
 from optimizer.solving.extract import COLUMNS
-from optimizer.solving.infeasibility import COLUMNS as INFEASIBILITY_COLUMNS
+from optimizer.solving.infeasibility import INFEASIBILITY_COLUMNS
 from optimizer.input.load import load_instance
 from optimizer.model.build import MODEL_TERMS, build_model
 from optimizer.pipeline import run
@@ -83,7 +83,7 @@ def test_results_reference_is_generated_from_the_contract():
         "docs/results.md differs from optimizer/core/contract.py: run `make docs` and commit the result"
     )
     blocks = [m.group(2) for m in docs.BLOCK.finditer(text)]
-    assert blocks == ["files", *contract.TABLES], "every results table has its generated column table, in order"
+    assert blocks == ["files", *contract.RESULT_TABLES], "every results table has its generated column table, in order"
 
 
 def test_a_results_block_for_no_table_is_refused():

@@ -21,7 +21,7 @@ as do the rows that are implied once the decisions are fixed (``candidate_flow_l
 Everything here is computed from the instance: the columns (which variables exist), the rows
 (which constraints, with which coefficients), and the costs.  The duals come from
 ``duals.csv``, turned back from planner units into :math:`y` by each family's rule
-(:data:`FAMILIES`); the plan's values from the other result tables.  This module, like
+(:data:`PRICED_FAMILIES`); the plan's values from the other result tables.  This module, like
 :mod:`optimizer.check.checker`, never imports the model or solver code: a mistake there cannot certify
 itself here.
 
@@ -95,7 +95,7 @@ class LP:
         self.columns()
         self.rows: list[Row] = []
         self.memo: dict[str, Any] = {}  # rows made in one pass for several families
-        for family in FAMILIES.values():
+        for family in PRICED_FAMILIES.values():
             self.rows.extend(r for r in family.lp_rows(self) if r.terms)
         self.downgrades()
 
@@ -218,7 +218,7 @@ class LP:
 #: The LP's families (those whose rows report a dual), in the order of the model's constraints:
 #: each gives its rows from the instance and reads its duals.csv value back into y
 #: (``lp_rows``, ``dual.to_lp``; see :mod:`optimizer.families`).
-FAMILIES = {f.name: f for f in ALL_FAMILIES if f.lp_rows is not None and isinstance(f.dual, DualSpec)}
+PRICED_FAMILIES = {f.name: f for f in ALL_FAMILIES if f.lp_rows is not None and isinstance(f.dual, DualSpec)}
 
 
 # ============================================================================================
@@ -252,7 +252,7 @@ def certify(inst: Instance, plan: PlanValues, duals: list[dict[str, Any]], objec
                 fail("dual", f"{d['constraint']} {d['index'].replace('|', ' ')}",
                      f"duals.csv line {d['_line']} prices no row of the LP")
             continue
-        y[key] = y.get(key, 0.0) + FAMILIES[row.family].dual.to_lp(d["value"], row, d["unit"], inst)
+        y[key] = y.get(key, 0.0) + PRICED_FAMILIES[row.family].dual.to_lp(d["value"], row, d["unit"], inst)
 
     scale = max([1.0] + [abs(c) for c in lp.cost.values()])
     gap_tol = tol * max(1.0, abs(objective))

@@ -4,7 +4,7 @@ Declared once, here, and read by everything else: the tables are extracted in th
 (:mod:`optimizer.solving.extract`), written (:mod:`optimizer.results.write`, the Excel workbook), read back by
 one reader (:func:`read_frame` for compare, report and sweep; :func:`read_rows` for ``m2m
 check``, which reports a bad cell by file, line and column), and documented
-(``docs/results.md``: its column tables are generated from :data:`TABLES` by ``make docs`` and
+(``docs/results.md``: its column tables are generated from :data:`RESULT_TABLES` by ``make docs`` and
 a test keeps them equal).  The run's status, the cost terms and transfers, the zero-denominator
 rule and the scenario label are here too.  This module imports neither Pyomo nor HiGHS, so the
 independent checker and the planner tools can use it without loading the solver stack.
@@ -86,7 +86,7 @@ class ResultTable:
 
 #: The tables of a results folder, in the order they are written (``infeasibility`` only
 #: without a plan).
-TABLES: dict[str, ResultTable] = {t.name: t for t in (
+RESULT_TABLES: dict[str, ResultTable] = {t.name: t for t in (
     ResultTable(
         'flows', 'lane, year and tag with a positive flow', 'a plan exists',
         (
@@ -331,7 +331,7 @@ TABLES: dict[str, ResultTable] = {t.name: t for t in (
 )}
 
 #: The tables a run with a plan writes (all but the infeasibility diagnosis).
-PLAN_TABLES: tuple[str, ...] = tuple(n for n in TABLES if n != "infeasibility")
+PLAN_TABLES: tuple[str, ...] = tuple(n for n in RESULT_TABLES if n != "infeasibility")
 
 #: Other files of a results folder, for the index of docs/results.md: (file, one row per, written when).
 OTHER_FILES = (
@@ -443,7 +443,7 @@ def parse_cell(text: str | None, kind: str) -> Any:
 def read_rows(folder: Path, name: str, findings: list[Finding], columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Rows of a results table as dicts of parsed cells, each with ``_line`` (its CSV line);
     every missing file, missing column and bad cell goes to ``findings`` (file:line:column)."""
-    table = TABLES[name]
+    table = RESULT_TABLES[name]
     path = folder / table.file
     if not path.is_file():
         findings.append(finding(str(path), "-", "-", "results table is missing"))
@@ -471,7 +471,7 @@ def read_frame(folder: Path, name: str, findings: list[Finding], columns: Iterab
     """A results table as a DataFrame with typed columns (text as str, blank ""; numbers as floats,
     a blank optional number NaN; whole numbers as int; flags as bool), or None after adding to
     ``findings`` what is wrong (a missing file or column, the first bad cell of a column)."""
-    table = TABLES[name]
+    table = RESULT_TABLES[name]
     path = folder / table.file
     if not path.is_file():
         findings.append(finding(str(path), "-", "-", "results table is missing"))

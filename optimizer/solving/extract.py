@@ -14,7 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..core.tolerances import DUAL_ZERO, HALF
-from ..core.contract import BINDING_TOL, PLAN_TABLES, TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
+from ..core.contract import BINDING_TOL, PLAN_TABLES, RESULT_TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
 from ..families import ALWAYS_LISTED  # families whose duals are listed with zeros
 from ..input.instance import by_period
 from ..model.build import MODEL_TERMS, Built
@@ -23,7 +23,7 @@ from .solver import Solution
 
 
 #: Columns of each results table of a plan, in the contract's order.
-COLUMNS: dict[str, list[str]] = {name: TABLES[name].names for name in PLAN_TABLES}
+COLUMNS: dict[str, list[str]] = {name: RESULT_TABLES[name].names for name in PLAN_TABLES}
 
 
 

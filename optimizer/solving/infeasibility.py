@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.contract import TABLES
+from ..core.contract import RESULT_TABLES
 from ..core.tolerances import VIOLATION_TOL
 from ..families import RELAXED
 from ..input.instance import Instance
 from ..model.build import build_model
 from .solver import SolveOptions, Status, solve
 
-COLUMNS = TABLES["infeasibility"].names
+INFEASIBILITY_COLUMNS = RESULT_TABLES["infeasibility"].names
 
 
 def _explain(inst: Instance, family: str, k: tuple, amount: float) -> tuple[str, str]:
@@ -43,7 +43,7 @@ def explain(inst: Instance, opts: SolveOptions = SolveOptions()) -> tuple[Status
                     unit, text = _explain(inst, family, k, amount)
                     rows.append({"constraint": family, "index": "|".join(map(str, k)), "period": k[-1],
                                  "violation": amount, "unit": unit, "explanation": text})
-    df = pd.DataFrame(rows, columns=COLUMNS[1:])
+    df = pd.DataFrame(rows, columns=INFEASIBILITY_COLUMNS[1:])
     df = df.sort_values(["violation", "constraint", "index"], ascending=[False, True, True], ignore_index=True)
     df.insert(0, "rank", range(1, len(df) + 1))
     return sol.status, df

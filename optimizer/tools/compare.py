@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..core.atomic import staged_folder
 from ..results.outputs import MARKERS, default_out, guard_folder
-from ..core.contract import INT, SOLVED, SUMMARY, TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
+from ..core.contract import INT, SOLVED, SUMMARY, RESULT_TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
 from ..core.errors import Finding, InputError, finding
 from ..core.tolerances import CHECK_TOL
 from .overview import overview, terms
@@ -172,7 +172,7 @@ def _normalise(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         if name not in tables:
             continue
         df = tables[name][[c for c in columns if c in tables[name].columns]].copy()
-        for column, kind in TABLES[name].kinds(c for c in columns if c in df.columns).items():
+        for column, kind in RESULT_TABLES[name].kinds(c for c in columns if c in df.columns).items():
             if kind == TEXT:
                 df[column] = df[column].fillna("").astype(str)
             elif kind == INT:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from optimizer.solving.infeasibility import COLUMNS, explain
+from optimizer.solving.infeasibility import INFEASIBILITY_COLUMNS as COLUMNS, explain
 from optimizer.input.load import load_instance
 from optimizer.pipeline import run
 from optimizer.solving.solver import Status

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from optimizer import solve
 from optimizer.cli import EXIT_INPUT, EXIT_OK, main
-from optimizer.tools.html.data import (CUSTOMERS, MAX_DUALS, POLICY_FAMILIES, PROVENANCE_COLOURS, REPORT_FILE,
+from optimizer.tools.html.data import (CUSTOMERS, MAX_DUALS, POLICY_DUALS, PROVENANCE_COLOURS, REPORT_FILE,
                                       stage_columns)
 from optimizer.tools.html.report import write_report
 from optimizer.results.write import write_results
@@ -238,11 +238,11 @@ def test_duals_table_puts_policies_first_largest_first(runs, tmp_path):
     assert len(rows) == min(MAX_DUALS, len(duals))
     assert f"{len(rows)} of {len(duals)} rows" in part
     families = [r[0] for r in rows]
-    n_policy = int(duals["constraint"].isin(POLICY_FAMILIES).sum())
-    assert set(families[:n_policy]) <= set(POLICY_FAMILIES) and families[n_policy] == "demand_balance"
+    n_policy = int(duals["constraint"].isin(POLICY_DUALS).sum())
+    assert set(families[:n_policy]) <= set(POLICY_DUALS) and families[n_policy] == "demand_balance"
     values = [abs(float(r[2].replace(",", ""))) for r in rows[:n_policy]]
     assert values == sorted(values, reverse=True) and values[0] > 0
-    top = duals[duals["constraint"].isin(POLICY_FAMILIES)].assign(a=lambda d: d["value"].abs()).sort_values("a").iloc[-1]
+    top = duals[duals["constraint"].isin(POLICY_DUALS)].assign(a=lambda d: d["value"].abs()).sort_values("a").iloc[-1]
     assert rows[0][1] == top["index"] and rows[0][3] == top["unit"] and rows[0][4] == top["meaning"]
 
 

@@ -16,8 +16,6 @@ from ...families import DEMAND_DUALS, POLICY_DUALS
 
 REPORT_FILE = "report.html"
 MAX_DUALS = 50  # rows of the duals table (the whole table is in duals.csv)
-POLICY_FAMILIES = POLICY_DUALS
-DEMAND_FAMILIES = DEMAND_DUALS
 CUSTOMERS = ""  # the stage key of customers (a facility's stage is never empty)
 
 # Colours: the provenance group's countries in reds, the others from a palette without red.

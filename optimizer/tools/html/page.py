@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from ...core.contract import SOLVED
 from ...results.outputs import REPORT_GENERATOR
-from .data import (DEMAND_FAMILIES, MAX_DUALS, POLICY_FAMILIES, PROVENANCE_COLOURS, UNKNOWN_COLOUR, Chain, RunData,
+from .data import (DEMAND_DUALS, MAX_DUALS, POLICY_DUALS, PROVENANCE_COLOURS, UNKNOWN_COLOUR, Chain, RunData,
                    build_chain, country_colours, fmt, num)
 from .figures import built_figure, cost_compare_figures, cost_figure, esc, sankey_figure, shares_figures, unmet_figure
 
@@ -182,7 +182,7 @@ def duals_table(run: RunData, limit: int = MAX_DUALS) -> str:
     if duals.empty:
         return '<p class="empty">No duals were reported for this plan (see duals.csv in docs/results.md).</p>'
     d = duals.copy()
-    d["rank"] = [0 if c in POLICY_FAMILIES else 1 if c in DEMAND_FAMILIES else 2 for c in d["constraint"]]
+    d["rank"] = [0 if c in POLICY_DUALS else 1 if c in DEMAND_DUALS else 2 for c in d["constraint"]]
     d["abs"] = d["value"].abs()
     d = d.sort_values(["rank", "abs", "constraint", "index"], ascending=[True, False, True, True], kind="stable")
     shown = d.head(limit)
