@@ -79,6 +79,18 @@ CROSS_CHECKS = [
      "oxide at the assumed conversion costs; Lynas's oxide is sold on the world market"),
     ("world_magnets_t", "World sintered magnet output, 2025", "~310 kt", "Metalnomist Oct 2025 (L)",
      "not reproduced: at 29% NdPr per magnet the modelled NdPr supports ~123 kt (see Limits)"),
+    ("cn_magnets_t", "China's sintered magnet output, 2025", "250-270 kt finished (~350 kt blank)",
+     "SMM monthly survey, EST blank-to-finished yield 70-75% (dossier C12, §13b)",
+     "not reproduced: China's own buyers are not modelled at their recorded size (only the exports and the "
+     "chosen `row_magnets` demand), so China makes about half of its recorded output"),
+    ("cn_recycled_reo_t", "China's REO recovered from magnet scrap", "34,147 t (2024), 26,504 t of it PrNd",
+     "Argus (Ji'an Xintai chairman), dossier §13a, §13e (M)",
+     "not reproduced: swarf recycling is bounded by the swarf of the modelled magnet output, under half of the recorded output"),
+    ("lynas_ndpr_t", "Lynas NdPr oxide", "6,558 t (FY25)", "Lynas FY25 report via firmsworld, middle.news (M), dossier §13f",
+     "not reproduced: the model sends part of Mt Weld's ore to Neo Silmet and Solvay, whereas only Lynas processes it"),
+    ("world_dy_oxide_t", "World Dy oxide", "1,850-3,100 t", "Adamas 2020 (mine, M); JRC RMIS 2021 (L); dossier §13a",
+     "not reproduced: ionic clays run at 35% of China's quota (the ionic quota is ~7%) with a 3.5% Dy share, "
+     "about 2.5 times the recorded Dy"),
     ("china_share_separation_2030", "China's share of separation, 2030", "77% (projection)", "IEA GCMO 2024 (M)",
      "emergent: China held at its 2025 level while Lynas, Iluka, Nolans and US plants grow"),
     ("china_share_mine_2030", "China's share of mine production, 2030", "54% (projection, IEA basis)", "IEA GCMO 2024 (M)",
@@ -211,6 +223,11 @@ def figures(r: Run) -> dict[str, Any]:
         "cn_magnets_to_us_t": float(cn.loc[2025]),
         "us_magnet_price_2025": float(out["duals"]["demand_balance"].get("us_commercial|ndfeb_magnet|2025", float("nan"))),
         "world_magnets_t": float(a25[a25["stage"] == "magnet"]["activity"].sum()),
+        "cn_magnets_t": float(a25[(a25["stage"] == "magnet") & (a25["country"] == "CN")]["activity"].sum()),
+        "cn_recycled_reo_t": float(a25[(a25["stage"] == "recycle_oxide") & (a25["country"] == "CN")]["activity"].sum()),
+        "lynas_ndpr_t": float(a25[a25["facility"] == "lynas_lamp"]["activity"].sum() * _ratio(inst, "lynas_lamp", "ndpr_oxide")),
+        "world_dy_oxide_t": float(sum(a * inst.outputs[f].get("dy_oxide", 0.0)
+                                      for f, a in a25.groupby("facility")["activity"].sum().items())),
         "china_share_separation_2030": out["china_share"]["separation"]["2030"],
         "china_share_mine_2030": out["china_share"]["mine"]["2030"],
     }
