@@ -41,7 +41,9 @@ from ..core.policy import PolicyBase
 if TYPE_CHECKING:  # only for the annotations
     import pandas as pd
 
-    from ..input.instance import Instance
+#: The validated instance (:class:`optimizer.input.instance.Instance`), which the hooks receive:
+#: the input layer sits above the families, so it is named here, not imported.
+Instance = Any
 
 #: (coefficient, variable) pairs of a linear expression.
 Terms = list[tuple[float, Any]]
@@ -73,7 +75,7 @@ class DualSpec:
     scale: Callable[[tuple, Any], float]
     #: A warning that goes with a row's value (empty: none), e.g. when it is not a price.
     note: Callable[[tuple, Any], str] | None = None
-    to_lp: Callable[[float, "LPRow", str, "Instance"], float] | None = None
+    to_lp: Callable[[float, "LPRow", str, Instance], float] | None = None
 
     @classmethod
     def per_year(cls, unit: str, meaning: Callable[[tuple, Any], str], sign: float,
@@ -118,7 +120,7 @@ class BuildContext:
     D[f,p,t], ``unmet`` U[k,p,t], ``open`` y[f,t] (candidates), ``steps`` z[f,t].
     """
 
-    inst: "Instance"
+    inst: Instance
     #: What the builder has built so far (``optimizer.model.build.Built``): the dual specs, the
     #: share rows (max_share keeps its numerator and denominator there for the dual's scale
     #: and shares.csv), the open links and the strengthening families.
@@ -162,7 +164,7 @@ class CheckContext(Protocol):
     """What a family's ``check`` may use (``optimizer.check.checker.Checker``): the plan's tables and the
     checker's arithmetic, each row recorded as checked or violated."""
 
-    inst: "Instance"
+    inst: Instance
     plan: Any  # optimizer.check.tables.PlanTables: the tables, summed and keyed like the model's variables
     #: facility -> its operating years
     active: dict[str, set[int]]
@@ -253,7 +255,7 @@ def _most(found: dict[str, int]) -> str | None:
     return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if found else None
 
 
-def delivering_stage(inst: "Instance", customers: set[str], product: str | None) -> str | None:
+def delivering_stage(inst: Instance, customers: set[str], product: str | None) -> str | None:
     """The stage of the facilities with most lanes delivering ``product`` (any, if None) to ``customers``."""
     found: dict[str, int] = {}
     for lane in inst.lanes:
@@ -264,7 +266,7 @@ def delivering_stage(inst: "Instance", customers: set[str], product: str | None)
     return _most(found)
 
 
-def making_stage(inst: "Instance", products: set[str]) -> str | None:
+def making_stage(inst: Instance, products: set[str]) -> str | None:
     """The stage with most facilities making one of ``products``."""
     found: dict[str, int] = {}
     for f, outs in inst.outputs.items():
@@ -291,7 +293,7 @@ class Achieved:
 
     what: str
     unit: str  # "fraction" for shares
-    measure: Callable[["Instance", dict[str, "pd.DataFrame"], Any, Iterable[int]], dict[int, float]]
+    measure: Callable[[Instance, dict[str, "pd.DataFrame"], Any, Iterable[int]], dict[int, float]]
 
 
 # ============================================================================================
@@ -310,7 +312,7 @@ class Family:
     dual: DualSpec | NoDual
     #: What a violation is called when the diagnosis relaxes the rows (None: never relaxed).
     slack: str | None
-    explain: Callable[["Instance", tuple, float], tuple[str, str]] | None
+    explain: Callable[[Instance, tuple, float], tuple[str, str]] | None
     #: ``m2m check``'s arithmetic for the family, or the name of the family whose check covers it.
     check: Callable[[CheckContext], None] | str
     lp_rows: Callable[[Any], Iterable[LPRow]] | None
@@ -348,7 +350,7 @@ class PolicyFamily(Family):
     rules: tuple[str, ...]
     validate: Callable[[RuleContext], None]
     achieved: Achieved
-    stage: Callable[["Instance", Any], str | None]
+    stage: Callable[[Instance, Any], str | None]
     group: str = "policy"
     always_listed: bool = True
     #: ``sense`` of the family's rows: "<=" or ">=".
@@ -362,4 +364,4 @@ class PolicyFamily(Family):
     coefficients: Callable[[CheckContext], list[float]] | None = None
     #: The certificate's objective coefficients the kind adds: (facility, period) -> USD per unit
     #: of activity in that year (undiscounted).
-    activity_cost: Callable[["Instance"], dict[tuple[str, int], float]] | None = None
+    activity_cost: Callable[[Instance], dict[tuple[str, int], float]] | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core import refs
 from ..core.refs import refs_of
@@ -10,8 +10,9 @@ from ..families import RuleContext, family_of
 from .schema import TABLES, InstanceHeader, PolicyBase, PriceFloor, Row, policy_value_problem
 from .readers import RawRow, RawTable
 
-if TYPE_CHECKING:
-    from .load import Loader
+#: The loader running these rules (:class:`optimizer.input.load.Loader`, which imports this module):
+#: its finding sinks (``at``, ``yaml_at``, ``policy_at``) and what it has read (``views``, ``lines``).
+Loader = Any
 
 
 # --------------------------------------------------------------------------------------------

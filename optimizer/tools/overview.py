@@ -7,14 +7,13 @@ Made by :func:`optimizer.tools.compare.compare`; printed by ``m2m compare``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import pandas as pd
 
 from ..families import DEMAND_DUALS, POLICY_DUALS
 
-if TYPE_CHECKING:
-    from .compare import Plan
+from .plans import Plan
 
 
 def terms(plans: Sequence[Plan]) -> list[str]:

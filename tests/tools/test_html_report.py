@@ -22,7 +22,8 @@ from click.testing import CliRunner
 
 from optimizer import solve
 from optimizer.cli import EXIT_INPUT, EXIT_OK, main
-from optimizer.tools.html.data import (CUSTOMERS, MAX_DUALS, POLICY_DUALS, PROVENANCE_COLOURS, REPORT_FILE,
+from optimizer.families import POLICY_DUALS
+from optimizer.tools.html.data import (CUSTOMERS, MAX_DUALS, PROVENANCE_COLOURS, REPORT_FILE,
                                       stage_columns)
 from optimizer.tools.html.report import write_report
 from optimizer.results.write import write_results

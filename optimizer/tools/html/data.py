@@ -11,7 +11,6 @@ import pandas as pd
 
 from ...core.contract import INFEASIBILITY, PLAN_TABLES, SOLVED, read_frame, read_summary, results_folder, scenario_label
 from ...core.errors import Finding, InputError
-from ...families import DEMAND_DUALS, POLICY_DUALS
 
 
 REPORT_FILE = "report.html"

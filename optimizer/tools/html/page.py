@@ -8,8 +8,9 @@ from typing import Any, Iterable
 
 
 from ...core.contract import SOLVED
+from ...families import DEMAND_DUALS, POLICY_DUALS
 from ...results.outputs import REPORT_GENERATOR
-from .data import (DEMAND_DUALS, MAX_DUALS, POLICY_DUALS, PROVENANCE_COLOURS, UNKNOWN_COLOUR, Chain, RunData,
+from .data import (MAX_DUALS, PROVENANCE_COLOURS, UNKNOWN_COLOUR, Chain, RunData,
                    build_chain, country_colours, fmt, num)
 from .figures import built_figure, cost_compare_figures, cost_figure, esc, sankey_figure, shares_figures, unmet_figure
 
