@@ -313,8 +313,8 @@ RESULT_TABLES: dict[str, ResultTable] = {t.name: t for t in (
             Column('rank', INT, '',
                    '1 for the largest violation.'),
             Column('constraint', TEXT, '',
-                   'Relaxed family: `demand_balance` (hard demand), `offtake`, `max_share`, `capacity_limit`, '
-                   '`activity_floor`, `lane_capacity`, `export_cap`, `max_open`, `max_supplier_share`.'),
+                   'Relaxed family: one of those [model.md](model.md#infeasibility-diagnosis) lists (a hard '
+                   'demand is `demand_balance`).'),
             Column('index', TEXT, '',
                    "The row's index, joined by `|` (as in `duals.csv` for the same family)."),
             Column('period', INT, 'year',

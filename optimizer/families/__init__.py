@@ -24,6 +24,7 @@ from . import (
     offtake,
     open_link,
     open_stays_open,
+    output_share,
     price_floor,
     product_balance,
 )
@@ -51,6 +52,7 @@ POLICY_FAMILIES: tuple[PolicyFamily, ...] = (
     offtake.FAMILY,
     export_cap.FAMILY,
     max_supplier_share.FAMILY,
+    output_share.FAMILY,
     price_floor.FAMILY,
 )
 
@@ -86,6 +88,9 @@ def problems(family: Family) -> list[str]:
         out.append(f"{family.name}: no dual spec (a DualSpec, or NoDual with its reason)")
     if isinstance(family.dual, DualSpec) and not (callable(family.lp_rows) and callable(family.dual.to_lp)):
         out.append(f"{family.name}: a reported dual without its certificate rows (lp_rows) and reading back (dual)")
+    if isinstance(family.dual, DualSpec) and not all((family.dual.value, family.dual.index, family.dual.row,
+                                                      family.dual.reported, family.dual.unit_text)):
+        out.append(f"{family.name}: a dual without its docs entry (DualSpec value, index, row, reported, unit)")
     if family.slack is not None and not callable(family.explain):
         out.append(f"{family.name}: a slack without its explanation (explain)")
     if not (family.doc or "").strip():

@@ -76,19 +76,35 @@ class DualSpec:
     #: A warning that goes with a row's value (empty: none), e.g. when it is not a price.
     note: Callable[[tuple, Any], str] | None = None
     to_lp: Callable[[float, "LPRow", str, Instance], float] | None = None
+    #: For the docs (docs/results.md, docs/model.md): what the value is, in words; the row's index
+    #: parts; its sense; the reported value as a formula of the raw dual mu; the unit in words.
+    value: str = ""
+    index: str = ""
+    row: str = ""
+    reported: str = ""
+    unit_doc: str = ""
 
     @classmethod
     def per_year(cls, unit: str, meaning: Callable[[tuple, Any], str], sign: float,
-                 note: Callable[[tuple, Any], str] | None = None) -> "DualSpec":
+                 note: Callable[[tuple, Any], str] | None = None, **doc: str) -> "DualSpec":
         """A dual reported per year of the row's period (its key's last part), signed as a cost (+1)
         or a value (-1): value = sign x mu / w_t, so mu = sign x value x w_t."""
+        reported = ("$\\mu / w_t$" if sign > 0 else "$-\\mu / w_t$").replace("\\\\", "\\")
         return cls(unit, meaning, lambda k, b: sign / b.weight(k[-1]), note,
-                   lambda value, row, _unit, inst: sign * value * inst.weight(row.year))
+                   lambda value, row, _unit, inst: sign * value * inst.weight(row.year),
+                   **{"reported": reported, **doc})
 
     @classmethod
-    def discounted(cls, unit: str, meaning: Callable[[tuple, Any], str], sign: float) -> "DualSpec":
+    def discounted(cls, unit: str, meaning: Callable[[tuple, Any], str], sign: float, **doc: str) -> "DualSpec":
         """A dual reported as it is, discounted (a row that spans years): value = sign x mu."""
-        return cls(unit, meaning, lambda _k, _b: sign, None, lambda value, _row, _unit, _inst: sign * value)
+        reported = "$\\mu$" if sign > 0 else "$-\\mu$"
+        return cls(unit, meaning, lambda _k, _b: sign, None, lambda value, _row, _unit, _inst: sign * value,
+                   **{"reported": reported, **doc})
+
+    @property
+    def unit_text(self) -> str:
+        """The unit in words (a unit that depends on the row is described in ``unit_doc``)."""
+        return self.unit_doc or (self.unit if isinstance(self.unit, str) else "")
 
     def unit_of(self, k: tuple, b: Any) -> str:
         return self.unit(k, b) if callable(self.unit) else self.unit
@@ -220,6 +236,8 @@ class RuleContext:
     #: stage -> the output sets of its facilities
     stage_outputs: dict[str, list[frozenset[str]]] | None
     provenance_group: str
+    #: (origin, destination, product) of every lane in lanes.csv (None: the table could not be read)
+    lanes: set[tuple[str, str, str]] | None = None
 
     def unknown(self, known: set[str] | None, code: Any) -> bool:
         return known is not None and code not in known

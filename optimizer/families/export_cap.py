@@ -123,6 +123,9 @@ FAMILY = PolicyFamily(
         lambda k, b: (f"the cap is 0 t/yr in {k[1]} (a ban): its dual is one of a range of values that price "
                       "the plan equally; the value is an upper bound on what allowing one t/yr would save")
         if _ban(k, b) else "",
+        index='policy|year',
+        row='$\\le$',
+        value='value of one more t/yr of exports allowed (>= 0; at a cap of 0, at most: see `note`)',
     ),
     slack="exports above cap",
     explain=explain,

@@ -165,6 +165,13 @@ DUAL = DualSpec(
     lambda k, b: -1.0 / b.weight(k[1]) if _empty(k, b) else -b.share_denominator(k) / 100.0 / b.weight(k[1]),
     _note,
     to_lp,
+    value="cost of lowering the cap by one percentage point (>= 0); with a cap of 0%, which cannot be lowered, the "
+          "value of raising it by one point (at most: see `note`); with a zero denominator, the raw dual per t/yr of "
+          "the numerator allowed (see `note`)",
+    index="policy|year",
+    row="$\\le$",
+    reported="$-\\mu\\, \\text{den}^{\\star}_t / 100 / w_t$ (with $\\text{den}^{\\star}_t = 0$: $-\\mu / w_t$)",
+    unit_doc="USD/yr per percentage point (USD/t when the denominator is 0)",
 )
 
 

@@ -202,7 +202,7 @@ def cross_check(
         stage_outputs = {}
         for _, f in rows["facilities"]:
             stage_outputs.setdefault(f.stage, []).append(frozenset(outs.get(f.facility, ())))
-    _check_policies(ld, periods, policies, file, known, outs, stage_outputs, header.provenance_group)
+    _check_policies(ld, periods, policies, file, known, outs, stage_outputs, header.provenance_group, lane_keys)
     if periods:
         _check_floor_markets(ld, periods, policies, rows, file)
 
@@ -251,7 +251,8 @@ def reference_problem(targets: tuple[str, ...], code: Any, column: str, known: d
 
 def _check_policies(ld: Loader, periods: list[int] | None, policies: list[PolicyBase | None], file: dict[str, str],
                     known: dict[str, set[str] | None], outs: dict[str, set[str]] | None,
-                    stage_outputs: dict[str, list[frozenset[str]]] | None, provenance_group: str) -> None:
+                    stage_outputs: dict[str, list[frozenset[str]]] | None, provenance_group: str,
+                    lanes: set[tuple[str, ...]] | None = None) -> None:
     for i, p in enumerate(policies):
         if p is None:
             continue
@@ -284,5 +285,5 @@ def _check_policies(ld: Loader, periods: list[int] | None, policies: list[Policy
 
         family_of(p).validate(RuleContext(
             policy=p, bad=bad, periods=periods, file=file, facilities=known[refs.FACILITY],
-            customers=known[refs.CUSTOMER], products=known[refs.PRODUCT], outs=outs, stage_outputs=stage_outputs, provenance_group=provenance_group,
+            customers=known[refs.CUSTOMER], products=known[refs.PRODUCT], outs=outs, lanes=lanes, stage_outputs=stage_outputs, provenance_group=provenance_group,
         ))

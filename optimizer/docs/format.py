@@ -11,11 +11,8 @@ run ``make docs``.
 from __future__ import annotations
 
 import inspect
-import re
-import sys
 import types
 import typing
-from pathlib import Path
 from typing import Any, Iterable
 
 import annotated_types
@@ -23,10 +20,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .core import contract, refs
-from .core.refs import refs_of
-from .families import FAMILIES, POLICY_FAMILIES
-from .input.schema import (
+from ..core import refs
+from ..core.refs import refs_of
+from ..families import POLICY_FAMILIES
+from ..input.schema import (
     FORMAT_VERSION,
     FREE_TEXT,
     Row,
@@ -38,6 +35,7 @@ from .input.schema import (
     Scenario,
     TableSpec,
 )
+
 
 #: A complete, valid ``instance.yaml`` shown at the end of the reference (tests validate it).
 EXAMPLE_YAML = """\
@@ -426,118 +424,3 @@ def render() -> str:
     lines.extend(example_section())
     text = "\n".join(lines)
     return text.rstrip("\n") + "\n"
-
-
-# --------------------------------------------------------------------------------------------
-# docs/results.md: its file index and column tables come from the results contract
-# --------------------------------------------------------------------------------------------
-
-#: ``<!-- contract: NAME -->`` ... ``<!-- /contract -->`` marks a generated block of results.md:
-#: NAME is ``files`` (the index of a results folder) or a results table.
-BLOCK = re.compile(r"(<!-- contract: (\w+) -->\n)(.*?)(<!-- /contract -->)", re.DOTALL)
-
-
-def _anchor(file: str) -> str:
-    return "#" + re.sub(r"[^a-z0-9]", "", file.lower())
-
-
-def contract_block(name: str) -> list[str]:
-    """The markdown of one generated block of ``docs/results.md``."""
-    if name == "files":
-        rows = [(f"[`{t.file}`]({_anchor(t.file)})", t.row, t.when) for t in contract.RESULT_TABLES.values()]
-        rows += [(f"[`{f}`]({_anchor(f)})", row, when) for f, row, when in contract.OTHER_FILES]
-        return md_table(("file", "one row per", "written when"), rows)
-    table = contract.RESULT_TABLES[name]
-    return md_table(("column", "unit", "meaning"), [(f"`{c.name}`", c.unit, c.meaning) for c in table.columns])
-
-
-def render_results(text: str) -> str:
-    """``text`` (docs/results.md) with every generated block rewritten from the contract."""
-    def block(m: re.Match[str]) -> str:
-        if m.group(2) != "files" and m.group(2) not in contract.RESULT_TABLES:
-            raise KeyError(f"docs/results.md: no results table {m.group(2)!r} in the contract")
-        return m.group(1) + "\n".join(contract_block(m.group(2))) + "\n" + m.group(4)
-    return BLOCK.sub(block, text)
-
-
-# --------------------------------------------------------------------------------------------
-# docs/model.md: the index of constraint families comes from the registry
-# --------------------------------------------------------------------------------------------
-
-FAMILY_BLOCK = re.compile(r"(<!-- families -->\n)(.*?)(<!-- /families -->)", re.DOTALL)
-
-
-def family_rows() -> list[str]:
-    """The table of every constraint family: its module, its row and dual, how it is relaxed and checked."""
-    rows = []
-    for f in FAMILIES:
-        relaxed = f"yes: {f.slack}" if f.slack else "no"
-        checked = f"`{f.name}`" if callable(f.check) else f.check
-        rows.append((f"`{f.name}`", f"`optimizer/families/{f.build.__module__.rsplit('.', 1)[-1]}.py`", f.group, f.doc,
-                     relaxed, checked))
-    return md_table(("family", "module", "group", "rows and dual", "relaxed when infeasible", "m2m check"), rows)
-
-
-def render_model(text: str) -> str:
-    """``text`` (docs/model.md) with its families block rewritten from the registry."""
-    return FAMILY_BLOCK.sub(lambda m: m.group(1) + "\n".join(family_rows()) + "\n" + m.group(3), text)
-
-
-# --------------------------------------------------------------------------------------------
-# docs/architecture.md: the layers and their modules come from the package itself
-# --------------------------------------------------------------------------------------------
-
-#: The layers of the package, bottom first: a module imports only modules of its own part or
-#: of a lower rank (``tests/test_architecture.py`` holds the code to this).  Parts of one rank
-#: do not import each other: the checker never sees the model or the solver.
-LAYERS: dict[str, int] = {
-    "core": 0, "families": 1, "input": 2, "model": 3, "solving": 4, "results": 5, "check": 5,
-    "pipeline": 6, "tools": 7, "docs": 8, "__init__": 9, "cli": 9,
-}
-
-PACKAGE_BLOCK = re.compile(r"(<!-- packages -->\n)(.*?)(<!-- /packages -->)", re.DOTALL)
-ROOT = Path(__file__).resolve().parent
-
-
-def _first_line(path: Path) -> str:
-    """The first line of a module's docstring."""
-    import ast
-
-    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    return doc.split("\n", 1)[0].strip()
-
-
-def package_rows() -> list[str]:
-    """One row per module of the package, grouped by layer (bottom first)."""
-    rows = []
-    for part, rank in sorted(LAYERS.items(), key=lambda kv: (kv[1], kv[0])):
-        folder = ROOT / part
-        paths = sorted(folder.rglob("*.py")) if folder.is_dir() else [ROOT / f"{part}.py"]
-        for path in paths:
-            rel = path.relative_to(ROOT.parent).as_posix()
-            rows.append((str(rank), part, f"`{rel}`", _first_line(path)))
-    return md_table(("rank", "layer", "module", "what it does"), rows)
-
-
-def render_architecture(text: str) -> str:
-    """``text`` (docs/architecture.md) with its package table rewritten from the package."""
-    return PACKAGE_BLOCK.sub(lambda m: m.group(1) + "\n".join(package_rows()) + "\n" + m.group(3), text)
-
-
-#: Documents whose generated blocks ``python -m optimizer.docs NAME FILE`` rewrites in place.
-REWRITERS = {"results": render_results, "model": render_model, "architecture": render_architecture}
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m optimizer.docs`` prints the instance format; ``... results FILE`` and ``... model
-    FILE`` rewrite the generated blocks of the results reference and of the model description."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) == 2 and args[0] in REWRITERS:
-        path = Path(args[1])
-        path.write_text(REWRITERS[args[0]](path.read_text(encoding="utf-8")), encoding="utf-8")
-        return
-    sys.stdout.write(render())
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,5 @@
+"""``python -m optimizer.docs``: see :mod:`optimizer.docs`."""
+
+from . import main
+
+main()
