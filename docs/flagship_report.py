@@ -131,8 +131,12 @@ DERIVATIONS = [
     ("facilities", {"facility": "jp_magnet"}, "capacity", "Japanese makers (t/yr)"),
     ("facilities", {"facility": "mp_10x"}, "capacity", "MP 10X (t/yr)"),
     ("facilities", {"facility": "mp_10x"}, "fixed_cost", "MP 10X fixed cost (USD/yr)"),
-    ("lanes", {"origin": "cn_magnet", "destination": "us_commercial", "product": "ndfeb_magnet"}, "tariff", "Section 301 duty on Chinese magnets (USD/t)"),
-    ("lanes", {"origin": "cn_metal_ndpr", "destination": "mp_10x", "product": "ndpr_metal"}, "tariff", "Duty on Chinese NdPr metal (USD/t)"),
+    ("duties", {"origin": "CN", "destination": "US", "product": "ndfeb_magnet", "period": "2026", "measure": "s301"}, "rate",
+     "Section 301 duty on Chinese magnets from 2026 (fraction of the customs value)"),
+    ("duties", {"origin": "CN", "destination": "US", "product": "ndfeb_magnet", "period": "2026", "measure": "s301"}, "value",
+     "Customs value of a magnet (USD/t)"),
+    ("duties", {"origin": "CN", "destination": "US", "product": "ndpr_metal", "period": "2026", "measure": "s301"}, "rate",
+     "Section 301 duty on Chinese NdPr metal (fraction, scope assumed)"),
     ("capacity", {"facility": "mp_separation", "period": "2031"}, "cost", "MP separation cost in 2031, 45X at 75% (USD/t)"),
     ("demands", {"customer": "us_commercial", "period": "2025"}, "quantity", "US commercial demand 2025 (t)"),
     ("demands", {"customer": "us_commercial", "period": "2028"}, "quantity", "US commercial demand 2028, net of DoD resale (t)"),
@@ -524,7 +528,7 @@ def render(figs: dict[str, Any]) -> str:
       "their 2025 world prices (USGS), which is how the rest of the world enters: as a market, not as a chain.\n")
     w("Policies in the baseline: DFARS as applied in 2025 (no magnets made in a covered country for DoD), the 10X "
       "offtake from 2028 (at least 7,000 t/yr of US-made magnets to DoD), MP's 110 $/kg price floor (DoD pays MP the gap "
-      "to the market price: a transfer, reported beside the costs and not one of them), the 25% Section 301 duty on Chinese magnets from 2026 (`lane_periods.csv`), and the 45X "
+      "to the market price: a transfer, reported beside the costs and not one of them), the 25% Section 301 duty on Chinese magnets from 2026 (`duties.csv`: rate x customs value), and the 45X "
       "credit (10% of production cost for US separation, metal and oxide recycling, phased 75/50/25% in 2031-33; "
       "`capacity.csv`). The 2027 DFARS expansion is final law (May 2024) but is kept out of the baseline so that "
       "`dfars_2027` isolates its effect.\n")
