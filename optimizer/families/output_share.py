@@ -87,10 +87,13 @@ def check(ctx: CheckContext) -> None:
 def lp_rows(lp) -> list[LPRow]:
     r"""output_share (policy,t): :math:`\sum_{d \in D} F[f,d,p,g,t] - s_t\, r^{out}_{fp} x[f,g,t] \ge 0` (t/yr)."""
     inst = lp.inst
+    leaving: dict[tuple, list[tuple]] = {}  # (origin, product, year) -> flow columns
+    for c in lp.cost:
+        if c[0] == "F":
+            leaving.setdefault((c[1], c[3], c[5]), []).append(c)
     out = []
     for pol, t, s in inst.policy_values(OutputShare, "share"):
-        terms = {c: 1.0 for c in lp.cost if c[0] == "F" and c[1] == pol.facility and c[2] in pol.destinations
-                 and c[3] == pol.product and c[5] == t}
+        terms = {c: 1.0 for c in leaving.get((pol.facility, pol.product, t), []) if c[2] in pol.destinations}
         for c, r in lp.output(pol.facility, t, pol.product).items():
             terms[c] = terms.get(c, 0.0) - s * r
         out.append(LPRow("output_share", (pol.name, t), ">=", 0.0, terms))

@@ -140,11 +140,22 @@ class Instance:
         return ";".join(pol.countries or ()), frozenset(pol.countries or ())
 
     def export_sides(self, pol: ExportCap) -> tuple[frozenset[str], frozenset[str] | None]:
-        """(exporting countries, destination countries or None for anywhere) of an export cap."""
+        """(exporting countries, destination countries or None for anywhere) of an export cap;
+        worked out once per policy of the instance (``export_counts`` asks it for every flow)."""
+        known = self._export_sides.get(pol.name)
+        if known is not None and known[0] is pol:
+            return known[1]
+        return self._sides_of(pol)
+
+    def _sides_of(self, pol: ExportCap) -> tuple[frozenset[str], frozenset[str] | None]:
         exporters = self.group_countries(pol.group) if pol.group else frozenset(pol.countries or ())
         into = self.group_countries(pol.to_group) if pol.to_group else (
             frozenset(pol.to_countries) if pol.to_countries else None)
         return exporters, into
+
+    @cached_property
+    def _export_sides(self) -> dict[str | None, tuple[ExportCap, tuple[frozenset[str], frozenset[str] | None]]]:
+        return {p.name: (p, self._sides_of(p)) for p in self.policies_of(ExportCap)}
 
     def export_counts(self, pol: ExportCap, origin: str, destination: str) -> bool:
         """Whether a flow from ``origin`` to ``destination`` leaves the cap's exporters (into its
