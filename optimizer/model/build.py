@@ -40,7 +40,7 @@ from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpres
 
 from ..core import contract
 from ..input.instance import CLEAN, TOUCHED, Instance
-from ..families import FAMILIES, BuildContext, DualSpec, PolicyFamily
+from ..families import FAMILIES, STRENGTHENING, BuildContext, DualSpec, PolicyFamily
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
 MODEL_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
@@ -275,12 +275,11 @@ class _Builder:
             flows_of=self.flows_of, lanes=self.lane, output_of=self.output_of, expression=lin, add_rows=self.add_rows,
             slack=self.slack, constrain=self.constrain, payout=self.payout, memo={},
         )
+        self.built.strengthening = set(STRENGTHENING)
         for family in FAMILIES:
             family.build(ctx)
             if isinstance(family.dual, DualSpec):
                 self.built.families[family.name] = family.dual
-            if getattr(family, "strengthening", False):
-                self.built.strengthening.add(family.name)
 
     def add_rows(self, name: str, rows: dict[tuple, tuple[float | None, Terms, float | None]]) -> pyo.Constraint:
         """The constraint component ``name``: one row ``lower <= sum(terms) <= upper`` per key, in key order."""
