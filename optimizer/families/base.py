@@ -33,7 +33,7 @@ fails when a registered family lacks a part.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from ..core.policy import PolicyBase
@@ -238,6 +238,10 @@ class RuleContext:
     provenance_group: str
     #: (origin, destination, product) of every lane in lanes.csv (None: the table could not be read)
     lanes: set[tuple[str, str, str]] | None = None
+    #: product -> its surplus value in products.csv (blank: None), and the (product, year) rows of
+    #: product_prices.csv: a product's market price path
+    surplus_values: dict[str, float | None] | None = None
+    priced_years: set[tuple[str, int]] = field(default_factory=set)
 
     def unknown(self, known: set[str] | None, code: Any) -> bool:
         return known is not None and code not in known

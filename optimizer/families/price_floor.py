@@ -46,11 +46,22 @@ def validate(ctx: RuleContext) -> None:
         pass  # reported as an unknown reference
     elif ctx.outs is not None and not ctx.unknown(ctx.products, p.product) and p.product not in ctx.outs.get(p.facility, set()):
         ctx.bad("product", f"facility {p.facility!r} does not make {p.product!r}; expected a product of its `out` recipe rows")
-    if ctx.periods and isinstance(p.market, dict):
-        applied = [t for t in ctx.periods if p.periods is None or t in p.periods]
-        missing = [t for t in applied if t not in p.market and not (isinstance(p.floor, dict) and t not in p.floor)]
+    if not ctx.periods:
+        return
+    applied = [t for t in ctx.periods if (p.periods is None or t in p.periods)
+               and not (isinstance(p.floor, dict) and t not in p.floor)]
+    if isinstance(p.market, dict):
+        missing = [t for t in applied if t not in p.market]
         if missing:
             ctx.bad("market", f"no market price for {missing}; expected a price for every year the floor applies")
+    elif p.market is None and ctx.surplus_values is not None and p.product in ctx.surplus_values:
+        # without `market`, the floor compares with the product's surplus value, which must then be set
+        missing = [t for t in applied
+                   if ctx.surplus_values[p.product] is None and (p.product, t) not in ctx.priced_years]
+        if missing:
+            ctx.bad("market", f"no market price for {missing}: `market` is not given and {p.product!r} has no "
+                              f"surplus_value in those years; expected a `market`, a surplus_value in "
+                              f"{ctx.file['products']}, or rows in {ctx.file.get('product_prices', 'product_prices.csv')}")
 
 
 def build(ctx: BuildContext) -> None:
@@ -106,8 +117,9 @@ FAMILY = PolicyFamily(
     schema=PriceFloor,
     doc="No row: the payout max(0, `floor` - `market`) x the covered output (USD/yr) is a transfer (costs.csv kind "
         "`transfer`), or with `accounting: cost` the cost term `price_floor`.",
-    rules=("a `price_floor` names a facility that makes its `product`; with market prices by year it gives one for "
-           "every year the floor applies",),
+    rules=("a `price_floor` names a facility that makes its `product`; it has a market price for every year the "
+           "floor applies: its own `market` by year, or its product's surplus value (products.csv or "
+           "product_prices.csv)",),
     validate=validate,
     build=build,
     dual=NoDual("a price floor adds no row: its payout is a transfer or a cost term"),

@@ -7,7 +7,7 @@ from typing import Any
 from ..core import refs
 from ..core.refs import refs_of
 from ..families import RuleContext, family_of
-from .schema import TABLES, InstanceHeader, PolicyBase, PriceFloor, Row, policy_value_problem
+from .schema import TABLES, InstanceHeader, PolicyBase, Row, policy_value_problem
 from .readers import RawRow, RawTable
 
 #: The loader running these rules (:class:`optimizer.input.load.Loader`, which imports this module):
@@ -202,28 +202,9 @@ def cross_check(
         stage_outputs = {}
         for _, f in rows["facilities"]:
             stage_outputs.setdefault(f.stage, []).append(frozenset(outs.get(f.facility, ())))
-    _check_policies(ld, periods, policies, file, known, outs, stage_outputs, header.provenance_group, lane_keys)
-    if periods:
-        _check_floor_markets(ld, periods, policies, rows, file)
-
-
-def _check_floor_markets(ld: Loader, periods: list[int], policies: list[PolicyBase | None],
-                         rows: dict[str, list[tuple[RawRow, Row]]], file: dict[str, str]) -> None:
-    """A price floor without `market` compares with its product's surplus value, which must then be set in every
-    year the floor applies."""
-    base = {r.product: r.surplus_value for _, r in rows["products"]}
-    by_year = {(r.product, r.period) for _, r in rows["product_prices"]}
-    for i, p in enumerate(policies):
-        if not isinstance(p, PriceFloor) or p.market is not None or p.product not in base:
-            continue
-        applied = [t for t in periods if (p.periods is None or t in p.periods)
-                   and not (isinstance(p.floor, dict) and t not in p.floor)]
-        missing = [t for t in applied if base[p.product] is None and (p.product, t) not in by_year]
-        if missing:
-            ld.policy_at(i, ("market",), "market",
-                         f"policy {p.name!r}: no market price for {missing}: `market` is not given and {p.product!r} has no "
-                         f"surplus_value in those years; expected a `market`, a surplus_value in {file['products']}, or "
-                         f"rows in {file.get('product_prices', 'product_prices.csv')}")
+    prices = {"base": {r.product: r.surplus_value for _, r in rows["products"]},
+              "years": {(r.product, r.period) for _, r in rows["product_prices"]}}
+    _check_policies(ld, periods, policies, file, known, outs, stage_outputs, header.provenance_group, lane_keys, prices)
 
 
 def _yaml_keys(ld: Loader) -> set[Any]:
@@ -252,7 +233,7 @@ def reference_problem(targets: tuple[str, ...], code: Any, column: str, known: d
 def _check_policies(ld: Loader, periods: list[int] | None, policies: list[PolicyBase | None], file: dict[str, str],
                     known: dict[str, set[str] | None], outs: dict[str, set[str]] | None,
                     stage_outputs: dict[str, list[frozenset[str]]] | None, provenance_group: str,
-                    lanes: set[tuple[str, ...]] | None = None) -> None:
+                    lanes: set[tuple[str, ...]] | None = None, prices: dict[str, Any] | None = None) -> None:
     for i, p in enumerate(policies):
         if p is None:
             continue
@@ -285,5 +266,6 @@ def _check_policies(ld: Loader, periods: list[int] | None, policies: list[Policy
 
         family_of(p).validate(RuleContext(
             policy=p, bad=bad, periods=periods, file=file, facilities=known[refs.FACILITY],
-            customers=known[refs.CUSTOMER], products=known[refs.PRODUCT], outs=outs, lanes=lanes, stage_outputs=stage_outputs, provenance_group=provenance_group,
+            customers=known[refs.CUSTOMER], products=known[refs.PRODUCT], outs=outs, lanes=lanes,
+            surplus_values=(prices or {}).get("base"), priced_years=(prices or {}).get("years", set()), stage_outputs=stage_outputs, provenance_group=provenance_group,
         ))
