@@ -47,8 +47,8 @@ docs: $(DEV)
 	$(PY) docs/flagship_report.py
 	$(PY) docs/console.py
 	@tmp=$$(mktemp -d); \
-	$(M2M) sweep $(INSTANCE) --scenario china_cap_50 --policy china_share_us --param share --from 0.9 --to 0.1 \
-	  --steps 9 --out "$$tmp/sweep" --quiet && cp "$$tmp/sweep/frontier.png" docs/img/frontier.png && \
+	$(M2M) sweep $(INSTANCE) --scenario china_cap_50 --policy china_share_us --param share --from 0.1 --to 0 \
+	  --steps 6 --out "$$tmp/sweep" --quiet && cp "$$tmp/sweep/frontier.png" docs/img/frontier.png && \
 	$(M2M) solve $(INSTANCE) --scenario baseline --out "$$tmp/fb" --quiet && $(M2M) report "$$tmp/fb" && \
 	$(PY) -m tests.browser "$$tmp/fb/report.html" docs/img/sankey.png --size 1400x900 --only sankey; \
 	status=$$?; rm -rf "$$tmp"; exit $$status

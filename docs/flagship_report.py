@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from optimizer.families.output_share import OutputShare, measure as output_share_taken  # noqa: E402
 from optimizer.pipeline import Run, run  # noqa: E402
 
 INSTANCE = ROOT / "instances" / "us_mine_to_magnet"
@@ -37,13 +38,32 @@ SCENARIOS: list[str] = [
     "baseline", "dfars_2027", "export_ban", "china_cap_50", "china_cap_20", "no_price_floor",
     "recycling_push", "ten_x_delay", "chromatography",
     "us_demand_high", "us_conversion_low", "cn_metal_s301", "ionic_heavy_low", "ndpr_price_high",
-    "export_ban_us", "cn_suspension_nov2025", "no_unrecorded_supply",
+    "export_ban_us", "cn_oct2025_package", "cn_suspension_nov2025", "no_unrecorded_supply",
     "dfars_2027+export_ban", "export_ban+us_conversion_low",
 ]
 REQUIRED = SCENARIOS[:9]
-US_CUSTOMERS = ("us_commercial", "dod")
+US_CUSTOMERS = ("us_commercial", "gm", "apple", "dod")
 STAGES = ("mine", "separation", "metal", "magnet")
 US_MAGNET_PLANTS = ("mp_independence", "mp_10x", "vulcan_benson", "evac_sumter", "usar_stillwater")
+#: The signed contracts the instance holds as policies: (policy, contract, source in the dossier, grade of the volume).
+CONTRACTS = [
+    ("dod_10x_offtake", "DoD-MP: 100% of 10X output for ten years", "MP 8-K Jul 2025; EX-10.5 (§13g)", "H terms, EST size"),
+    ("dod_10x_all_output", "DoD-MP: none of 10X's output goes elsewhere", "EX-10.5 (§13g)", "H"),
+    ("apple_mp", "Apple-MP: recycled-feed magnets from Independence, from 2027", "Apple/MP release 15 Jul 2025 (§13g)", "L volume"),
+    ("gm_mp", "GM-MP: magnets for GM from Independence", "binding Dec 2021 / Apr 2022 (§13g)", "L volume"),
+    ("gm_evac", "GM-e-VAC: magnets for GM from Sumter", "binding LTA Jan 2023; first shipment Dec 2025 (§13g)", "L volume"),
+    ("nidec_noveon", "Nidec-Noveon: >1,000 t over five years", "noveon.co (§13g)", "M"),
+    ("neo_narva_traction", "Neo Narva: 35% of Phase 1 to a European traction-motor maker", "Metalnomist Dec 2025 (§13g)", "M"),
+    ("vulcan_reelement", "Vulcan-ReElement: oxide for Vulcan's Benson metallization", "PRNewswire 3 Nov 2025 (§13g)", "L share"),
+]
+#: What happened in 2025 under China's export licensing (dossier §13i, §13 C9), for the plausibility section.
+RECORD_2025_CONTROLS = (
+    "China's magnet exports fell 74% y/y in May 2025 (1,238 t) after No. 18, recovered to +17.5% y/y by September and "
+    "ended January-October 5.2% below 2024 (45,290 t); exports to the US were 46 t in May and 420-656 t a month from July "
+    "(Reuters/Bloomberg via §13i, M). Europe's Dy oxide went from 250-310 to 700-1,000 $/kg in April-May (Argus, M), "
+    "while 96% of 2025's Dy volume traded near 224 $/kg (Adamas, M); European magnet prices stood at ~6x China's in "
+    "October (IEA, M)."
+)
 
 # ------------------------------------------------------------------------------------------
 # calibration: the recorded 2025 world (shared with tests/test_flagship.py)
@@ -221,8 +241,13 @@ def figures(r: Run) -> dict[str, Any]:
     out["us_supply_by_maker"] = {m: _years(g.groupby("period")["quantity"].sum().reindex(YEARS, fill_value=0.0))
                                  for m, g in us.groupby("maker")}
     un = t["unmet"]
-    out["unmet"] = {c: _years(g.set_index("period")["unmet"]) for c, g in un.groupby("customer") if g["unmet"].sum() > 1e-6}
+    out["unmet"] = {c: _years(g.groupby("period")["unmet"].sum()) for c, g in un.groupby("customer") if g["unmet"].sum() > 1e-6}
     out["offtakes"] = {f"{row.policy}|{row.period}": [float(row.required), float(row.delivered)] for row in t["offtakes"].itertuples()}
+    out["output_shares"] = {f"{pol.name}|{y}": v for pol in inst.policies_of(OutputShare)
+                            for y, v in output_share_taken(inst, t, pol, YEARS).items()}
+    cn_made = fl[[inst.facilities[o].country == "CN" and inst.facilities[o].stage == "magnet" for o in fl["origin"]]]
+    abroad = cn_made[[inst.country_of(d) != "CN" for d in cn_made["destination"]]]
+    out["cn_magnet_exports_t"] = _years(abroad.groupby("period")["quantity"].sum().reindex(YEARS, fill_value=0.0))
     out["built"] = [[b["facility"], int(b["period"]), b["kind"], float(b["capacity_added"])] for b in s["built"]]
     du = t["duals"]
     out["duals"] = {}
@@ -390,6 +415,16 @@ def _mp_ratio() -> float:
     return float(rec[(rec["facility"] == "mp_separation") & (rec["product"] == "ndpr_oxide") & (rec["direction"] == "out")].iloc[0]["ratio"])
 
 
+def _contracted(pol: dict[str, Any], facility: str, year: int) -> float:
+    """t/yr a plant-tied offtake contracts from ``facility`` in ``year`` (0 for other policies and years)."""
+    if pol["kind"] != "offtake" or facility not in (pol.get("facilities") or []):
+        return 0.0
+    q = pol["quantity"]
+    if isinstance(q, dict):
+        return float(q.get(year, 0.0))
+    return float(q) if year in (pol.get("periods") or YEARS) else 0.0
+
+
 def _other_us(fig: dict[str, Any]) -> float:
     return sum(_sum(fig["activity"].get(f)) for f in US_MAGNET_PLANTS if f != "mp_10x")
 
@@ -414,15 +449,18 @@ def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
         lines.append(
             f"US commercial buyers pay {num(usdual['2025'] / 1000, 1)} $/kg at the margin in 2025, {num(usdual['2026'] / 1000, 1)} $/kg "
             f"in 2026 and {num(usdual['2030'] / 1000, 1)} $/kg in 2030 (duty on Chinese magnets: {_duty('CN', 'ndfeb_magnet', 2025)} of customs value in 2025, "
-            f"{_duty('CN', 'ndfeb_magnet', 2026)} in 2026, {_duty('CN', 'ndfeb_magnet', 2027)} from 2027). Beyond the offtake the other US plants (Independence, Vulcan, e-VAC, USA Rare "
-            f"Earth) make {num(_other_us(fig))} t over 2025-2035, and 10X runs at {num(act['mp_10x']['2030'])} t/yr in 2030 next "
-            f"to recycled Noveon magnets, which also count as US-made.")
+            f"{_duty('CN', 'ndfeb_magnet', 2026)} in 2026, {_duty('CN', 'ndfeb_magnet', 2027)} from 2027). The contracted plants run "
+            f"at their contracts: 10X makes {num(act['mp_10x']['2030'])} t/yr in 2030, all for DoD; Independence "
+            f"{num(act['mp_independence']['2030'])} t for GM and Apple; e-VAC {num(act['evac_sumter']['2030'])} t. Vulcan and USA "
+            f"Rare Earth, which have no disclosed offtake, make {num(_sum(act.get('vulcan_benson')) + _sum(act.get('usar_stillwater')))} t "
+            f"over 2025-2035.")
         fp = {k.split("|")[1]: v for k, v in fig["costs_by_term_year"].items() if k.startswith("price_floor|")}
         cap = _dual_years(fig, "capacity_limit", "mp_separation|")
+        worth = (f"one more t/yr of its capacity would be worth {num(cap['2030'] / 1000, 1)} k$ in 2030" if "2030" in cap
+                 else "its capacity does not bind in 2030")
         lines.append(
-            f"MP's separation runs at its capacity: {num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025 (its recorded output, "
-            f"a must-run), {num(fig['mp_ndpr_t']['2026'])} t in 2026 and {num(fig['mp_ndpr_t']['2030'])} t from 2027. It runs "
-            f"because its oxide is worth more than it costs: one more t/yr of its capacity would be worth {num(cap['2030'] / 1000, 1)} k$ in 2030. "
+            f"MP's separation makes {num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025 (its recorded output, "
+            f"a must-run), {num(fig['mp_ndpr_t']['2026'])} t in 2026 and {num(fig['mp_ndpr_t']['2030'])} t in 2030; {worth}. "
             f"DoD's floor payments to MP are {musd(fp['2030'])} M USD/yr from 2027 ({num(gap / 1000)} $/kg), "
             f"{musd(fig['transfers']['price_floor']['total'])} M USD over 2026-2035: a transfer from DoD to MP, reported beside "
             f"the costs and not in the total.")
@@ -563,13 +601,16 @@ def render(figs: dict[str, Any]) -> str:
     w("| metal (t metal) | NdPr and Dy-Tb metal | NdPr (Independence) and Dy-Tb metal | Japan; Less Common Metals (UK) |")
     w("| magnet (t magnet) | sintered NdFeB | Independence, 10X (2028), Vulcan Benson, e-VAC Sumter, USA Rare Earth Stillwater | Japan, Vietnam, Neo Narva |")
     w("| recycle_magnet, recycle_oxide (t magnet, t REO) | swarf recycling | Noveon, MP-Apple, Cyclic Mesa | HyProMag (UK), Cyclic Kingston (CA), Japanese swarf recycling |\n")
-    w("Buyers: `us_commercial` (US commercial magnet demand, net of the 10X magnets DoD resells), `dod` (weapons use, the "
+    w("Buyers: `us_commercial` (US commercial magnet demand, net of the 10X magnets DoD resells and of GM's contracts), "
+      "`gm` and `apple` (the contracted buyers of Independence and e-VAC), `dod` (weapons use, the "
       "National Defense Stockpile and, from 2028, the 10X offtake), `allied_oem` (the buyers of Japanese, Vietnamese and "
-      "European makers) and `row_magnets` (China's other buyers). Oxides and co-products not used in the chain are sold at "
-      "their 2025 world prices (USGS), which is how the rest of the world enters: as a market, not as a chain.\n")
-    w("Policies in the baseline: DFARS as applied in 2025 (no magnets made in a covered country for DoD), the 10X "
-      "offtake from 2028 (at least 7,000 t/yr of US-made magnets to DoD), MP's 110 $/kg price floor (DoD pays MP the gap "
-      "to the market price: a transfer, reported beside the costs and not one of them), the 25% Section 301 duty on Chinese magnets from 2026 (`duties.csv`: rate x customs value), and the 45X "
+      "European makers), `cn_domestic` (China's home buyers) and `row_magnets` (China's buyers abroad), both in two grades. "
+      "Co-products not used in the chain are sold at their 2025 world prices (USGS); NdPr, Dy and Tb oxide have no "
+      "fixed-price sink, so they go to the chain's own buyers.\n")
+    w("Policies in the baseline: DFARS as applied in 2025 (no magnets made in a covered country for DoD), the signed "
+      "supply contracts (DoD takes all of 10X's output, at least 7,000 t/yr, from 2028; Apple, GM, Nidec, Neo Narva and "
+      "Vulcan: see *Contracts as constraints*), MP's 110 $/kg price floor (DoD pays MP the gap "
+      "to the market price: a transfer, reported beside the costs and not one of them), the dated US duty stack (`duties.csv`: rate x customs value), and the 45X "
       "credit (10% of production cost for US separation, metal and oxide recycling, phased 75/50/25% in 2031-33; "
       "`capacity.csv`). The 2027 DFARS expansion is final law (May 2024) but is kept out of the baseline so that "
       "`dfars_2027` isolates its effect.\n")
@@ -612,11 +653,46 @@ def render(figs: dict[str, Any]) -> str:
     w(table(["quantity", "record", "source", "model", "reading"], rows, "lllrl"))
     w("")
 
+    # --- contracts
+    w("## Contracts as constraints\n")
+    w("Each signed contract the dossier documents (§13g) is a policy of the instance: a plant-tied `offtake` (only the "
+      "named plant's deliveries count, so the plant must run) or an `output_share` (at least a share of a plant's output "
+      "goes to the named buyer). Volumes that were not disclosed are assumptions graded L, derived in the buyers' "
+      "`demands.csv` rows and the policy comments of `instance.yaml`; GM's contracted magnets are taken out of "
+      "`us_commercial`, Apple's are not (they go into devices assembled abroad). Baseline figures below.\n")
+    pols = {p["name"]: p for p in y.get("policies", [])}
+    rows = []
+    for name, what, src, grade in CONTRACTS:
+        pol = pols[name]
+        yrs = [int(t) for t in (pol.get("periods") or (pol["quantity"] if isinstance(pol.get("quantity"), dict) else YEARS))]
+        plant = pol.get("facility") or ", ".join(pol.get("facilities") or [])
+        buyer = pol.get("customer") or ", ".join(pol.get("destinations") or [])
+        if pol["kind"] == "offtake":
+            q = pol["quantity"]
+            terms = (f"{num(q)} t/yr" if not isinstance(q, dict) else
+                     ", ".join(f"{num(v)} t" + (f" ({k})" if i == 0 else "") for i, (k, v) in enumerate(q.items()) if i == 0 or v != list(q.values())[i - 1]))
+            got = [base["offtakes"].get(f"{name}|{t}", [0.0, 0.0]) for t in yrs]
+            held = "every year" if all(d >= r - 1e-6 for r, d in got) else "SHORT in " + _span([t for t, (r, d) in zip(yrs, got) if d < r - 1e-6])
+            result = f"delivered {_range({str(t): d for t, (r, d) in zip(yrs, got)})} t/yr ({held})"
+        else:
+            terms = f"share >= {pol['share']}"
+            taken = [base["output_shares"].get(f"{name}|{t}", 0.0) for t in yrs]
+            made = [_sum(base["activity"].get(plant), [t]) for t in yrs]
+            result = (f"share taken {pct(min(taken))}-{pct(max(taken))}; {plant} made "
+                      f"{_range({str(t): m for t, m in zip(yrs, made)})} /yr")
+        rows.append([f"`{name}`", what, plant, buyer, terms, _span(yrs), src, grade, result])
+    w(table(["policy", "contract", "plant", "buyer", "terms", "years", "source", "grade", "baseline"], rows, "lllllllll"))
+    w("")
+    w("Not modelled: GM-Noveon (volume not disclosed), Arafura-Siemens Gamesa (contingent on Nolans' FID; volume not "
+      "given), USA Rare Earth's memoranda of understanding (not binding), the EBITDA share and floor of the 10X contract "
+      "(payments between DoD and MP, outside the chain's cost) and Apple's 100% recycled feed (the model does not tell "
+      "recycled NdPr metal from mined).\n")
+
     # --- overview
     w("## Scenarios at a glance\n")
     w("Costs are total discounted costs (USD, 5%/yr, money of 2025) net of the value of co-products and oxides sold on "
       "the world market, so they compare scenarios rather than price the chain. *China-made* is the share of magnets "
-      "delivered to US buyers (`us_commercial` and `dod`) that were made in China. *US unmet* is US demand left unmet over "
+      "delivered to US buyers (`us_commercial`, `gm`, `apple` and `dod`) that were made in China. *US unmet* is US demand left unmet over "
       "2025-2035.\n")
     rows = []
     for key in SCENARIOS:
@@ -707,13 +783,78 @@ def render(figs: dict[str, Any]) -> str:
         else:
             w("")
 
+    # --- plausibility
+    w("## Plausibility of 2030-2035\n")
+    w("### US magnet output against announced capacity and signed contracts\n")
+    caps = _csv("capacity")
+    facs = _csv("facilities").set_index("facility")
+    rows = []
+    tot = {"cap": 0.0, "con": 0.0, "2030": 0.0, "2035": 0.0}
+    for f in US_MAGNET_PLANTS + ("noveon",):
+        c = caps[(caps["facility"] == f) & (caps["period"] == "2030") & (caps["capacity"] != "")]
+        cap30 = float(c["capacity"].iloc[0]) if len(c) else float(facs.loc[f, "capacity"] or "nan")
+        con = sum(q for name, *_ in CONTRACTS for q in [_contracted(pols[name], f, 2030)])
+        a30, a35 = _sum(base["activity"].get(f), [2030]), _sum(base["activity"].get(f), [2035])
+        tot["cap"] += cap30; tot["con"] += con; tot["2030"] += a30; tot["2035"] += a35
+        rows.append([f"`{f}`", facs.loc[f, "label"], num(cap30), num(con), num(a30), num(a35), facs.loc[f, "confidence"]])
+    rows.append(["**total**", "", f"**{num(tot['cap'])}**", f"**{num(tot['con'])}**", f"**{num(tot['2030'])}**", f"**{num(tot['2035'])}**", ""])
+    w(table(["plant", "", "capacity 2030, t/yr", "contracted 2030, t/yr", "made 2030", "made 2035", "grade"], rows, "llrrrrl"))
+    w("")
+    w(f"In 2030 the US plants make {num(tot['2030'])} t, {pct(tot['2030'] / tot['cap'])} of the {num(tot['cap'])} t/yr "
+      f"announced, against {num(tot['con'])} t/yr under contract: the contracts are met and the rest of the announced "
+      "capacity runs only where it is the cheapest source of a US buyer's magnets. Announced capacity outruns the US "
+      "demand this instance assumes (gap 5); `us_demand_high` shows the plants filling when demand is 20 kt.\n")
+    w("### The cost of each China cap, and where it comes from\n")
+    rows = []
+    for key in ("dfars_2027", "china_cap_50", "china_cap_20"):
+        f = figs[key]
+        d = f["objective"] - base["objective"]
+        terms = {k: f["cost_breakdown"].get(k, 0.0) - base["cost_breakdown"].get(k, 0.0)
+                 for k in set(f["cost_breakdown"]) | set(base["cost_breakdown"])}
+        moved = sorted((kv for kv in terms.items() if abs(kv[1]) > 0.5e6), key=lambda kv: -abs(kv[1]))[:3]
+        mix = {m: _sum(f["us_supply_by_maker"].get(m), [2030]) - _sum(base["us_supply_by_maker"].get(m), [2030]) for m in MAKERS}
+        shift = "; ".join(f"{m} {num(v, 0) if v < 0 else '+' + num(v, 0)} t" for m, v in mix.items() if abs(v) > 0.5) or "none"
+        unmet = _unmet_total(f, US_CUSTOMERS) - _unmet_total(base, US_CUSTOMERS)
+        rows.append([f"`{key}`", musd(d), ", ".join(f"{k} {musd(v)}" for k, v in moved) or "none", shift, num(unmet)])
+    w(table(["scenario", "cost vs baseline, M USD", "largest cost terms that move, M USD", "US supply 2030 by maker vs baseline", "more US unmet, t"], rows, "lrlll"))
+    w("")
+    free = [k for k in ("dfars_2027", "china_cap_50", "china_cap_20") if abs(figs[k]["objective"] - base["objective"]) < 1e6]
+    if free:
+        w(f"{', '.join(f'`{k}`' for k in free)} cost{'s' if len(free) == 1 else ''} less than 1 M USD: with 10X tied to DoD, "
+          "Independence to Apple and GM and e-VAC to GM, the contracted US plants already deliver most US magnets: under "
+          f"`china_cap_20` the share of US supply touched by a covered country is {_range({k: 100 * v for k, v in (figs['china_cap_20']['us_touched_share'] or {'-': float('nan')}).items() if k == '-' or int(k) >= 2027}, 1, 1)}% "
+          "over 2027-2035 without new supply. The caps bite only at lower shares (the README's `m2m sweep` of "
+          "`china_share_us`).\n")
+    w("### The export-control scenarios against 2025\n")
+    w(RECORD_2025_CONTROLS + "\n")
+    rows = []
+    for key in ("baseline", "export_ban_us", "export_ban", "cn_oct2025_package", "cn_suspension_nov2025"):
+        f = figs[key]
+        du = f["duals"]["demand_balance"]
+        rows.append([f"`{key}`", num(f["cn_magnet_exports_t"]["2025"]), num(f["cn_magnet_exports_t"]["2026"]),
+                     num(f["cn_magnet_exports_t"]["2030"]),
+                     num(du.get("us_commercial|ndfeb_magnet|2026", float("nan")) / 1000, 1),
+                     num(du.get("allied_oem|ndfeb_magnet|2026", float("nan")) / 1000, 1),
+                     num(_sum(f["unmet"].get("allied_oem"), [2026]) + _sum(f["unmet"].get("row_magnets"), [2026])),
+                     num(_unmet_total(f, US_CUSTOMERS))])
+    w(table(["scenario", "China magnet exports 2025, t", "2026", "2030", "US price 2026, $/kg", "allied price 2026, $/kg",
+             "allied and RoW unmet 2026, t", "US unmet 2025-2035, t"], rows, "lrrrrrrr"))
+    w("")
+    w("Prices here are the model's marginal delivered costs (duals of the demand rows). They cannot exceed a buyer's "
+      "penalty for unmet demand (75 $/kg for allied and rest-of-world buyers, 150 $/kg for US commercial buyers, EST), so "
+      "the model shows a ban as unmet demand at those prices, not as the 3x Dy or 6x magnet price gaps of 2025. A ban from "
+      "January to December is a bound: in 2025 licences were granted and exports recovered within four months. The model "
+      "has no stocks carried between years, so the drawdown that bridged 2025's shortfall is absent.\n")
+
     # --- assumptions
     w("## Assumptions that drive the results\n")
     w("Each is a scenario knob where the dossier has a gap; the knob scenarios above show how far the results move.\n")
     w("* **US demand (gap 5).** No US NdFeB tonnage exists in the dossier. The baseline takes 8,000 t in 2025 (about the "
       "EST 6,000-7,500 t of Chinese imports plus recycled and other supply) doubling by 2035 (Section 232: US consumption "
       "'will likely double in the next decade'); `us_demand_high` uses the 20,000 t implied by '10X is ~50% of US demand' (L). "
-      "From 2028 the 7,000 t of 10X magnets DoD takes are resold to commercial buyers (C7), so `us_commercial` is net of them.")
+      "From 2028 the 7,000 t of 10X magnets DoD takes are resold to commercial buyers (C7), so `us_commercial` is net of them, "
+      "and of GM's contracted magnets (customer `gm`, 2,000 t/yr from 2026); Apple's contracted magnets are a buyer of their "
+      "own (`apple`), not part of US demand. The US buyers are `us_commercial`, `gm`, `apple` and `dod`.")
     w("* **Magnet conversion costs (gap 3).** China's is derived from its 2024 export value (~49 $/kg, EST) less the RE "
       "content; non-China makers are 11-18 $/kg dearer (Neo: +10-30 $/kg); `us_conversion_low` moves US plants to "
       "China + 10 $/kg.")
@@ -784,8 +925,6 @@ def render(figs: dict[str, Any]) -> str:
       "grades with Ce substitution, a better yield than 0.98 x 0.75 or unrecorded mining would each close part of it; "
       "none has a source. The balancing item is bought at the market price, so it sets China's marginal NdPr cost at "
       "69 $/kg rather than at a scarcity price.")
-    w("* **Contracts** other than the 10X offtake and the price floor (Apple-MP, GM-MP, GM-e-VAC, Vulcan-ReElement, "
-      "Nidec-Noveon, Neo Narva) are not yet in the instance.")
     w("* **Costs are mostly EST** (dossier gaps 2 and 3): mining and separation from Arafura's Nolans opex, magnet "
       "conversion from China's export value, a flat 25% China discount. Results that hinge on a cost are flagged above.")
     w("* **Not modelled:** FEOC rules for 45X (gap 7: threshold not verified), CO2 and radioactive residues (gap 4), the "
@@ -793,10 +932,8 @@ def render(figs: dict[str, Any]) -> str:
       "Top, POSCO, Aclara and the Lynas-JS Link MoU (no capacity or no decision), stockpiles carried between years. "
       "China's extraterritorial rule No. 61 (suspended to Nov 2026) is modelled only in `cn_oct2025_package` and "
       "`cn_suspension_nov2025`, as no touched magnets for US buyers.")
-    w("* **10X offtake** is modelled as at least 7,000 t/yr of US-made magnets for DoD; recycled US magnets count (DFARS "
-      "allows them), so 10X itself runs below 7,000 t/yr when Noveon's magnets are cheaper. An offtake restricted to 10X "
-      "(`facilities: [mp_10x]`) would bind exactly at 10X's capacity (both 7,000 t/yr, dossier C5), which leaves its "
-      "dual undetermined, so it is not used.")
+    w("* **The 10X offtake** equals 10X's assumed capacity (7,000 t/yr, dossier C5), so the offtake row and the plant's "
+      "capacity bind together: their duals are one of a range that price the plan equally, and `duals.csv` flags them.")
     w("")
     return "\n".join(out)
 

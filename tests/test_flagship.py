@@ -115,3 +115,28 @@ def test_calibration_rows_outside_ten_percent_state_why():
     for key, (_, what, _rec, _u, _s, _g, tol, kind, how) in CALIBRATION.items():
         if kind == "rel" and tol > 0.10:
             assert "MISSES" in how and ":" in how, f"{what}: tolerance {tol:.0%} without the reason it differs"
+
+
+def test_plants_with_signed_offtakes_run_at_their_contracted_volumes(baseline_tables):
+    """Every plant-tied offtake of the instance is delivered from its plants, read from flows.csv."""
+    from optimizer import load_instance
+    from optimizer.families.offtake import Offtake
+
+    inst = load_instance(INSTANCE)
+    fl = baseline_tables["flows"]
+    tied = [p for p in inst.policies_of(Offtake) if p.facilities]
+    assert {p.name for p in tied} >= {"dod_10x_offtake", "apple_mp", "gm_mp", "gm_evac", "nidec_noveon"}
+    for pol in tied:
+        for t, q in inst.values_of(pol, "quantity"):
+            got = fl[fl["origin"].isin(pol.facilities) & (fl["destination"] == pol.customer) & (fl["period"] == t)]["quantity"].sum()
+            assert got >= q - 1e-6, f"{pol.name} {t}: {got:,.1f} t delivered from {pol.facilities} against {q:,.0f} contracted"
+
+
+def test_the_dod_offtake_of_10x_is_met_from_10x(baseline_tables):
+    fl, act = baseline_tables["flows"], baseline_tables["activity"]
+    for t in range(2028, 2036):
+        made = act[(act["facility"] == "mp_10x") & (act["period"] == t)]["activity"].sum()
+        to_dod = fl[(fl["origin"] == "mp_10x") & (fl["destination"] == "dod") & (fl["period"] == t)]["quantity"].sum()
+        elsewhere = fl[(fl["origin"] == "mp_10x") & (fl["destination"] != "dod") & (fl["period"] == t)
+                       & (fl["product"] == "ndfeb_magnet")]["quantity"].sum()
+        assert to_dod >= 7000 - 1e-6 and to_dod == pytest.approx(made) and elsewhere == 0, t

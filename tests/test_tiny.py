@@ -592,3 +592,34 @@ def test_rows_nothing_flows_through_are_flagged() -> None:
     assert idle == {"product_balance|metal_cn|metal|any|2025"}  # the shut metal stage's price is not determined
     assert "max_share|china_metal_cap|2025" in flagged
     assert "demand_balance|buyer|metal|2025" not in flagged  # the unmet demand prices at the penalty
+
+
+# ============================================================================================
+# a contract for all of one plant's output (tiny_plant_offtake)
+# ============================================================================================
+
+
+def test_a_plant_tied_offtake_makes_the_plant_run() -> None:
+    r = solve("tiny_plant_offtake")
+    assert flow(r, "tenx", "dod", "magnet", 2025) == approx(70)
+    assert flow(r, "other", "dod", "magnet", 2025) == approx(10)
+    assert flow(r, "other", "buyer", "magnet", 2025) == approx(60)
+    assert objective(r) == approx(7000)
+    assert dual(r, "offtake", "dod_tenx_offtake", 2025) == approx(20)
+    assert dual(r, "demand_balance", "dod", "magnet", 2025) == approx(40)
+    assert "offtake|dod_tenx_offtake|2025" not in notes(r)
+
+
+@pytest.mark.parametrize("scenario", ["country_offtake", "share_only"])
+def test_neither_a_country_offtake_nor_an_output_share_alone_makes_it_run(scenario) -> None:
+    r = solve("tiny_plant_offtake", scenario)
+    assert activity(r, "tenx", 2025) == approx(0)
+    assert objective(r) == approx(5600)
+
+
+def test_an_offtake_of_all_a_plant_can_make_has_its_dual_flagged() -> None:
+    r = solve("tiny_plant_offtake", "tenx_at_capacity")
+    assert objective(r) == approx(7000)
+    flagged = notes(r)
+    assert "the offtakes on tenx take all it can make" in flagged["offtake|dod_tenx_offtake|2025"]
+    assert "offtake|dod_tenx_offtake|2025" not in expected.entry(r)["duals"]

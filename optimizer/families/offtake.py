@@ -50,6 +50,39 @@ def build(ctx: BuildContext) -> None:
     ctx.constrain(FAMILY, make)
 
 
+def most_made(inst, pol: Offtake, t: int) -> float | None:
+    """The most the offtake's listed facilities can make of its product in t (t/yr), from their
+    capacities; None when that is not fixed by the data (no facility list, an unlimited or
+    expandable facility)."""
+    if pol.facilities is None:
+        return None
+    total = 0.0
+    for f in pol.facilities:
+        cap = inst.base_capacity(f, t) if t in inst.active_periods(f) else 0.0
+        if cap is None or any(e.facility == f for e in inst.expansions):
+            return None
+        total += cap * inst.outputs[f].get(pol.product, 0.0)
+    return total
+
+
+def _note(k: tuple, inst) -> str:
+    """Offtakes that together take all their plants can make cannot be tightened: the dual of each is not a price, say so.
+
+    Counted together: every plant-tied offtake of the same product whose plants are among this one's."""
+    pol = inst.policy(k[0])
+    most = most_made(inst, pol, k[1])
+    if most is None:
+        return ""
+    plants = set(pol.facilities)
+    contracted = sum(dict(inst.values_of(other, "quantity")).get(k[1], 0.0) for other in inst.policies_of(Offtake)
+                     if other.product == pol.product and other.facilities is not None and set(other.facilities) <= plants)
+    if contracted < most * (1 - 1e-9):
+        return ""
+    return (f"the offtakes on {', '.join(pol.facilities)} take all it can make in {k[1]}: no more can be required, so the "
+            "row holds at the edge of feasibility together with the capacity, and its dual is one of a range of values "
+            "that price the plan equally")
+
+
 def explain(inst, k: tuple, amount: float) -> tuple[str, str]:
     name, t = k
     pol = inst.policy(name)
@@ -112,9 +145,10 @@ FAMILY = PolicyFamily(
         "USD/t",
         lambda k, _b: f"cost of one more t/yr of offtake {k[0]} in {k[1]}",
         1.0,
+        lambda k, b: _note(k, b.inst),
         index='policy|year',
         row='$\\ge$',
-        value='cost of one more t/yr of offtake (>= 0)',
+        value='cost of one more t/yr of offtake (>= 0; for an offtake of all its plants can make, see `note`)',
     ),
     slack="offtake short",
     explain=explain,
