@@ -461,7 +461,7 @@ def reading(key: str, fig: dict[str, Any], figs: dict[str, Any]) -> list[str]:
         lines.append(
             f"MP's separation makes {num(fig['mp_ndpr_t']['2025'])} t of NdPr oxide in 2025 (its recorded output, "
             f"a must-run), {num(fig['mp_ndpr_t']['2026'])} t in 2026 and {num(fig['mp_ndpr_t']['2030'])} t in 2030; {worth}. "
-            f"DoD's floor payments to MP are {musd(fp['2030'])} M USD/yr from 2027 ({num(gap / 1000)} $/kg), "
+            f"DoD's floor payments to MP are {musd(fp['2030'])} M USD in 2030 ({num(gap / 1000)} $/kg), "
             f"{musd(fig['transfers']['price_floor']['total'])} M USD over 2026-2035: a transfer from DoD to MP, reported beside "
             f"the costs and not in the total.")
         years = {k: next((b[1] for b in f.get("built", []) if b[0] == "au_nolans_separation"), None) for k, f in figs.items()}
