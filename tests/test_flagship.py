@@ -140,3 +140,13 @@ def test_the_dod_offtake_of_10x_is_met_from_10x(baseline_tables):
         elsewhere = fl[(fl["origin"] == "mp_10x") & (fl["destination"] != "dod") & (fl["period"] == t)
                        & (fl["product"] == "ndfeb_magnet")]["quantity"].sum()
         assert to_dod >= 7000 - 1e-6 and to_dod == pytest.approx(made) and elsewhere == 0, t
+
+
+@pytest.mark.parametrize("table", ["capacity", "countries", "demands", "duties", "expansions", "facilities", "lanes",
+                                   "products", "recipes"])
+def test_every_row_has_a_source_and_a_grade(table):
+    df = pd.read_csv(INSTANCE / f"{table}.csv", dtype=str, keep_default_na=False)
+    for col in ("source", "confidence"):
+        blank = df.index[df[col].str.strip() == ""].tolist()
+        assert not blank, f"{table}.csv: rows {[i + 2 for i in blank]} have no {col}"
+    assert set(df["confidence"]) <= {"H", "M", "L", "EST", "definition"}, set(df["confidence"])
