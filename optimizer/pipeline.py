@@ -126,7 +126,7 @@ def summarize(inst: Instance, sol: Solution, tables: dict[str, pd.DataFrame], in
             "by_product": {p: float(v) for p, v in unmet.groupby("product")["unmet"].sum().items() if v > 0},
         }
         inv = tables["investments"]
-        s["built"] = [{k: _plain(row[k]) for k in ("facility", "period", "kind", "capacity_added")} for _, row in inv.iterrows()]
+        s["built"] = [{k: _plain(row[k]) for k in ("facility", "period", "kind", "capacity_added", "decision_year")} for _, row in inv.iterrows()]
     if infeasibility is not None:
         s["infeasibility"] = infeasibility.head(10)["explanation"].tolist()
     if sol.iis:

@@ -332,7 +332,7 @@ def test_the_console_summary_lists_what_was_built(tmp_path):
     result = invoke("solve", root / "tiny_capex_annuity", "--out", tmp_path / "a")
     assert "built" in result.output
     assert [line for line in result.output.splitlines() if "mine_new" in line] == [
-        "│ mine_new │ 2025 │ expansion │ 100.0 units/yr │"]
+        "│ mine_new │ 2025 │ expansion │ 100.0 units/yr │    2025 │"]
     result = invoke("solve", root / "tiny_unlimited_candidate", "--out", tmp_path / "b")
     assert [line for line in result.output.splitlines() if "new_plant" in line] == [
-        "│ new_plant │ 2025 │ opened │      unlimited │"]
+        "│ new_plant │ 2025 │ opened │      unlimited │    2025 │"]

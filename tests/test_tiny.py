@@ -623,3 +623,41 @@ def test_an_offtake_of_all_a_plant_can_make_has_its_dual_flagged() -> None:
     flagged = notes(r)
     assert "the offtakes on tenx take all it can make" in flagged["offtake|dod_tenx_offtake|2025"]
     assert "offtake|dod_tenx_offtake|2025" not in expected.entry(r)["duals"]
+
+
+# ============================================================================================
+# lead times (tiny_lead_time)
+# ============================================================================================
+
+
+def investment(r, facility: str) -> dict:
+    inv = r.tables["investments"]
+    rows = inv[inv["facility"] == facility].to_dict("records")
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_a_candidate_opens_no_earlier_than_its_lead_time_allows() -> None:
+    r = solve("tiny_lead_time")
+    assert activity(r, "new_plant", 2027) == approx(100)
+    assert activity(r, "import", 2025) == approx(100) and activity(r, "import", 2026) == approx(100)
+    assert objective(r) == approx(15000)
+    row = investment(r, "new_plant")
+    assert (row["period"], row["kind"], row["lead_time"], row["decision_year"]) == (2027, "open", 2, 2025)
+    assert r.summary["built"] == [{"facility": "new_plant", "period": 2027, "kind": "open", "capacity_added": 100.0,
+                                   "decision_year": 2025}]
+
+
+def test_without_the_lead_time_it_opens_at_once() -> None:
+    r = solve("tiny_lead_time", "no_lead_time")
+    assert objective(r) == approx(9000)
+    row = investment(r, "new_plant")
+    assert (row["period"], row["lead_time"], row["decision_year"]) == (2025, 0, 2025)
+
+
+def test_an_expansion_step_is_available_a_lead_time_after_its_decision() -> None:
+    r = solve("tiny_lead_time", "expansion_lead_time")
+    assert objective(r) == approx(10000)
+    row = investment(r, "plant")
+    assert (row["period"], row["kind"], row["steps"], row["lead_time"], row["decision_year"]) == (2026, "expansion", 1.0, 1, 2025)
+    assert activity(r, "import", 2025) == approx(100) and activity(r, "plant", 2026) == approx(100)

@@ -156,12 +156,9 @@ class LP:
             if d.penalty is not None:
                 self.add(("U", d.customer, d.product, d.period), w(d.period) * d.penalty,
                          plan.unmet.get((d.customer, d.product, d.period), 0.0))
-        last = inst.periods[-1]
         for e in inst.expansions:
             f, annuity = e.facility, inst.step_annuity(e)
-            for tau in inst.periods:
-                if not (e.first_period <= tau <= last and tau in self.active[f]):
-                    continue
+            for tau in inst.step_periods(e):
                 charge = sum(w(t) * annuity for t in self.active[f] if t >= tau)
                 z = plan.steps.get((f, tau), 0.0)
                 if e.integer:

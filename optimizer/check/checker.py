@@ -349,6 +349,15 @@ class Checker(MoneyChecks, SummaryChecks):
             if f not in inst.facilities:
                 self.fail("candidates", f, "investments.csv opens an unknown facility")
 
+    def check_decision(self, family: str, label: str, r: dict[str, Any], lead_time: int | None) -> None:
+        """An investment row's lead time is its input's (0 when blank), and it was decided
+        ``lead_time`` years before it is available, within the horizon."""
+        lead = lead_time or 0
+        self.eq(family, label, "lead_time", r["lead_time"], "lead_time (blank: 0)", lead)
+        self.eq(family, label, "decision_year", r["decision_year"], "period - lead_time", r["period"] - lead)
+        if r["decision_year"] < self.inst.periods[0]:
+            self.fail(family, label, f"decided in {r['decision_year']}, before the horizon starts ({self.inst.periods[0]})")
+
     def check_investments(self) -> None:
         r"""investments.csv: an ``open`` row is a candidate's opening with its base capacity, capex, lifetime
         and annuity; an ``expansion`` row has steps z >= 0, whole if ``integer``, only from first_period
@@ -370,6 +379,7 @@ class Checker(MoneyChecks, SummaryChecks):
                             float(fac.lifetime or DEFAULT_LIFETIME) if fac.capex else None)
                     self.eq("candidates", label, "annuity", r["annuity"], "capex x CRF(rate, lifetime)",
                             annuity(inst.discount_rate, fac.capex, fac.lifetime))
+                    self.check_decision("candidates", label, r, fac.lead_time)
                 continue
             self.count("expansions")
             if kind != "expansion":
@@ -382,8 +392,10 @@ class Checker(MoneyChecks, SummaryChecks):
             self.nonnegative("expansions", label, "steps", z)
             if e.integer and abs(z - round(z)) > self.slack(z):
                 self.fail("expansions", label, f"steps {num(z)} is not whole (integer expansion)")
-            if t < e.first_period or t not in self.active[f]:
-                self.fail("expansions", label, f"built in {t}, outside first_period {e.first_period} and operating years")
+            if t not in inst.step_periods(e):
+                self.fail("expansions", label, f"built in {t}, outside first_period {e.first_period}, the operating years "
+                                               f"and the years decided within the horizon (lead_time {e.lead_time or 0})")
+            self.check_decision("expansions", label, r, e.lead_time)
             self.eq("expansions", label, "capacity_added", r["capacity_added"], "steps x size", z * e.size)
             self.eq("expansions", label, "capex", r["capex"], "steps x capex", z * e.capex)
             self.eq("expansions", label, "lifetime", r["lifetime"], "lifetime (blank without capex)",

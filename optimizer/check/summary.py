@@ -220,11 +220,11 @@ class SummaryChecks:
             self.summary_eq(f"unmet {p}", "by_product", by_product.get(p, 0.0), unmet.get(p, 0.0), demand.get(p, 0.0))
 
     def check_summary_built(self) -> None:
-        r"""summary.json ``built``: ``{facility, period, kind, capacity_added}`` for what was built, keyed by
+        r"""summary.json ``built``: ``{facility, period, kind, capacity_added, decision_year}`` for what was built, keyed by
         (facility, period, kind): an ``open`` entry per candidate in its first year with y[f,t] = 1
         (activity.csv ``open``), capacity_added = its base capacity that year (null: unlimited), and an
         ``expansion`` entry per (f, t) with z[f,t] > 0, capacity_added = :math:`z[f,t] \cdot \text{size}_f`
-        (units of activity/yr).  Missing, extra and changed entries are violations."""
+        (units of activity/yr); decision_year = period - lead_time.  Missing, extra and changed entries are violations."""
         inst = self.inst
         expected: dict[tuple[str, int, str], float | None] = {}
         for f, fac in inst.facilities.items():
@@ -249,5 +249,7 @@ class SummaryChecks:
                 self.fail("summary", label, "missing from summary.json")
                 continue
             self.summary_eq(label, "capacity_added", entry.get("capacity_added"), capacity)
+            lead = (inst.facilities[k[0]].lead_time if k[2] == "open" else self.expansions[k[0]].lead_time) or 0
+            self.summary_eq(label, "decision_year", entry.get("decision_year"), k[1] - lead)
         for k in got:
             self.fail("summary", f"built {' '.join(map(str, k))}", "summary.json entry for nothing built")

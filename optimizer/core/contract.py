@@ -305,6 +305,11 @@ RESULT_TABLES: dict[str, ResultTable] = {t.name: t for t in (
                    '`capex` x CRF(r, `lifetime`) = `capex` x r / (1 - (1+r)<sup>-lifetime</sup>) (`capex` / '
                    '`lifetime` when r = 0): what the `capex` cost term charges for this build in every year it is '
                    'available.'),
+            Column('lead_time', INT, 'years',
+                   "Years from the decision to build to the first year available (`lead_time` of the candidate or "
+                   'the expansion; 0 when blank).'),
+            Column('decision_year', INT, 'year',
+                   '`period` - `lead_time`: the year the build must be decided (never before the first period).'),
         ),
     ),
     ResultTable(

@@ -236,12 +236,26 @@ class Instance:
         return not self.inputs[facility]
 
     def active_periods(self, facility: str) -> list[int]:
+        """Periods the facility can operate: from ``first_year`` to ``last_year`` and, for a candidate
+        with a ``lead_time``, only where the decision to build it falls within the horizon."""
         f = self.facilities[facility]
         return [
             t
             for t in self.periods
             if (f.first_year is None or t >= f.first_year) and (f.last_year is None or t <= f.last_year)
+            and self.decided_in_horizon(t, f.lead_time)
         ]
+
+    def decided_in_horizon(self, period: int, lead_time: int | None) -> bool:
+        """Whether capacity available from ``period`` can have been decided within the horizon:
+        ``period - lead_time`` is no earlier than the first period's first year."""
+        return period - (lead_time or 0) >= self.periods[0]
+
+    def step_periods(self, e: ExpansionRow) -> list[int]:
+        """Periods in which steps of expansion ``e`` can be built (available): from ``first_period``,
+        while the facility operates, and decided within the horizon (``lead_time``)."""
+        active = self._active[e.facility]
+        return [t for t in self.periods if t >= e.first_period and t in active and self.decided_in_horizon(t, e.lead_time)]
 
     @cached_property
     def _active(self) -> dict[str, frozenset[int]]:

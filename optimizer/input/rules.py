@@ -99,6 +99,15 @@ def cross_check(
                                "(status candidate), or of an expansion (expansions.csv)")
         elif f.lifetime is not None and not f.capex:
             at(v.raw, "lifetime", f"got {f.lifetime} with no capex; a lifetime only annualises a candidate's capex")
+        if f.lead_time is not None and f.status == "existing":
+            at(v.raw, "lead_time", f"got {f.lead_time} for an existing facility; a lead time is the time to build a "
+                                   "candidate (status candidate), or an expansion step (expansions.csv)")
+        elif f.lead_time and periods and not any(
+                (f.first_year is None or t >= f.first_year) and (f.last_year is None or t <= f.last_year)
+                and t - f.lead_time >= header.periods[0] for t in header.periods):
+            at(v.raw, "lead_time", f"got {f.lead_time}: decided in {header.periods[0]} at the earliest, the facility "
+                                   f"could open from {header.periods[0] + f.lead_time}, after its last operating period; "
+                                   "expected a lead time that leaves a period to open in")
         for col_ in ("first_year", "last_year"):
             y = getattr(f, col_)
             if periods and y is not None and not (header.periods[0] - 100 <= y <= last + 100):
@@ -186,6 +195,11 @@ def cross_check(
                 at(v.raw, "max_steps", "an expansion of a candidate facility needs max_steps (it is only usable once the facility opens)")
         if periods and e.get("first_period") is not None and e["first_period"] > last:
             at(v.raw, "first_period", f"year {e['first_period']} is after the horizon ends ({last}); expected a year up to {last}")
+        elif periods and v.row is not None and v.row.lead_time and not any(
+                t >= v.row.first_period and t - v.row.lead_time >= header.periods[0] for t in header.periods):
+            at(v.raw, "lead_time", f"got {v.row.lead_time}: decided in {header.periods[0]} at the earliest, a step "
+                                   f"could be available from {header.periods[0] + v.row.lead_time}, after the horizon "
+                                   f"ends ({last}); expected a lead time that leaves a period to build in")
         if v.row is not None and v.row.lifetime is not None and not v.row.capex:
             at(v.raw, "lifetime", f"got {v.row.lifetime} with no capex; a lifetime only annualises the capex of a step")
         if v.row is not None and e["integer"] and e["max_steps"] is not None and e["max_steps"] != int(e["max_steps"]):

@@ -161,6 +161,11 @@ class FacilityRow(Row):
     )
     first_year: int | None = col("First year the facility can operate (blank: from the start).", "year", default=None)
     last_year: int | None = col("Last year the facility can operate (blank: to the end).", "year", default=None)
+    lead_time: int | None = col(
+        "Candidates only: years from the decision to build to the first year the facility can operate. It can open in "
+        "a period only if the decision year (the period's first year minus `lead_time`) falls within the horizon "
+        "(blank: 0).", "years", default=None, ge=0,
+    )
 
     @field_validator("last_year")
     @classmethod
@@ -247,6 +252,10 @@ class ExpansionRow(Row):
     )
     lifetime: int | None = col("Years over which a step's capex is annualised (blank: 20; needs a capex).", "years",
                                default=None, ge=1)
+    lead_time: int | None = col(
+        "Years from the decision to build a step to the first year its capacity is available: steps can be built in a "
+        "period only if its first year minus `lead_time` falls within the horizon (blank: 0).", "years", default=None, ge=0,
+    )
     integer: bool = col("`true`: whole steps only (integer decision); `false`: any fraction.", default=False)
     max_steps: float | None = col("Most steps over the horizon (blank: unlimited).", "steps", default=None, ge=0)
 

@@ -168,9 +168,8 @@ def build_index(inst: Instance) -> Index:
                 ix.downgrade.extend((f, p, t) for p in inst.inputs[f] for t in inst.periods if (f, p, t) in clean_in)
 
     ix.unmet = [(d.customer, d.product, d.period) for d in inst.demands if d.penalty is not None]
-    last = inst.periods[-1]
     for e in inst.expansions:
-        ix.steps.extend((e.facility, t) for t in inst.periods if e.first_period <= t <= last and t in active[e.facility])
+        ix.steps.extend((e.facility, t) for t in inst.step_periods(e))
     return ix
 
 

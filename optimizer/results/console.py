@@ -84,11 +84,12 @@ def print_summary(run: Run, out: Path | None, console: Console | None = None) ->
     built = s.get("built") or []
     if built:
         tab = Table(title="built")
-        for c in ("facility", "year", "what", "capacity added"):
-            tab.add_column(c, justify="right" if c in ("year", "capacity added") else "left")
+        for c in ("facility", "year", "what", "capacity added", "decided"):
+            tab.add_column(c, justify="right" if c in ("year", "capacity added", "decided") else "left")
         for r in built[:MAX_LISTED]:
             size = "unlimited" if r["capacity_added"] is None else f"{r['capacity_added']:,.1f} units/yr"
-            tab.add_row(r["facility"], str(r["period"]), "opened" if r["kind"] == "open" else "expansion", size)
+            tab.add_row(r["facility"], str(r["period"]), "opened" if r["kind"] == "open" else "expansion", size,
+                        str(r.get("decision_year", "")))
         if len(built) > MAX_LISTED:
             tab.caption = f"{len(built) - MAX_LISTED} more in investments.csv"
         console.print(tab)

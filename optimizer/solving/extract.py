@@ -233,7 +233,8 @@ def investments_table(b: Built) -> pd.DataFrame:
     rows = [
         {"facility": f, "period": t, "kind": "open", "steps": 1.0,
          "capacity_added": _capacity(inst.base_capacity(f, t)), "capex": inst.facilities[f].capex,
-         "lifetime": lifetime(inst.facilities[f]), "annuity": inst.open_annuity(f)}
+         "lifetime": lifetime(inst.facilities[f]), "annuity": inst.open_annuity(f),
+         "lead_time": inst.facilities[f].lead_time or 0, "decision_year": t - (inst.facilities[f].lead_time or 0)}
         for (f, t), is_new in opened(b).items() if is_new
     ]
     for e in inst.expansions:
@@ -241,7 +242,8 @@ def investments_table(b: Built) -> pd.DataFrame:
             if (e.facility, t) in m.steps and (s := _v(m.steps[e.facility, t])) > 0:
                 rows.append({"facility": e.facility, "period": t, "kind": "expansion", "steps": s,
                              "capacity_added": s * e.size, "capex": s * e.capex, "lifetime": lifetime(e),
-                             "annuity": s * inst.step_annuity(e)})
+                             "annuity": s * inst.step_annuity(e), "lead_time": e.lead_time or 0,
+                             "decision_year": t - (e.lead_time or 0)})
     return _frame("investments", rows).sort_values(["period", "facility"], ignore_index=True)
 
 
