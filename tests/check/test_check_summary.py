@@ -147,6 +147,8 @@ TAMPERED_SUMMARIES = [
     ("built entry removed", drop_entry("built", **OPEN_2025), "summary built sep_us 2025 open: missing from summary.json"),
     ("built capacity changed", set_field("built", "capacity_added", 20.0, **EXPANSION_2026),
      "summary built sep_us 2026 expansion: summary.json capacity_added 20 != recomputed 40"),
+    ("built decision year changed", set_field("built", "decision_year", 2024, **EXPANSION_2026),
+     "summary built sep_us 2026 expansion: summary.json decision_year 2024 != recomputed 2026"),
     ("built capacity made unlimited", set_field("built", "capacity_added", None, **OPEN_2025),
      "summary built sep_us 2025 open: summary.json capacity_added blank != recomputed 50"),
     ("built entry added", lambda s: s["built"].append({**OPEN_2025, "period": 2026, "capacity_added": 50.0}),
