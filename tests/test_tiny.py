@@ -661,3 +661,48 @@ def test_an_expansion_step_is_available_a_lead_time_after_its_decision() -> None
     row = investment(r, "plant")
     assert (row["period"], row["kind"], row["steps"], row["lead_time"], row["decision_year"]) == (2026, "expansion", 1.0, 1, 2025)
     assert activity(r, "import", 2025) == approx(100) and activity(r, "plant", 2026) == approx(100)
+
+
+# ============================================================================================
+# stores (tiny_stockpile)
+# ============================================================================================
+
+
+def inventory(r, period: int, provenance: str = "any") -> tuple[float, float, float]:
+    inv = r.tables["inventory"]
+    row = inv[(inv["facility"] == "stockpile") & (inv["period"] == period) & (inv["provenance"] == provenance)]
+    assert len(row) == 1, inv
+    return tuple(float(row[c].iloc[0]) for c in ("level", "in", "out"))
+
+
+def test_a_stockpile_filled_before_a_ban_carries_the_buyer_through_it() -> None:
+    r = solve("tiny_stockpile")
+    assert inventory(r, 2025) == approx((200, 100, 0)) and inventory(r, 2027) == approx((0, 0, 100))
+    assert flow(r, "cn_sep", "stockpile", "oxide", 2025) == approx(200)
+    assert flow(r, "us_sep", "buyer", "oxide", 2027) == approx(0)
+    assert cost(r, "production") == approx(4000) and cost(r, "holding") == approx(2000)
+    assert objective(r) == approx(6000)
+    holding = r.tables["costs"].set_index(["term", "period"])["cost"]
+    assert holding["holding", 2025] == approx(750) and holding["holding", 2027] == approx(250)
+
+
+def test_a_full_store_is_worth_its_room() -> None:
+    r = solve("tiny_stockpile", "small_store")
+    assert inventory(r, 2025) == approx((150, 75, 0)) and inventory(r, 2027) == approx((0, 0, 75))
+    assert flow(r, "us_sep", "buyer", "oxide", 2027) == approx(25)
+    assert objective(r) == approx(7500)
+    assert dual(r, "storage_capacity", "stockpile", "oxide", 2025) == approx(30)
+
+
+def test_without_the_store_the_buyer_pays_the_dear_supply() -> None:
+    assert objective(solve("tiny_stockpile", "no_store")) == approx(12000)
+    r = solve("tiny_stockpile", "no_ban")
+    assert objective(r) == approx(4000) and inventory(r, 2025) == approx((0, 0, 0))
+
+
+def test_stored_material_keeps_its_tag() -> None:
+    r = solve("tiny_stockpile", "clean_stock")
+    assert inventory(r, 2025, "clean") == approx((100, 0, 0)) and inventory(r, 2027, "clean") == approx((0, 0, 50))
+    assert inventory(r, 2025, "touched") == approx((0, 0, 0))
+    assert flow(r, "us_sep", "buyer", "oxide", 2027) == approx(50)
+    assert objective(r) == approx(8250)

@@ -59,6 +59,8 @@ class PlanValues:
     unmet: dict[tuple[str, str, int], float]
     steps: dict[tuple[str, int], float]
     open: dict[tuple[str, int], float]  # 1 for existing facilities in their operating years
+    #: stores: (f, p, g, t) -> (level t, in t/yr, out t/yr)
+    inventory: dict[tuple[str, str, str, int], tuple[float, float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,9 +145,12 @@ class LP:
                     if v is not None:
                         for g in self.tags[f]:
                             self.add(("S", f, p, g, t), -w(t) * v, plan.surplus.get((f, p, g, t), 0.0))
+        self.stores()
         if inst.tracks_provenance:
             clean_in = {(d, p, t) for (_, o, d, p, g, t) in (c for c in self.cost if c[0] == "F")
                         if g == CLEAN and d in inst.facilities}
+            clean_in |= {(f, p, t) for (k, f, p, g, t) in (c for c in self.cost if c[0] == "I")
+                         if g == CLEAN and p in inst.inputs[f]}
             for f in inst.facilities:
                 if TOUCHED in self.tags[f]:
                     for p in inst.inputs[f]:
@@ -169,6 +174,25 @@ class LP:
             for t in self.active[f]:
                 y = self.open_flag(f, t)
                 self.constant += w(t) * (fac.fixed_cost + (inst.open_annuity(f) if fac.status == "candidate" else 0.0)) * y
+
+    def stores(self) -> None:
+        r"""Store columns: L[f,p,g,t] (t) costs :math:`w_{t^+} h` (the holding charged in the next
+        period on the level it starts from; 0 in the last), I and O[f,p,g,t] (t/yr) cost
+        :math:`\pm w_t h \kappa_t`; the initial stock's holding in the first period goes to K."""
+        inst, plan, w = self.inst, self.plan, self.inst.weight
+        after = {t: (inst.periods[i + 1] if i + 1 < len(inst.periods) else None) for i, t in enumerate(inst.periods)}
+        for (f, p), st in inst.storage.items():
+            h = st.holding_cost
+            self.constant += w(inst.periods[0]) * h * st.initial
+            for g in inst.store_tags:
+                for t in inst.periods:
+                    level, put, took = plan.inventory.get((f, p, g, t), (0.0, 0.0, 0.0))
+                    nxt = after[t]
+                    self.add(("L", f, p, g, t), w(nxt) * h if nxt is not None else 0.0, level)
+                    if t in self.active[f]:
+                        k = w(t) * h * inst.holding_factor(t)
+                        self.add(("I", f, p, g, t), k, put)
+                        self.add(("O", f, p, g, t), -k, took)
 
     def open_flag(self, f: str, t: int) -> float:
         """y[f,t]: 1 for an existing facility, the plan's 0/1 for a candidate."""

@@ -461,7 +461,8 @@ class Checker(MoneyChecks, SummaryChecks):
             for g, q in by_tag.items():
                 surplus[f, p, g, t] += q
         unmet = {(r["customer"], r["product"], r["period"]): r["unmet"] for r in self.plan.tables["unmet"]}
-        return PlanValues(dict(self.plan.act), dict(flows), dict(surplus), unmet, dict(self.plan.steps), dict(self.open))
+        return PlanValues(dict(self.plan.act), dict(flows), dict(surplus), unmet, dict(self.plan.steps), dict(self.open),
+                          dict(self.plan.inventory))
 
     def check_optimality(self) -> None:
         r"""duals.csv is an optimality certificate of the plan (:func:`optimizer.check.certificate.certify`):

@@ -29,7 +29,8 @@ class MoneyChecks:
         facility plus :math:`A_f y[f,t]` for candidates, where :math:`A = \kappa\, \rho / (1 - (1+\rho)^{-L})`
         (:math:`\kappa / L` without discounting); unmet_penalty :math:`\pi U`; surplus :math:`-v_p S`;
         price_floor :math:`\max(0, \text{floor}-\text{market})\, r^{out}_{fp} X`, kind ``transfer`` unless the
-        floor's accounting is ``cost``.
+        floor's accounting is ``cost``; holding :math:`h\,(L_{t^-} + \kappa_t \sum_g (I - O))` per store, from
+        inventory.csv (the initial stock before the first period).
         """
         inst, plan = self.inst, self.plan
         cost: dict[tuple[str, int], float] = defaultdict(float)
@@ -60,6 +61,13 @@ class MoneyChecks:
         for (f, p, t), by_tag in plan.surplus.items():
             value = inst.surplus_value(p, t) if p in inst.products else None
             cost["surplus", t] -= (value or 0.0) * sum(by_tag.values())
+        for (f, p), st in inst.storage.items():
+            level = st.initial
+            for t in inst.periods:
+                tags = [plan.inventory.get((f, p, g, t), (0.0, 0.0, 0.0)) for g in inst.store_tags]
+                net = sum(put - took for _, put, took in tags)
+                cost["holding", t] += st.holding_cost * (level + inst.holding_factor(t) * net)
+                level = sum(lv for lv, _, _ in tags)
         money = {("cost", term, t): c for (term, t), c in cost.items()}
         for family in POLICY_FAMILIES:
             if family.money is not None:
@@ -84,6 +92,7 @@ class MoneyChecks:
             "unmet_penalty": [d.penalty or 0.0 for d in inst.demands],
             "surplus": [p.surplus_value or 0.0 for p in inst.products.values()]
             + list(inst.product_prices.values()),
+            "holding": [st.holding_cost for st in inst.storage.values()],
         }
         values.update({f.name: f.coefficients(self) for f in POLICY_FAMILIES if f.coefficients is not None})
         return {term: max([abs(v) for v in vs] + [0.0]) for term, vs in values.items()}

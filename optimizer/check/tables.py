@@ -23,6 +23,7 @@ CHECKED_COLUMNS: dict[str, tuple[str, ...]] = {
     "shares": ("policy", "stage", "period", "basis", "group", "numerator", "denominator", "share", "cap", "binding",
                "product", "members"),
     "duals": ("constraint", "index", "value", "unit"),
+    "inventory": ("facility", "product", "period", "provenance", "level", "in", "out"),
 }
 
 Table = list[dict[str, Any]]
@@ -81,6 +82,16 @@ class PlanTables:
         self.surplus: dict[tuple[str, str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for r in tables["surplus"]:
             self.surplus[r["facility"], r["product"], r["period"]][r["provenance"]] += r["quantity"]
+
+        # stores: (f, p, g, t) -> (level t, in t/yr, out t/yr); (f, p, t) -> {tag: t/yr} put in and taken out
+        self.inventory: dict[tuple[str, str, str, int], tuple[float, float, float]] = {}
+        self.stored: dict[tuple[str, str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.released: dict[tuple[str, str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for r in tables["inventory"]:
+            f, p, g, t = r["facility"], r["product"], r["provenance"], r["period"]
+            self.inventory[f, p, g, t] = (r["level"], r["in"], r["out"])
+            self.stored[f, p, t][g] += r["in"]
+            self.released[f, p, t][g] += r["out"]
 
         self.steps: dict[tuple[str, int], float] = defaultdict(float)  # (f, t) -> steps built in t
         self.open_investments: dict[str, list[int]] = defaultdict(list)

@@ -313,6 +313,26 @@ RESULT_TABLES: dict[str, ResultTable] = {t.name: t for t in (
         ),
     ),
     ResultTable(
+        'inventory', 'store (storage.csv), provenance tag and year', 'a plan exists (no rows without stores)',
+        (
+            Column('facility', TEXT, '',
+                   'Facility holding the stock.'),
+            Column('product', TEXT, '',
+                   'Product held.'),
+            Column('period', INT, 'year',
+                   'Year (first year of the period).'),
+            Column('provenance', TEXT, '',
+                   'Tag of the stock: `any`, `clean` or `touched`; stock keeps the tag it came with.'),
+            Column('level', NUMBER, 't',
+                   'Stock at the end of the period (of its last year).'),
+            Column('in', NUMBER, 't/yr',
+                   'Put into the store in each year of the period.'),
+            Column('out', NUMBER, 't/yr',
+                   'Taken out of the store in each year of the period. `level` = the level before + the '
+                   "period's years x (`in` - `out`); the first period starts from the store's `initial`."),
+        ),
+    ),
+    ResultTable(
         'infeasibility', 'violation the diagnosis had to allow', 'status `infeasible`',
         (
             Column('rank', INT, '',
@@ -370,7 +390,7 @@ class Status(str, enum.Enum):
 SOLVED = (Status.OPTIMAL.value, Status.FEASIBLE.value)
 
 #: Cost terms in the order they are reported (costs.csv kind ``cost``, summary ``cost_breakdown``).
-COST_TERMS = ("production", "transport", "tariff", "fixed", "capex", "unmet_penalty", "surplus", "price_floor")
+COST_TERMS = ("production", "transport", "tariff", "fixed", "capex", "unmet_penalty", "surplus", "price_floor", "holding")
 
 #: A relaxed diagnostic model's slack cost: never part of a plan.
 VIOLATION_TERM = "violation"

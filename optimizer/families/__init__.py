@@ -27,6 +27,7 @@ from . import (
     output_share,
     price_floor,
     product_balance,
+    storage_level,
 )
 from .base import (Achieved, BuildContext, DualSpec, Family, LPRow, NetworkFamily, NoDual, PolicyFamily,
                    RuleContext)
@@ -43,6 +44,8 @@ NETWORK_FAMILIES: tuple[NetworkFamily, ...] = (
     candidate_flow_link.FAMILY,
     expansion_limit.FAMILY,
     lane_capacity.FAMILY,
+    storage_level.FAMILY,
+    storage_level.CAPACITY,
 )
 
 #: The policy kinds, in the order the model builds their rows (after the network's).

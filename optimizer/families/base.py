@@ -174,6 +174,11 @@ class BuildContext:
     payout: Callable[[str, int, Terms, str], None]
     #: Scratch space shared by families built from one pass (product and input balances).
     memo: dict[str, Any]
+    #: Stores (storage.csv): ``stock`` L[f,p,g,t] (t, end of period), ``store_in`` I[f,p,g,t] and
+    #: ``store_out`` O[f,p,g,t] (t/yr, in the facility's operating years).
+    stock: dict[tuple, Any] = field(default_factory=dict)
+    store_in: dict[tuple, Any] = field(default_factory=dict)
+    store_out: dict[tuple, Any] = field(default_factory=dict)
 
 
 class CheckContext(Protocol):

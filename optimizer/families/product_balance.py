@@ -48,6 +48,10 @@ def tables(ctx: BuildContext) -> tuple[dict[tuple, Terms], dict[tuple, Terms]]:
             inbound(d, p)[d, p, g, t].append((1.0, v))
     for (f, p, g, t), v in ctx.surplus.items():
         rows[f, p, g, t].append((-1.0, v))
+    for (f, p, g, t), v in ctx.store_in.items():  # a store sits where p arrives (or, if f only makes p, is made)
+        inbound(f, p)[f, p, g, t].append((-1.0, v))
+    for (f, p, g, t), v in ctx.store_out.items():
+        inbound(f, p)[f, p, g, t].append((1.0, v))
     for (f, p, t), v in ctx.downgrade.items():
         inbound(f, p)[f, p, CLEAN, t].append((-1.0, v))
         inbound(f, p)[f, p, TOUCHED, t].append((1.0, v))
@@ -71,7 +75,7 @@ def balance_keys(ctx: CheckContext) -> list[tuple[str, str, int]]:
     inst, plan = ctx.inst, ctx.plan
     keys = {(f, p, t) for f in inst.facilities for t in ctx.active[f]
             for p in set(inst.inputs[f]) | set(inst.outputs[f])}
-    for table in (plan.inflow, plan.outflow, plan.surplus):
+    for table in (plan.inflow, plan.outflow, plan.surplus, plan.stored, plan.released):
         keys |= {(f, p, t) for (f, p, t) in table if f in inst.facilities}
     return sorted(keys)
 
@@ -79,8 +83,10 @@ def balance_keys(ctx: CheckContext) -> list[tuple[str, str, int]]:
 def sides(ctx: CheckContext, f: str, p: str, t: int, tag: str | None) -> dict[str, float]:
     r"""Sides of f's balance of p in t for one provenance ``tag`` (None: all tags), in t/yr.
 
-    in :math:`\sum_o F[o,f,p,g,t]`; made :math:`r^{out}_{fp} X[f,g,t]`; out :math:`\sum_d F[f,d,p,g,t]`;
-    used :math:`r^{in}_{fp} X[f,g,t]`; surplus :math:`S[f,p,g,t]`.
+    in :math:`\sum_o F[o,f,p,g,t]`, plus what leaves a store of p at f (:math:`O`, inventory.csv);
+    made :math:`r^{out}_{fp} X[f,g,t]`; out :math:`\sum_d F[f,d,p,g,t]`; used :math:`r^{in}_{fp} X[f,g,t]`,
+    plus what enters the store (:math:`I`); surplus :math:`S[f,p,g,t]`.  A store sits where p
+    arrives (or is made, at a facility that only makes p), as in the model.
     """
     plan, inst = ctx.plan, ctx.inst
 
@@ -90,12 +96,14 @@ def sides(ctx: CheckContext, f: str, p: str, t: int, tag: str | None) -> dict[st
         return sum(by_tag.values()) if tag is None else by_tag.get(tag, 0.0)
 
     acts = total(plan.act_tags.get((f, t)))
+    released, stored = total(plan.released.get((f, p, t))), total(plan.stored.get((f, p, t)))
+    arrives = p in inst.inputs[f]
     return {
-        "in": total(plan.inflow.get((f, p, t))),
-        "made": inst.outputs[f].get(p, 0.0) * acts,
+        "in": total(plan.inflow.get((f, p, t))) + (released if arrives else 0.0),
+        "made": inst.outputs[f].get(p, 0.0) * acts + (0.0 if arrives else released),
         "out": total(plan.outflow.get((f, p, t))),
-        "used": inst.inputs[f].get(p, 0.0) * acts,
-        "surplus": total(plan.surplus.get((f, p, t))),
+        "used": inst.inputs[f].get(p, 0.0) * acts + (stored if arrives else 0.0),
+        "surplus": total(plan.surplus.get((f, p, t))) + (0.0 if arrives else stored),
     }
 
 
@@ -205,6 +213,9 @@ def lp_tables(lp) -> dict[str, list[LPRow]]:
             _, f, p, t = col
             inbound(f, p)[f, p, CLEAN, t][col] -= 1.0
             inbound(f, p)[f, p, TOUCHED, t][col] += 1.0
+        elif kind in ("I", "O"):  # a store, on the row where p arrives (or is made)
+            _, f, p, g, t = col
+            inbound(f, p)[f, p, g, t][col] += -1.0 if kind == "I" else 1.0
     lp.memo["balances"] = out = {
         family: [LPRow(family, key, "=", 0.0, dict(table[key])) for key in sorted(table)]
         for family, table in (("product_balance", made), ("input_balance", arriving))

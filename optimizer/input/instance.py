@@ -35,6 +35,7 @@ from .schema import (
     PriceFloor,
     ProductRow,
     RecipeRow,
+    StorageRow,
 )
 
 __all__ = ["ANY", "CLEAN", "TOUCHED", "Instance", "by_period"]
@@ -64,6 +65,8 @@ class Instance:
     product_prices: dict[tuple[str, int], float]
     expansions: tuple[ExpansionRow, ...]
     policies: tuple[PolicyBase, ...]
+    #: (facility, product) -> the store's row (storage.csv)
+    storage: dict[tuple[str, str], StorageRow] = field(default_factory=dict)
     scenario: tuple[str, ...] = ()
     scenario_names: tuple[str, ...] = ()
     input_digest: str = ""
@@ -100,6 +103,29 @@ class Instance:
     @cached_property
     def _weights(self) -> dict[int, float]:
         return {t: sum(self.discount(t + k) for k in range(self.years(t))) for t in self.periods}
+
+    def holding_factor(self, period: int) -> float:
+        r"""Discounted years' worth of one t/yr added to a store in period t, per unit of the period's
+        weight: :math:`\kappa_t = \sum_{k=1}^{n_t} k\, d_{t+k-1} / w_t` (years).
+
+        A store filled at I t/yr over the period holds k I more at the end of its k-th year, so its
+        holding cost over the period is :math:`h\,(w_t L_{t-1} + w_t \kappa_t (I - O))`;
+        :math:`\kappa_t = 1` for a one-year period."""
+        n = self.years(period)
+        return sum(k * self.discount(period + k - 1) for k in range(1, n + 1)) / self.weight(period)
+
+    @property
+    def store_tags(self) -> tuple[str, ...]:
+        """Provenance tags a store keeps apart: clean and touched when provenance is tracked."""
+        return (CLEAN, TOUCHED) if self.tracks_provenance else (ANY,)
+
+    def initial_tag(self, store: StorageRow) -> str:
+        """The tag of a store's initial stock: as given, or by location (``auto``)."""
+        if not self.tracks_provenance:
+            return ANY
+        if store.provenance == "auto":
+            return TOUCHED if self.is_covered(store.facility) else CLEAN
+        return store.provenance
 
     @property
     def horizon_end(self) -> int:
@@ -439,6 +465,7 @@ class Instance:
             "lanes": self.lanes,
             "demands": self.demands,
             "expansions": self.expansions,
+            "storage": self.storage.values(),
         }.get(name)
         spec = TABLES[name]
         columns = list(spec.row.model_fields)

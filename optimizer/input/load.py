@@ -457,6 +457,7 @@ def _load(ld: Loader, scenarios: Iterable[str], check_network: bool) -> Instance
         product_prices={(r.product, r.period): r.surplus_value for _, r in rows["product_prices"]},
         duty_rows=tuple(r for _, r in rows["duties"]),
         expansions=tuple(r for _, r in rows["expansions"]),
+        storage={(r.facility, r.product): r for _, r in rows["storage"]},
         policies=tuple(p for p in policies if p is not None),
         scenario=tuple(scenarios),
         scenario_names=tuple(header.scenarios.keys()),

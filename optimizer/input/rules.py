@@ -84,6 +84,19 @@ def cross_check(
                     at(v.raw, column, problem)
 
     covered = {r.country for _, r in rows["countries"] if header.provenance_group in r.group_set}
+    for v in views.get("storage", []):
+        st, code = v.row, v.values.get("facility")
+        if st is None or unknown(facility_codes, code) or code not in facilities:
+            continue
+        if outs is not None and ins is not None and st.product not in outs.get(code, set()) | ins.get(code, set()):
+            at(v.raw, "product", f"facility {code!r} neither makes nor uses {st.product!r} (no recipe row in "
+                                 f"{file['recipes']}); a store holds a product its facility makes or uses")
+        if st.capacity is not None and st.initial > st.capacity:
+            at(v.raw, "initial", f"got {st.initial:g} t, more than the store's capacity {st.capacity:g} t; expected at "
+                                 "most the capacity")
+        if st.provenance == "clean" and facilities[code].country in covered and st.initial:
+            at(v.raw, "provenance", f"got clean for stock held in {facilities[code].country}, a country of the "
+                                    f"provenance group {header.provenance_group!r}; expected auto or touched")
     for v in views.get("facilities", []):
         code = v.values.get("facility")
         if code is not None and outs is not None and not outs.get(code):

@@ -265,6 +265,22 @@ class ExpansionRow(Row):
         return False if v is None else v
 
 
+class StorageRow(Row):
+    """A store of one product at one facility: stock carried from year to year (a stockpile, an inventory)."""
+
+    facility: Name = col("Facility holding the stock (must make or use the product).", ref=refs.FACILITY)
+    product: Name = col("Product held.", ref=refs.PRODUCT)
+    capacity: float | None = col("Most that can be held at any time. Blank: unlimited.", "t", default=None, ge=0)
+    initial: float = col("Stock held at the start of the first period.", "t", default=0.0, ge=0)
+    holding_cost: float = col("Cost of holding one tonne for a year, charged on the level held at the end of each "
+                              "year.", "USD/t/yr", default=0.0, ge=0)
+    provenance: Literal["auto", "clean", "touched"] = col(
+        "Provenance of the initial stock when provenance is tracked: `clean`, `touched`, or `auto` (touched at a "
+        "facility in the provenance group, clean elsewhere). Stock added later keeps the tag it arrives with.",
+        default="auto",
+    )
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -300,6 +316,9 @@ TABLES: dict[str, TableSpec] = {
                   "(USD/t), added to the tariff of every lane that carries the product between the two countries."),
         TableSpec("product_prices", ProductPriceRow, ("product", "period"), False,
                   "A product's surplus value (its market price) by year, e.g. the NdPr oxide price path."),
+        TableSpec("storage", StorageRow, ("facility", "product"), False,
+                  "Stores of a product at a facility (stockpiles, inventories): stock carried from period to period, "
+                  "filled and drawn down through the facility's ordinary lanes."),
     )
 }
 

@@ -137,6 +137,8 @@ class Index:
     unmet: list[tuple[str, str, int]] = field(default_factory=list)
     open: list[tuple[str, int]] = field(default_factory=list)
     steps: list[tuple[str, int]] = field(default_factory=list)
+    stock: list[tuple[str, str, str, int]] = field(default_factory=list)
+    store_io: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 def build_index(inst: Instance) -> Index:
@@ -161,8 +163,14 @@ def build_index(inst: Instance) -> Index:
             ix.surplus.extend((f, p, g, t) for g in inst.output_tags(f) for t in inst.periods
                               if t in active[f] and inst.surplus_value(p, t) is not None)
 
+    for (f, p) in inst.storage:
+        for g in inst.store_tags:
+            ix.stock.extend((f, p, g, t) for t in inst.periods)
+            ix.store_io.extend((f, p, g, t) for t in inst.periods if t in active[f])
+
     if inst.tracks_provenance:
         clean_in = {(d, p, t) for (o, d, p, g, t) in ix.flow if g == CLEAN and d in inst.facilities}
+        clean_in |= {(f, p, t) for (f, p, g, t) in ix.store_io if g == CLEAN and p in inst.inputs[f]}
         for f in inst.facilities:
             if TOUCHED in inst.output_tags(f):
                 ix.downgrade.extend((f, p, t) for p in inst.inputs[f] for t in inst.periods if (f, p, t) in clean_in)
@@ -191,6 +199,9 @@ class _Builder:
         m.surplus = pyo.Var(ix.surplus, within=pyo.NonNegativeReals, dense=True)
         m.downgrade = pyo.Var(ix.downgrade, within=pyo.NonNegativeReals, dense=True)
         m.unmet = pyo.Var(ix.unmet, within=pyo.NonNegativeReals, dense=True)
+        m.stock = pyo.Var(ix.stock, within=pyo.NonNegativeReals, dense=True)
+        m.store_in = pyo.Var(ix.store_io, within=pyo.NonNegativeReals, dense=True)
+        m.store_out = pyo.Var(ix.store_io, within=pyo.NonNegativeReals, dense=True)
         m.open = pyo.Var(ix.open, within=pyo.Binary, dense=False)
         integer = {e.facility for e in inst.expansions if e.integer}
         m.steps = pyo.Var(
@@ -203,6 +214,9 @@ class _Builder:
         self.S = dict(m.surplus.items())
         self.D = dict(m.downgrade.items())
         self.U = dict(m.unmet.items())
+        self.L = dict(m.stock.items())
+        self.I = dict(m.store_in.items())
+        self.O = dict(m.store_out.items())
         self.y = {k: m.open[k] for k in ix.open}
         self.z = {k: m.steps[k] for k in ix.steps}
 
@@ -251,6 +265,9 @@ class _Builder:
             groups["flow", o, d, p, t].append(v)
         for (f, p, _g, t), v in self.S.items():
             groups["surplus", f, p, t].append(v)
+        for name, table in (("stock", self.L), ("store_in", self.I), ("store_out", self.O)):
+            for (f, p, _g, t), v in table.items():
+                groups[name, f, p, t].append(v)
         b.tag_groups = [vs for vs in groups.values() if len(vs) > 1]
 
     # ---- build ------------------------------------------------------------------------------
@@ -273,6 +290,7 @@ class _Builder:
             unmet=self.U, open=self.y, steps=self.z, acts_of=self.acts_of, flows_in=self.flows_in,
             flows_of=self.flows_of, lanes=self.lane, output_of=self.output_of, expression=lin, add_rows=self.add_rows,
             slack=self.slack, constrain=self.constrain, payout=self.payout, memo={},
+            stock=self.L, store_in=self.I, store_out=self.O,
         )
         self.built.strengthening = set(STRENGTHENING)
         for family in FAMILIES:
@@ -324,7 +342,7 @@ class _Builder:
         """
         inst, b = self.inst, self.built
         by_t: dict[str, dict[int, Terms]] = {term: defaultdict(list) for term in MODEL_TERMS}
-        const: dict[int, float] = defaultdict(float)
+        const: dict[tuple[str, int], float] = defaultdict(float)
         for (f, _g, t), v in self.x.items():
             by_t["production"][t].append((inst.cost(f, t), v))
         for (o, d, p, _g, t), v in self.F.items():
@@ -335,7 +353,7 @@ class _Builder:
             if fac.fixed_cost:
                 for t in inst.active_periods(f):
                     if fac.status == "existing":
-                        const[t] += fac.fixed_cost
+                        const["fixed", t] += fac.fixed_cost
                     else:
                         by_t["fixed"][t].append((fac.fixed_cost, self.y[f, t]))
         annuity = {e.facility: inst.step_annuity(e) for e in inst.expansions}
@@ -352,6 +370,7 @@ class _Builder:
             by_t["unmet_penalty"][k[2]].append((penalty[k], v))
         for (f, p, _g, t), v in self.S.items():
             by_t["surplus"][t].append((-inst.surplus_value(p, t), v))  # type: ignore[operator]
+        self.holding(by_t, const)
         for (term, t), terms in self.payouts.items():
             by_t[term][t].extend(terms)
         for (term, t), terms in self.transfer_terms.items():
@@ -363,7 +382,29 @@ class _Builder:
                     by_t["violation"][k[-1]].append((1.0, var[k]))
         for term in MODEL_TERMS:
             for t in inst.periods:
-                b.add_cost(term, t, by_t[term].get(t, []), const[t] if term == "fixed" else 0.0)
+                b.add_cost(term, t, by_t[term].get(t, []), const.get((term, t), 0.0))
+
+    def holding(self, by_t: dict[str, dict[int, Terms]], const: dict[tuple[str, int], float]) -> None:
+        r"""The ``holding`` term (USD/yr in period t): the holding cost on the level at the end of each
+        year, :math:`h\,(L_{t^-} + \kappa_t \sum_g (I_t - O_t))` summed over tags, with
+        :math:`L_{t^-}` the initial stock in the first period and :math:`\kappa_t` =
+        ``Instance.holding_factor`` (1 for a one-year period)."""
+        inst = self.inst
+        before = {t: (inst.periods[i - 1] if i else None) for i, t in enumerate(inst.periods)}
+        for (f, p), st in inst.storage.items():
+            h = st.holding_cost
+            if not h:
+                continue
+            for t in inst.periods:
+                prev = before[t]
+                if prev is None:
+                    const["holding", t] += h * st.initial
+                else:
+                    by_t["holding"][t].extend((h, self.L[f, p, g, prev]) for g in inst.store_tags)
+                k = inst.holding_factor(t)
+                for g in inst.store_tags:
+                    if (f, p, g, t) in self.I:
+                        by_t["holding"][t] += [(h * k, self.I[f, p, g, t]), (-h * k, self.O[f, p, g, t])]
 
     def objective(self) -> None:
         r"""Minimise total discounted cost (USD): :math:`\sum_t d_t \sum_{\text{terms}} C_{\text{term},t}`.

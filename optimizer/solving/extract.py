@@ -304,6 +304,16 @@ def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
     return _frame("duals", rows)
 
 
+def inventory_table(b: Built) -> pd.DataFrame:
+    """Every store's level at the end of each period and what entered and left it, by tag."""
+    m = b.model
+    rows = [{"facility": f, "product": p, "period": t, "provenance": g, "level": _v(var),
+             "in": _v(m.store_in[f, p, g, t]) if (f, p, g, t) in m.store_in else 0.0,
+             "out": _v(m.store_out[f, p, g, t]) if (f, p, g, t) in m.store_out else 0.0}
+            for (f, p, g, t), var in m.stock.items()]
+    return _frame("inventory", rows).sort_values(["facility", "product", "period", "provenance"], ignore_index=True)
+
+
 def extract(b: Built, sol: Solution) -> Results:
     """All result tables for a solved model (empty tables when there is no solution)."""
     if not sol.status.has_solution:
@@ -318,6 +328,7 @@ def extract(b: Built, sol: Solution) -> Results:
         "duals": duals_table(b, sol),
         "costs": costs_table(b),
         "investments": investments_table(b),
+        "inventory": inventory_table(b),
     }
     return Results(tables, {})
 

@@ -94,7 +94,8 @@ def test_every_relaxed_family_explains_a_violation():
     keys = {"demand_balance": ("dod", "magnet", 2025), "capacity_limit": ("sep_cn", 2025),
             "activity_floor": ("mine_au", 2030), "lane_capacity": ("mine_au", "sep_us", "ore", 2025),
             "max_open": ("two_refineries", 2025), "output_share": ("dod_takes_a_tenth", 2025), "max_share": ("cn_separation_cap", 2025), "offtake": ("defence", 2025),
-            "export_cap": ("cn_oxide_cap", 2025), "max_supplier_share": ("no_single_mine", "mine_cn", 2025)}
+            "export_cap": ("cn_oxide_cap", 2025), "max_supplier_share": ("no_single_mine", "mine_cn", 2025),
+            "storage_capacity": ("magnet_us", "oxide", 2025)}
     for f in FAMILIES:
         if f.explain is None:
             continue
