@@ -226,6 +226,34 @@ def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, st
 
 
 @main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@scenario_option
+@click.option("--by", "kind", type=click.Choice(["facility", "lane", "country"]), default="facility", show_default=True,
+              help="What each outage takes out: one facility, one lane, or one country's exports.")
+@click.option("--from", "year", type=int, help="First year of every outage (default: the first period).")
+@click.option("--stage", help="Only outages at this stage (a lane's stage is its origin's).")
+@click.option("--customer", "customers", multiple=True, help="Also report the unmet tonnes of these customers (repeatable).")
+@click.option("--replan", is_flag=True, help="Let each outage re-plan the builds (default: keep the base plan's).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Stress folder (default results/<instance>[-<scenario>]-stress-<by>).")
+@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Outages shown in the console table.")
+@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per outage (seconds).")
+@click.option("--quiet", "-q", is_flag=True, help="No per-outage lines and no console table.")
+@polite
+def stress(instance: Path, scenario: tuple[str, ...], kind: str, year: int | None, stage: str | None,
+           customers: tuple[str, ...], replan: bool, out: Path | None, top: int, time_limit: float | None, quiet: bool) -> int:
+    """Single points of failure: take out each facility (lane, country's exports) in turn, re-solve, rank the outages."""
+    from .solving.solver import SolveOptions
+    from .tools.stress import print_stress, run_stress
+
+    result = run_stress(instance, _scenarios(scenario), kind=kind, year=year, stage=stage, replan=replan,
+                        customers=list(customers) or None, opts=SolveOptions(time_limit=time_limit), out=out,
+                        console=None if quiet else out_console)
+    if not quiet:
+        print_stress(result, out_console, top)
+    return EXIT_OK
+
+
+@main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--scenario", "-s", "scenario", multiple=True,
               help="With an INSTANCE: one plan per option (a,b is the combination a then b; base is the base instance).")

@@ -25,7 +25,7 @@ from ..core.contract import SUMMARY
 from ..core.errors import InputError, finding
 
 #: The marker file of each kind of output folder.
-MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.json"}
+MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.json", "stress": "stress.json"}
 
 #: What a report's head says, so that an existing report can be told from any other HTML file.
 REPORT_GENERATOR = '<meta name="generator" content="mine2magnet">'
@@ -37,6 +37,7 @@ def default_out(kind: str, instance: str | None = None, scenario: Sequence[str] 
 
     * ``solve``: ``results/<instance>[-<scenario>[+<scenario>...]]``;
     * ``sweep``: that folder's name followed by ``-sweep-<policy>-<param>``;
+    * ``stress``: that folder's name followed by ``-stress-<param>`` (what is taken out: facility, lane, country);
     * ``compare``: ``results/compare-[<instance>-]<a>_vs_<b>...`` (shortened with a digest past 150
       characters).
     """
@@ -51,6 +52,8 @@ def default_out(kind: str, instance: str | None = None, scenario: Sequence[str] 
     name = f"{instance}" + (f"-{'+'.join(scenario)}" if scenario else "")
     if kind == "sweep":
         name += f"-sweep-{policy}-{param}"
+    elif kind == "stress":
+        name += f"-stress-{param}"
     elif kind != "solve":
         raise ValueError(f"no default folder for {kind!r}")
     return Path(root) / name
@@ -72,8 +75,8 @@ def folder_kind(folder: Path) -> str | None:
             continue
         if not isinstance(data, dict):
             continue
-        if data.get("run") == kind or ("run" not in data and {"solve": "stamp", "compare": "plans",
-                                                              "sweep": "policy"}[kind] in data):
+        if data.get("run") == kind or ("run" not in data and {"solve": "stamp", "compare": "plans", "sweep": "policy",
+                                                              "stress": "outages"}[kind] in data):
             return kind
     return None
 
