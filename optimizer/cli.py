@@ -40,8 +40,25 @@ class Terminated(BaseException):
     """SIGTERM, raised where the program is so that cleanups run (as KeyboardInterrupt does for SIGINT)."""
 
 
+#: The signal received, if any: an interrupt that surfaces as another exception (a library that
+#: wraps whatever stopped its import, say) still ends as an interrupt.
+_received: list[int] = []
+
+
 def _terminate(signum: int, frame: Any) -> None:
+    _received.append(signum)
     raise Terminated()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt()
+
+
+def _stopped(what: str, code: int) -> None:
+    err_console.print(f"interrupted ({what}): stopped; outputs are swapped in whole, so no partial output is left",
+                      markup=False)
+    sys.exit(code)
 
 
 def polite(func: Callable) -> Callable:
@@ -51,6 +68,7 @@ def polite(func: Callable) -> Callable:
     def wrapper(*args, debug: bool = False, **kwargs):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _terminate)
+            signal.signal(signal.SIGINT, _interrupt)
         try:
             code = func(*args, **kwargs)
         except InputError as exc:
@@ -63,15 +81,14 @@ def polite(func: Callable) -> Callable:
         except (KeyboardInterrupt, Terminated) as exc:
             if debug:
                 raise
-            what, code = ("SIGTERM", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("SIGINT", EXIT_INTERRUPTED)
-            err_console.print(f"interrupted ({what}): stopped; outputs are swapped in whole, so no partial output is left",
-                              markup=False)
-            sys.exit(code)
+            _stopped(*(("SIGTERM", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("SIGINT", EXIT_INTERRUPTED)))
         except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
                 raise
+            if _received:  # a signal stopped it, whatever the exception it surfaced as
+                _stopped(*(("SIGTERM", EXIT_TERMINATED) if _received[-1] == signal.SIGTERM else ("SIGINT", EXIT_INTERRUPTED)))
             err_console.print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", markup=False)
             sys.exit(EXIT_INTERNAL)
         sys.exit(code or EXIT_OK)
@@ -237,17 +254,20 @@ def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, st
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Stress folder (default results/<instance>[-<scenario>]-stress-<by>).")
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Outages shown in the console table.")
 @click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per outage (seconds).")
+@click.option("--workers", type=click.IntRange(min=1), help="Local processes solving side by side (default: the core count).")
+@click.option("--scheduler", help="Address of a Dask distributed scheduler to solve on instead, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-outage lines and no console table.")
 @polite
 def stress(instance: Path, scenario: tuple[str, ...], kind: str, year: int | None, stage: str | None,
-           customers: tuple[str, ...], replan: bool, out: Path | None, top: int, time_limit: float | None, quiet: bool) -> int:
+           customers: tuple[str, ...], replan: bool, out: Path | None, top: int, time_limit: float | None,
+           workers: int | None, scheduler: str | None, quiet: bool) -> int:
     """Single points of failure: take out each facility (lane, country's exports) in turn, re-solve, rank the outages."""
     from .solving.solver import SolveOptions
     from .tools.stress import print_stress, run_stress
 
     result = run_stress(instance, _scenarios(scenario), kind=kind, year=year, stage=stage, replan=replan,
                         customers=list(customers) or None, opts=SolveOptions(time_limit=time_limit), out=out,
-                        console=None if quiet else out_console)
+                        workers=workers, scheduler=scheduler, console=None if quiet else out_console)
     if not quiet:
         print_stress(result, out_console, top)
     return EXIT_OK

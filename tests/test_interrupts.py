@@ -69,3 +69,24 @@ def test_a_swap_holds_signals_back():
                 time.sleep(0.001)
             reached = True
     assert reached
+
+
+def test_a_signal_that_surfaces_as_another_error_still_ends_as_the_signal(monkeypatch):
+    """A signal can land inside a library that wraps it (an import that then fails, say): the run
+    still ends as interrupted, with its exit code, not as an internal error."""
+    import click
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    monkeypatch.setattr(cli, "_received", [])
+
+    @click.command()
+    @cli.polite
+    def stopped_mid_import():
+        cli._received.append(signal.SIGTERM)
+        raise ImportError("initialization failed")
+
+    result = CliRunner().invoke(stopped_mid_import, [])
+    assert result.exit_code == 143
+    assert "interrupted (SIGTERM)" in result.output and "internal error" not in result.output

@@ -35,6 +35,7 @@ from ..pipeline import run
 from ..results.outputs import default_out, guard_folder
 from ..results.run import Run
 from ..results.write import write_json
+from ..solving.parallel import pinned, solve_all
 from ..solving.solver import SolveOptions
 
 STRESS_CSV = "stress.csv"
@@ -161,6 +162,26 @@ def rank(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(STRESS_COLUMNS)]
 
 
+@dataclass(frozen=True)
+class OutageTask:
+    """What a worker needs to solve one outage: data only (the instance with the builds kept,
+    and the outage to apply to it), never a built model."""
+
+    outage: Outage
+    inst: Instance
+    year: int
+    reference: float | None
+    customers: tuple[str, ...] | None
+    opts: SolveOptions
+
+
+def solve_outage(task: OutageTask) -> dict[str, Any]:
+    """One line of stress.csv: the outage applied and solved (runs in a worker)."""
+    inst = task.inst
+    r = run(inst.folder, inst.scenario, task.opts, instance=task.outage.apply(inst, task.year))
+    return row(task.outage, task.year, r, inst, task.reference, task.customers)
+
+
 @dataclass
 class StressResult:
     reference: dict[str, Any]
@@ -171,9 +192,10 @@ class StressResult:
 
 def run_stress(path: str | Path, scenarios: Iterable[str], *, kind: str = "facility", year: int | None = None,
                stage: str | None = None, replan: bool = False, customers: Sequence[str] | None = None,
-               opts: SolveOptions = SolveOptions(), out: str | Path | None = None,
-               console: Console | None = None) -> StressResult:
-    """Solve the reference plan and every outage; write the stress folder (atomically)."""
+               opts: SolveOptions = SolveOptions(), out: str | Path | None = None, workers: int | None = 1,
+               scheduler: str | None = None, console: Console | None = None) -> StressResult:
+    """Solve the reference plan and every outage (on ``workers`` local processes, or a Dask
+    ``scheduler``: :mod:`optimizer.solving.parallel`); write the stress folder (atomically)."""
     t_start = time.perf_counter()
     inst = load_instance(path, list(scenarios))
     year = inst.periods[0] if year is None else year
@@ -191,6 +213,7 @@ def run_stress(path: str | Path, scenarios: Iterable[str], *, kind: str = "facil
         raise InputError(problems)
     target = guard_folder(Path(out) if out is not None else default_out("stress", inst.name, inst.scenario, param=kind),
                           "stress", protect=[inst.folder])
+    opts = pinned(opts)  # one HiGHS thread per solve, however the solves are spread
     base = run(inst.folder, inst.scenario, opts, instance=inst)
     if base.summary["status"] not in SOLVED:
         raise InputError([finding(str(inst.folder), "-", "-", f"the base plan has no solution ({base.summary['status']}); "
@@ -199,15 +222,16 @@ def run_stress(path: str | Path, scenarios: Iterable[str], *, kind: str = "facil
     ref_run = base if replan else run(inst.folder, inst.scenario, opts, instance=fixed)
     reference = row(None, year, ref_run, fixed, None, customers)
     reference["cost_increase"] = 0.0
-    lines = []
     todo = outages(inst, kind, year, stage)
-    for i, o in enumerate(todo):
-        r = run(inst.folder, inst.scenario, opts, instance=o.apply(fixed, year))
-        lines.append(row(o, year, r, fixed, reference["objective"], customers))
+    tasks = [OutageTask(o, fixed, year, reference["objective"], tuple(customers) if customers else None, opts)
+             for o in todo]
+
+    def report(i: int, last: dict[str, Any]) -> None:
         if console is not None:
-            last = lines[-1]
             what = f"+{last['cost_increase']:,.0f} USD" if last["status"] in SOLVED else last["status"]
-            console.print(f"[{i + 1}/{len(todo)}] {o.kind} {o.name}: {what}", markup=False, highlight=False)
+            console.print(f"[{i + 1}/{len(todo)}] {todo[i].kind} {todo[i].name}: {what}", markup=False, highlight=False)
+
+    lines = solve_all(solve_outage, tasks, workers=workers, scheduler=scheduler, on_result=report)
     table = rank(pd.DataFrame(lines, columns=[c for c in STRESS_COLUMNS if c != "rank"]))
     with staged_folder(target) as tmp:
         table.to_csv(tmp / STRESS_CSV, index=False)
@@ -219,6 +243,7 @@ def run_stress(path: str | Path, scenarios: Iterable[str], *, kind: str = "facil
             "outages": len(table),
             "statuses": {str(s): int(n) for s, n in table["status"].value_counts().items()},
             "seconds": round(time.perf_counter() - t_start, 4),
+            "workers": None if scheduler else workers, "scheduler": scheduler,
             "options": {k: v for k, v in opts.as_dict().items() if k != "log"},
         })
     return StressResult(reference, table, target, time.perf_counter() - t_start)

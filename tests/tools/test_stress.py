@@ -72,7 +72,8 @@ def invoke(*args):
 
 
 def test_the_cli_prints_the_ranked_table(tmp_path):
-    result = invoke("stress", INSTANCES / "tiny_stockpile", "--from", 2027, "--customer", "buyer", "--out", tmp_path / "s")
+    result = invoke("stress", INSTANCES / "tiny_stockpile", "--from", 2027, "--customer", "buyer", "--workers", 1,
+                    "--out", tmp_path / "s")
     assert result.exit_code == 0, result.output
     assert "outages from 2027, ranked (reference plan 6,000 USD)" in result.output
     assert "stockpile" in result.output and "6,000" in result.output

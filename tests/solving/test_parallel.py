@@ -1,0 +1,56 @@
+"""Independent solves on this process, a local process pool and a Dask LocalCluster give the
+same results in the same order (``optimizer.solving.parallel``, through ``m2m stress``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer.cli import EXIT_INPUT, main
+from optimizer.solving.parallel import pinned, solve_all
+from optimizer.solving.solver import SolveOptions
+from optimizer.tools.stress import STRESS_CSV, run_stress
+
+TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny_stockpile"
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def test_results_come_back_in_task_order_from_a_pool():
+    seen = []
+    assert solve_all(square, range(7), workers=2, on_result=lambda i, r: seen.append((i, r))) == [x * x for x in range(7)]
+    assert seen == [(i, i * i) for i in range(7)]
+
+
+def test_each_solve_gets_one_thread_unless_told():
+    assert pinned(SolveOptions()).threads == 1 and pinned(SolveOptions(threads=2)).threads == 2
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("serial") / "s"
+    run_stress(TINY, [], kind="lane", year=2025, workers=1, out=out)
+    return (out / STRESS_CSV).read_text()
+
+
+def test_a_process_pool_gives_the_serial_results(serial, tmp_path):
+    run_stress(TINY, [], kind="lane", year=2025, workers=2, out=tmp_path / "p")
+    assert (tmp_path / "p" / STRESS_CSV).read_text() == serial
+
+
+def test_a_dask_cluster_gives_the_serial_results(serial, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run_stress(TINY, [], kind="lane", year=2025, scheduler=cluster.scheduler_address, out=tmp_path / "d")
+    assert (tmp_path / "d" / STRESS_CSV).read_text() == serial
+
+
+def test_no_scheduler_at_the_address_is_an_input_error(tmp_path):
+    result = CliRunner().invoke(main, ["stress", str(TINY), "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "x")])
+    assert result.exit_code == EXIT_INPUT
+    assert "--scheduler:-:--scheduler: no Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert not (tmp_path / "x").exists()
