@@ -225,18 +225,20 @@ def check(results: Path, instance: Path | None, tol: float) -> int:
 @click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per point (seconds).")
 @click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop each point.")
 @click.option("--keep", is_flag=True, help="Also keep each point's results folder under points/.")
+@click.option("--workers", type=click.IntRange(min=1), help="Local processes solving points side by side (default: the core count).")
+@click.option("--scheduler", help="Address of a Dask distributed scheduler to solve the points on instead.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no console summary.")
 @polite
 def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, start: float, stop: float, steps: int,
           periods: str | None, stage: str | None, out: Path | None, time_limit: float | None, mip_gap: float | None,
-          keep: bool, quiet: bool) -> int:
+          keep: bool, workers: int | None, scheduler: str | None, quiet: bool) -> int:
     """Epsilon-constraint sweep: solve for a series of values of one policy parameter; write the cost frontier."""
     from .solving.solver import SolveOptions
     from .tools.sweep import parse_periods, print_frontier, run_sweep, sweep_values
 
     result = run_sweep(instance, _scenarios(scenario), policy, param, sweep_values(start, stop, steps),
                        periods=parse_periods(periods), stage=stage, opts=SolveOptions(time_limit=time_limit, mip_gap=mip_gap),
-                       out=out, keep=keep, console=None if quiet else out_console)
+                       out=out, keep=keep, workers=workers, scheduler=scheduler, console=None if quiet else out_console)
     if not quiet:
         print_frontier(result, out_console)
     return EXIT_OK if result.any_plan else EXIT_NO_SOLUTION

@@ -41,6 +41,7 @@ from ..pipeline import run
 from ..results.run import Run
 from ..families import POLICY_FAMILIES, family_of
 from ..input.schema import MaxShare, PolicyBase, policy_value_problem
+from ..solving.parallel import pinned, solve_all
 from ..solving.solver import SolveOptions
 from ..core.atomic import staged_folder
 from ..results.outputs import MARKERS, default_out, guard_folder
@@ -348,42 +349,67 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+@dataclass(frozen=True)
+class PointTask:
+    """What a worker needs to solve one point: the sweep (its instance's data) and the value, and
+    where to keep the point's results folder (``--keep``), if anywhere."""
+
+    spec: SweepSpec
+    value: float
+    opts: SolveOptions
+    keep_to: Path | None = None
+
+
+def solve_point(task: PointTask) -> dict[str, Any]:
+    """One row of frontier.csv: the point's instance solved (runs in a worker)."""
+    p = task.spec
+    point = p.instance_at(task.value)
+    pol = point.policy(p.policy.name)
+    t0 = time.perf_counter()
+    r = run(p.inst.folder, p.inst.scenario, task.opts, instance=point)
+    r = replace(r, built=None)  # the model is not needed any more: keep memory flat over the sweep
+    if task.keep_to is not None:
+        swept = {"policy": pol.name, "param": p.param, "value": task.value,
+                 "periods": list(p.periods) if p.periods is not None else None}
+        write_results(replace(r, results=replace(r.results, summary={**r.summary, "sweep": swept})), task.keep_to)
+    return point_row(p, pol, task.value, r, time.perf_counter() - t0)
+
+
 def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: str, values: Sequence[float], *,
               periods: Sequence[int] | None = None, stage: str | None = None, opts: SolveOptions = SolveOptions(),
-              out: str | Path | None = None, keep: bool = False, console: Console | None = None) -> SweepResult:
-    """Solve every point, then write the sweep folder (atomically). ``console``: progress and timings."""
+              out: str | Path | None = None, keep: bool = False, workers: int | None = 1, scheduler: str | None = None,
+              console: Console | None = None) -> SweepResult:
+    """Solve every point (on ``workers`` local processes, or a Dask ``scheduler``:
+    :mod:`optimizer.solving.parallel`), then write the sweep folder (atomically). ``console``:
+    progress and timings."""
     t_start = time.perf_counter()
     inst = load_instance(path, list(scenarios))
     p = plan(inst, policy, param, values, periods, stage)
     target = guard_folder(Path(out) if out is not None else default_out("sweep", inst.name, inst.scenario, policy=policy, param=param), "sweep",
                           protect=[inst.folder])
-    rows: list[dict[str, Any]] = []
+    if keep and scheduler:
+        raise InputError([finding("--keep", "-", "--keep", "points are kept on this machine's disk; expected --keep "
+                                                           "without --scheduler (a cluster's workers write elsewhere)")])
+    opts = pinned(opts)  # one HiGHS thread per solve, however the points are spread
     width = max(2, len(str(len(p.values))))
     with staged_folder(target) as tmp:
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             TextColumn("{task.fields[last]}"), console=console, disable=console is None)
         with progress:
             task = progress.add_task(f"sweep {_label(p)}", total=len(p.values), last="")
-            for i, value in enumerate(p.values):
-                progress.update(task, description=f"{p.param} = {_fmt(value)}")
-                point = p.instance_at(value)
-                pol = point.policy(p.policy.name)
-                t0 = time.perf_counter()
-                r = run(inst.folder, inst.scenario, opts, instance=point)
-                r = replace(r, built=None)  # the model is not needed any more: keep memory flat over the sweep
-                if keep:
-                    swept = {"policy": pol.name, "param": p.param, "value": value,
-                             "periods": list(p.periods) if p.periods is not None else None}
-                    kept = replace(r, results=replace(r.results, summary={**r.summary, "sweep": swept}))
-                    write_results(kept, tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}")
-                row = point_row(p, pol, value, r, time.perf_counter() - t0)
-                rows.append(row)
+            tasks = [PointTask(p, value, opts, tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}" if keep else None)
+                     for i, value in enumerate(p.values)]
+
+            def report(_i: int, row: dict[str, Any]) -> None:
                 cost = f"{row['objective']:,.0f} USD" if row["status"] in SOLVED else "no plan"
                 if console is not None:
                     progress.console.print(
-                        f"{p.param} {_fmt(value)}: {row['status']}, {cost}; solve {row['solve_seconds']:.2f}s, "
+                        f"{p.param} {_fmt(row['value'])}: {row['status']}, {cost}; solve {row['solve_seconds']:.2f}s, "
                         f"point {row['seconds']:.2f}s", markup=False, highlight=False)
-                progress.update(task, advance=1, last=f"last solve {row['solve_seconds']:.2f}s")
+                progress.update(task, advance=1, description=f"{p.param} = {_fmt(row['value'])}",
+                                last=f"last solve {row['solve_seconds']:.2f}s")
+
+            rows = solve_all(solve_point, tasks, workers=workers, scheduler=scheduler, on_result=report)
         frontier = pd.DataFrame(rows)
         ok = frontier["status"].isin(SOLVED)
         mark_shedding(frontier, ok)

@@ -54,3 +54,23 @@ def test_no_scheduler_at_the_address_is_an_input_error(tmp_path):
     assert result.exit_code == EXIT_INPUT
     assert "--scheduler:-:--scheduler: no Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_a_sweep_gives_the_same_frontier_on_a_pool(tmp_path):
+    import pandas as pd
+
+    from optimizer.tools.sweep import run_sweep
+
+    folder = TINY.parent / "tiny_china_cap"
+    a = run_sweep(folder, [], "china_cap", "share", [0.9, 0.6, 0.3], workers=1, out=tmp_path / "a").frontier
+    b = run_sweep(folder, [], "china_cap", "share", [0.9, 0.6, 0.3], workers=2, out=tmp_path / "b").frontier
+    timing = [c for c in a.columns if c.endswith("seconds")]
+    pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
+    assert a["value"].tolist() == [0.9, 0.6, 0.3]
+
+
+def test_kept_points_stay_on_this_machine(tmp_path):
+    result = CliRunner().invoke(main, ["sweep", str(TINY.parent / "tiny_china_cap"), "--policy", "china_cap", "--param",
+                                       "share", "--from", "0.9", "--to", "0.5", "--steps", "2", "--keep",
+                                       "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "s")])
+    assert result.exit_code == EXIT_INPUT and "--keep:-:--keep: points are kept on this machine's disk" in result.output
