@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,14 @@ def two_mine_chain(folder: Path, **header: Any) -> Path:
             ],
         },
     )
+
+
+def shipped_copy(name: str, folder: Path) -> Path:
+    """A copy of the shipped instance ``instances/<name>`` in ``folder``, free to edit (without its pins)."""
+    out = folder / name
+    shutil.copytree(Path(__file__).resolve().parent.parent / "instances" / name, out)
+    (out / "expected.json").unlink()
+    return out
 
 
 def edit_csv(path: Path, match: dict[str, Any], **values: Any) -> None:

@@ -41,6 +41,7 @@ from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpres
 from ..core import contract
 from ..input.instance import CLEAN, TOUCHED, Instance
 from ..families import FAMILIES, STRENGTHENING, BuildContext, DualSpec, PolicyFamily
+from ..families.storage_level import previous
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
 MODEL_TERMS = (*contract.COST_TERMS, contract.VIOLATION_TERM)
@@ -390,7 +391,7 @@ class _Builder:
         :math:`L_{t^-}` the initial stock in the first period and :math:`\kappa_t` =
         ``Instance.holding_factor`` (1 for a one-year period)."""
         inst = self.inst
-        before = {t: (inst.periods[i - 1] if i else None) for i, t in enumerate(inst.periods)}
+        before = previous(inst.periods)
         for (f, p), st in inst.storage.items():
             h = st.holding_cost
             if not h:

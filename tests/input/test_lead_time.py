@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,13 @@ from click.testing import CliRunner
 from optimizer.cli import EXIT_INPUT, main
 from optimizer.core.errors import InputError
 from optimizer.input.load import load_instance
-from tests.helpers import edit_csv
+from tests.helpers import edit_csv, shipped_copy
 
-TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny_lead_time"
 
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
-    out = tmp_path / "tiny"
-    shutil.copytree(TINY, out)
-    (out / "expected.json").unlink()
-    return out
+    return shipped_copy("tiny_lead_time", tmp_path)
 
 
 def findings(folder) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,14 @@ from click.testing import CliRunner
 from optimizer.cli import EXIT_INPUT, main
 from optimizer.core.errors import InputError
 from optimizer.input.load import load_instance
+from tests.helpers import shipped_copy
 
-TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny_stockpile"
 HEADER = "facility,product,capacity,initial,holding_cost,provenance\n"
 
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
-    out = tmp_path / "tiny"
-    shutil.copytree(TINY, out)
-    (out / "expected.json").unlink()
-    return out
+    return shipped_copy("tiny_stockpile", tmp_path)
 
 
 def stores(folder: Path, *rows: str, header: str = HEADER) -> Path:
