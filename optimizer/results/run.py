@@ -7,7 +7,7 @@ Made by :func:`optimizer.pipeline.run`; written by :mod:`optimizer.results.write
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:  # annotations only: holding a run needs neither Pyomo nor HiGHS
     import pandas as pd
@@ -36,3 +36,11 @@ class Run:
     @property
     def summary(self) -> dict[str, Any]:
         return self.results.summary
+
+    def unmet_t(self, customers: Sequence[str] | None = None) -> float:
+        """Demand left unmet over the horizon (t), of ``customers`` if given: each period's t/yr
+        times the years it stands for."""
+        un = self.tables["unmet"]
+        if customers is not None:
+            un = un[un["customer"].isin(customers)]
+        return float(sum(q * self.instance.years(int(t)) for q, t in zip(un["unmet"], un["period"])))

@@ -127,15 +127,7 @@ def keep_builds(inst: Instance, base: Run) -> Instance:
     return replace(inst, facilities=facilities, capacity=capacity, expansions=())
 
 
-def _unmet(r: Run, inst: Instance, customers: Sequence[str] | None) -> float:
-    """Unmet demand over the horizon (t): each period's t/yr times the years it stands for."""
-    un = r.tables["unmet"]
-    if customers is not None:
-        un = un[un["customer"].isin(customers)]
-    return float(sum(q * inst.years(int(t)) for q, t in zip(un["unmet"], un["period"])))
-
-
-def row(o: Outage | None, year: int, r: Run, inst: Instance, reference: float | None,
+def row(o: Outage | None, year: int, r: Run, reference: float | None,
         customers: Sequence[str] | None) -> dict[str, Any]:
     """One line of stress.csv for a solved outage (``o`` None: the reference plan)."""
     status = r.summary["status"]
@@ -147,8 +139,8 @@ def row(o: Outage | None, year: int, r: Run, inst: Instance, reference: float | 
         "stage": "" if o is None else o.stage, "country": "" if o is None else o.country, "from_year": year,
         "status": status, "objective": objective,
         "cost_increase": objective - reference if solved and reference is not None else float("nan"),
-        "unmet_t": _unmet(r, inst, None) if solved else float("nan"),
-        "unmet_at_t": _unmet(r, inst, customers) if solved and customers else float("nan"),
+        "unmet_t": r.unmet_t() if solved else float("nan"),
+        "unmet_at_t": r.unmet_t(customers) if solved and customers else float("nan"),
         "note": note,
     }
 
@@ -179,7 +171,7 @@ def solve_outage(task: OutageTask) -> dict[str, Any]:
     """One line of stress.csv: the outage applied and solved (runs in a worker)."""
     inst = task.inst
     r = run(inst.folder, inst.scenario, task.opts, instance=task.outage.apply(inst, task.year))
-    return row(task.outage, task.year, r, inst, task.reference, task.customers)
+    return row(task.outage, task.year, r, task.reference, task.customers)
 
 
 @dataclass
@@ -220,7 +212,7 @@ def run_stress(path: str | Path, scenarios: Iterable[str], *, kind: str = "facil
                                                               "nothing to stress")])
     fixed = inst if replan else keep_builds(inst, base)
     ref_run = base if replan else run(inst.folder, inst.scenario, opts, instance=fixed)
-    reference = row(None, year, ref_run, fixed, None, customers)
+    reference = row(None, year, ref_run, None, customers)
     reference["cost_increase"] = 0.0
     todo = outages(inst, kind, year, stage)
     tasks = [OutageTask(o, fixed, year, reference["objective"], tuple(customers) if customers else None, opts)

@@ -248,8 +248,7 @@ def point_row(p: SweepSpec, pol: PolicyBase, value: float, r: Run, seconds: floa
         row["note"] = f"{row['status']}: {gave[0]}" + (f" (and {len(gave) - 1} more)" if len(gave) > 1 else "")
     if r.solution.status.has_solution:
         row["objective"] = float(r.solution.objective)
-        unmet = r.tables["unmet"]
-        row["unmet_t"] = float(sum(q * p.inst.years(int(t)) for q, t in zip(unmet["unmet"], unmet["period"])))
+        row["unmet_t"] = r.unmet_t()
         for term, v in r.summary["cost_breakdown"].items():
             if f"cost_{term}" in row:
                 row[f"cost_{term}"] = float(v)
