@@ -66,6 +66,7 @@ def polite(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, debug: bool = False, **kwargs):
+        _received.clear()  # a signal an earlier command in this process received is not this one's
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _terminate)
             signal.signal(signal.SIGINT, _interrupt)

@@ -90,3 +90,23 @@ def test_a_signal_that_surfaces_as_another_error_still_ends_as_the_signal(monkey
     result = CliRunner().invoke(stopped_mid_import, [])
     assert result.exit_code == 143
     assert "interrupted (SIGTERM)" in result.output and "internal error" not in result.output
+
+
+def test_a_signal_received_by_an_earlier_command_does_not_stop_the_next(monkeypatch):
+    """Commands invoked one after another in one process (tests, notebooks) each start with no
+    signal received: an error in the second is an internal error, not an interrupt."""
+    import click
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    monkeypatch.setattr(cli, "_received", [signal.SIGINT])
+
+    @click.command()
+    @cli.polite
+    def fails():
+        raise RuntimeError("disk full")
+
+    result = CliRunner().invoke(fails, [])
+    assert result.exit_code == 3
+    assert "internal error: RuntimeError: disk full" in result.output
