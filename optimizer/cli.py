@@ -186,6 +186,9 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     written = write_run(r, target, extra_writers=[write_results_book] if excel else [])
     if not quiet:
         print_summary(r, target, out_console)
+        if r.instance.uncertainty is not None:
+            out_console.print("note: instance.yaml's uncertainty block is read by m2m hedge; m2m solve plans for the "
+                              "instance as it is", markup=False)
     if written.kept:
         out_console.print(f"kept from the previous results in {target}: {', '.join(written.kept)} (they describe the "
                           "previous run; run m2m report again for a report of this one)", markup=False)
@@ -201,7 +204,7 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
 @polite
 def check(results: Path, instance: Path | None, tol: float) -> int:
     """Re-check a results folder against its instance, without Pyomo: every constraint and the objective."""
-    from .check.checker import check_results
+    from .check.results import check_results
 
     report = check_results(results, instance=instance, tol=tol)
     for line in report.violations:
@@ -274,6 +277,43 @@ def stress(instance: Path, scenario: tuple[str, ...], kind: str, year: int | Non
     if not quiet:
         print_stress(result, out_console, top)
     return EXIT_OK
+
+
+@main.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@scenario_option
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Hedge folder (default results/<instance>[-<scenario>]-hedge).")
+@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per solve (seconds).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop each solve.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Local processes for the perfect-foresight and reference-plan solves (default: the core count).")
+@click.option("--scheduler", help="Address of a Dask distributed scheduler to run those solves on instead.")
+@click.option("--update-expected", is_flag=True, help="Pin the figures in the instance's expected.json (hedge:<scenario>).")
+@click.option("--reason", help="Why pinned figures change (required with --update-expected when they do).")
+@click.option("--quiet", "-q", is_flag=True, help="No console summary.")
+@polite
+def hedge(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limit: float | None, mip_gap: float | None,
+          workers: int | None, scheduler: str | None, update_expected: bool, reason: str | None, quiet: bool) -> int:
+    """The plan best across the outcomes of `uncertainty:`, with its expected cost, CVaR, EVPI and VSS."""
+    from .results import expected
+    from .solving.solver import SolveOptions
+    from .core.contract import Status
+    from .tools.hedge import print_hedge, run_hedge, write_hedge
+
+    h = run_hedge(instance, _scenarios(scenario), SolveOptions(time_limit=time_limit, mip_gap=mip_gap), out=out,
+                  workers=workers, scheduler=scheduler)
+    pinned = None
+    if update_expected:  # before anything is written: a refused re-pin writes nothing
+        try:
+            pinned = expected.update_hedge(h.instance.folder, h.instance.scenario, h.summary, reason)
+        except expected.ReasonRequired as exc:
+            raise InputError([finding(str(h.instance.folder / expected.FILE), "-", "--reason", str(exc))]) from None
+    write_hedge(h)
+    if not quiet:
+        print_hedge(h, out_console)
+    if pinned is not None:
+        out_console.print(f"updated {pinned} [{expected.hedge_key(h.instance.scenario)}]", markup=False)
+    return EXIT_OK if Status(h.summary["status"]).has_solution else EXIT_NO_SOLUTION
 
 
 @main.command()

@@ -19,6 +19,7 @@ import pytest
 from optimizer import families
 from optimizer.check import certificate, checker
 from optimizer.families import problems
+from optimizer.core.contract import read_summary
 from optimizer.input.load import load_instance
 from optimizer.model import build as model_build
 from optimizer.pipeline import run
@@ -86,6 +87,6 @@ def test_a_plan_is_priced_checked_and_certified_with_it(registered, tmp_path):
     assert len(priced) == 2 and (priced["meaning"].str.startswith("cost of one more t/yr of minimum output")).all()
     assert (priced["value"] > 0).all()  # the contract binds: it costs the plan
     out = write_results(r, tmp_path / "out")
-    report = checker.check_plan(out, checker.read_summary(out), inst)
+    report = checker.check_plan(out, read_summary(out), inst)
     assert report.ok and report.certified, report.violations
     assert report.checked.get("min_output") == 2

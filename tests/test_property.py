@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from optimizer.check.checker import check_results
+from optimizer.check.results import check_results
 from optimizer.core.errors import InputError
 from optimizer.pipeline import run
 from optimizer.results.write import write_results

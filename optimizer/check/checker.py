@@ -41,16 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError, finding
 from ..core.tolerances import CHECK_TOL, HALF
 from ..input.instance import CLEAN, Instance
 from .certificate import Certificate, PlanValues, certify, num
-from ..core.contract import SOLVED, SUMMARY, ZERO_DENOMINATOR, read_summary, results_folder
-from ..input.load import load_instance
+from ..core.contract import SOLVED, ZERO_DENOMINATOR
 from ..families import FAMILIES
 from .money import MoneyChecks
 from .summary import SummaryChecks
-from .tables import PlanTables, read_tables
+from .tables import TABLE_KEYS, PlanTables, read_tables
 from ..input.schema import DEFAULT_LIFETIME, PolicyBase, capital_recovery_factor
 
 # ============================================================================================
@@ -286,17 +284,7 @@ class Checker(MoneyChecks, SummaryChecks):
 
     def check_duplicates(self) -> None:
         """Each key appears at most once in each table (a repeated row would be counted twice)."""
-        keys = {
-            "flows": ("origin", "destination", "product", "period", "provenance"),
-            "activity": ("facility", "period", "provenance"),
-            "surplus": ("facility", "product", "period", "provenance"),
-            "unmet": ("customer", "product", "period"),
-            "costs": ("term", "period", "kind"),
-            "investments": ("facility", "period", "kind"),
-            "offtakes": ("policy", "period"),
-            "shares": ("policy", "stage", "product", "period"),
-        }
-        for name, columns in keys.items():
+        for name, columns in TABLE_KEYS.items():
             seen: dict[tuple, int] = {}
             for r in self.plan.tables[name]:
                 k = tuple(r[c] for c in columns)
@@ -486,32 +474,6 @@ class Checker(MoneyChecks, SummaryChecks):
 # ============================================================================================
 # entry point
 # ============================================================================================
-
-
-def check_results(results: Path, instance: Path | None = None, tol: float = CHECK_TOL) -> CheckReport:
-    """Re-check a results folder against its instance (the one named in summary.json, or ``instance``).
-
-    Raises :class:`InputError` when the folder, its summary, a table or the instance cannot be
-    read.  A folder without a solution gives ``ok=False`` with no violations.
-    """
-    folder = results_folder(Path(results))
-    summary = read_summary(folder)
-    status = str(summary.get("status"))
-    if status not in SOLVED:
-        return CheckReport(ok=False, status=status)
-    named = summary.get("instance") or {}
-    path = instance if instance is not None else named.get("path")
-    if not path:
-        raise InputError([finding(str(folder / SUMMARY), "-", "instance.path",
-                                  "summary.json names no instance; pass --instance")])
-    inst = load_instance(path, named.get("scenario") or [])
-    point = summary.get("sweep")
-    if point:  # a kept point of `m2m sweep`: its policy parameter was set by the sweep
-        try:
-            inst = inst.with_policy_value(point["policy"], point["param"], point["value"], point.get("periods"))
-        except (KeyError, ValueError) as exc:
-            raise InputError([finding(str(folder / SUMMARY), "-", "sweep", f"cannot apply the sweep point: {exc}")]) from None
-    return check_plan(folder, summary, inst, tol)
 
 
 def check_plan(folder: Path, summary: dict[str, Any], inst: Instance, tol: float = CHECK_TOL) -> CheckReport:

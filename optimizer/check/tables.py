@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import Finding, InputError
-from ..core.contract import read_rows
+from ..core.contract import Column, read_rows
 
 
 #: Columns of each results table the check reads (kinds from the contract).
@@ -28,6 +28,19 @@ CHECKED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 Table = list[dict[str, Any]]
 
+#: The columns that identify a row of each results table (a key appears at most once).
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "flows": ("origin", "destination", "product", "period", "provenance"),
+    "activity": ("facility", "period", "provenance"),
+    "surplus": ("facility", "product", "period", "provenance"),
+    "unmet": ("customer", "product", "period"),
+    "costs": ("term", "period", "kind"),
+    "investments": ("facility", "period", "kind"),
+    "offtakes": ("policy", "period"),
+    "shares": ("policy", "stage", "product", "period"),
+    "inventory": ("facility", "product", "period", "provenance"),
+}
+
 
 
 
@@ -36,10 +49,11 @@ Table = list[dict[str, Any]]
 # ============================================================================================
 
 
-def read_tables(folder: Path) -> dict[str, Table]:
-    """Every results table the check needs; raise InputError listing every unreadable one."""
+def read_tables(folder: Path, leading: tuple[Column, ...] = ()) -> dict[str, Table]:
+    """Every results table the check needs (with the ``leading`` columns a hedge folder puts
+    first); raise InputError listing every unreadable one."""
     findings: list[Finding] = []
-    tables = {name: read_rows(folder, name, findings, columns) for name, columns in CHECKED_COLUMNS.items()}
+    tables = {name: read_rows(folder, name, findings, columns, leading) for name, columns in CHECKED_COLUMNS.items()}
     if findings:
         raise InputError(findings)
     return tables

@@ -358,6 +358,43 @@ RESULT_TABLES: dict[str, ResultTable] = {t.name: t for t in (
 #: The tables a run with a plan writes (all but the infeasibility diagnosis).
 PLAN_TABLES: tuple[str, ...] = tuple(n for n in RESULT_TABLES if n != "infeasibility")
 
+#: The column a hedge folder (``m2m hedge``) puts first in every plan table: whose plan the row is.
+OUTCOME = Column('outcome', TEXT, '', 'The outcome of `uncertainty:` whose plan the row belongs to (`m2m hedge` only).')
+
+#: The tables only a hedge folder holds.
+HEDGE_TABLES: dict[str, ResultTable] = {t.name: t for t in (
+    ResultTable(
+        'outcomes', 'outcome of `uncertainty:`', '`m2m hedge`, a plan exists',
+        (
+            OUTCOME,
+            Column('probability', NUMBER, '',
+                   'Probability of the outcome.'),
+            Column('scenarios', TEXT, '',
+                   'Scenarios that make the outcome, joined by `;` (blank: the instance as it is).'),
+            Column('status', TEXT, '',
+                   'Status of the hedged solve.'),
+            Column('cost', OPTIONAL, 'USD',
+                   "The hedged plan's cost in this outcome (discounted, as `objective` of a solve)."),
+            Column('unmet_t', OPTIONAL, 't',
+                   "Demand the hedged plan leaves unmet in this outcome, over the horizon (each period's t/yr "
+                   'times its years).'),
+            Column('max_shares', TEXT, '',
+                   "Each share policy's highest share over the horizon in this outcome, `policy=share` joined by "
+                   '`;` (every year is in `shares.csv`).'),
+            Column('binding', TEXT, '',
+                   'Share policies that bind in some year, and offtakes delivered no more than required, joined by `;`.'),
+            Column('foresight_cost', OPTIONAL, 'USD',
+                   'Cost of the best plan for this outcome alone, known from the start (perfect foresight); blank if '
+                   'it has none.'),
+            Column('reference_plan_cost', OPTIONAL, 'USD',
+                   "Cost in this outcome of the plan made for the `reference` outcome: its decisions before `reveal` "
+                   'held, the rest re-planned; blank when that plan cannot serve the outcome.'),
+            Column('reference_plan_status', TEXT, '',
+                   'Status of that re-solve (`infeasible`: the reference plan cannot serve this outcome).'),
+        ),
+    ),
+)}
+
 #: Other files of a results folder, for the index of docs/results.md: (file, one row per, written when).
 OTHER_FILES = (
     (RESULTS_BOOK, "the run's tables as one workbook", "`m2m solve --excel`"),
@@ -465,15 +502,17 @@ def parse_cell(text: str | None, kind: str) -> Any:
     return value
 
 
-def read_rows(folder: Path, name: str, findings: list[Finding], columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """Rows of a results table as dicts of parsed cells, each with ``_line`` (its CSV line);
-    every missing file, missing column and bad cell goes to ``findings`` (file:line:column)."""
-    table = RESULT_TABLES[name]
+def read_rows(folder: Path, name: str, findings: list[Finding], columns: Iterable[str] | None = None,
+              leading: Sequence[Column] = ()) -> list[dict[str, Any]]:
+    """Rows of a results table (or a hedge folder's) as dicts of parsed cells, each with ``_line``
+    (its CSV line), with the ``leading`` columns a hedge folder puts first; every missing file,
+    missing column and bad cell goes to ``findings`` (file:line:column)."""
+    table = RESULT_TABLES[name] if name in RESULT_TABLES else HEDGE_TABLES[name]
     path = folder / table.file
     if not path.is_file():
         findings.append(finding(str(path), "-", "-", "results table is missing"))
         return []
-    kinds = table.kinds(columns)
+    kinds = {**{c.name: c.kind for c in leading}, **table.kinds(columns)}
     rows: list[dict[str, Any]] = []
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

@@ -36,7 +36,7 @@ def contract_block(name: str) -> list[str]:
         rows = [(f"[`{t.file}`]({_anchor(t.file)})", t.row, t.when) for t in contract.RESULT_TABLES.values()]
         rows += [(f"[`{f}`]({_anchor(f)})", row, when) for f, row, when in contract.OTHER_FILES]
         return md_table(("file", "one row per", "written when"), rows)
-    table = contract.RESULT_TABLES[name]
+    table = contract.RESULT_TABLES[name] if name in contract.RESULT_TABLES else contract.HEDGE_TABLES[name]
     return md_table(("column", "unit", "meaning"), [(f"`{c.name}`", c.unit, c.meaning) for c in table.columns])
 
 
@@ -44,7 +44,7 @@ def render_results(text: str) -> str:
     """``text`` (docs/results.md) with every generated block rewritten from the contract and the
     family registry."""
     def block(m: re.Match[str]) -> str:
-        if m.group(2) != "files" and m.group(2) not in contract.RESULT_TABLES:
+        if m.group(2) != "files" and m.group(2) not in contract.RESULT_TABLES and m.group(2) not in contract.HEDGE_TABLES:
             raise KeyError(f"docs/results.md: no results table {m.group(2)!r} in the contract")
         return m.group(1) + "\n".join(contract_block(m.group(2))) + "\n" + m.group(4)
     return render_families(BLOCK.sub(block, text))

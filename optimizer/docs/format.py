@@ -31,10 +31,14 @@ from ..input.schema import (
     SCENARIO_SCALARS,
     TABLES,
     InstanceHeader,
+    Outcome,
     PolicyBase,
+    Risk,
     Scenario,
     TableSpec,
+    Uncertainty,
 )
+from ..input.rules import PROBABILITY_SUM_TOL
 
 
 #: A complete, valid ``instance.yaml`` shown at the end of the reference (tests validate it).
@@ -402,6 +406,46 @@ def scenarios_section() -> list[str]:
     ]
 
 
+def uncertainty_section() -> list[str]:
+    fields = ("field", "required", "type", "default", "unit", "description")
+    return [
+        "## Uncertainty (`m2m hedge`)",
+        "",
+        _doc(Uncertainty),
+        "Unknown keys are errors. Checked when loading: `reveal` is a period, `reference` names an",
+        "outcome, outcome names are distinct, each outcome's scenarios are defined (each listed once,",
+        "none setting `uncertainty` itself), and the probabilities sum to 1 (within "
+        f"{PROBABILITY_SUM_TOL:g}).",
+        "`m2m hedge` also refuses an outcome whose scenarios change anything in a period before",
+        "`reveal` (a row, a cost, a bound: compared with the `reference` outcome's model), naming",
+        "the outcome's line and what it changes. A scenario may set the whole block (`set:",
+        "{uncertainty: ...}`), to compare probabilities or risk attitudes.",
+        "",
+        *md_table(fields, field_rows(Uncertainty, absent="none")),
+        "",
+        "Each outcome:",
+        "",
+        *md_table(fields, field_rows(Outcome, absent="none")),
+        "",
+        "`risk:`",
+        "",
+        _doc(Risk),
+        "",
+        *md_table(fields, field_rows(Risk, absent="none")),
+        "",
+        "```yaml",
+        "uncertainty:",
+        "  reveal: 2027              # first period in which the outcome is known",
+        "  reference: calm           # the outcome a plan that ignores risk is made for",
+        "  risk: {measure: cvar, alpha: 0.9, weight: 0.5}   # or {measure: expected}",
+        "  outcomes:",
+        "    - {name: calm, probability: 0.7, scenarios: []}",
+        "    - {name: ban, probability: 0.3, scenarios: [export_ban]}",
+        "```",
+        "",
+    ]
+
+
 def example_section() -> list[str]:
     return [
         "## Example `instance.yaml`",
@@ -421,6 +465,7 @@ def render() -> str:
     lines.extend(header_section())
     lines.extend(policies_section())
     lines.extend(scenarios_section())
+    lines.extend(uncertainty_section())
     lines.extend(example_section())
     text = "\n".join(lines)
     return text.rstrip("\n") + "\n"

@@ -30,6 +30,7 @@ from .schema import (
     LanePeriodRow,
     LaneRow,
     Offtake,
+    Uncertainty,
     MaxShare,
     PolicyBase,
     PriceFloor,
@@ -73,6 +74,10 @@ class Instance:
     warnings: tuple[Finding, ...] = field(default=())
     #: The rows of duties.csv, as given.
     duty_rows: tuple[DutyRow, ...] = ()
+    #: The ``uncertainty:`` block (``m2m hedge``), None when there is none.
+    uncertainty: Uncertainty | None = None
+    #: Line of each outcome in instance.yaml (for messages about an outcome).
+    outcome_lines: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def duties(self) -> dict[tuple[str, str, str, int], float]:

@@ -36,7 +36,7 @@ from pydantic import TypeAdapter, ValidationError
 from . import network
 from ..core.errors import Finding, InputError, finding
 from .instance import Instance
-from .schema import POLICY_KINDS, period_lengths, TABLES, InstanceHeader, Policy, PolicyBase, Row
+from .schema import POLICY_KINDS, period_lengths, TABLES, InstanceHeader, Policy, PolicyBase, Row, Uncertainty
 from .yamlmap import dotted, line_of, load_with_lines
 from .messages import close_match, describe, field_adapter, simplify, unit_of, yaml_message
 from .readers import YAML_FILE, RawRow, RawTable, read_csv, read_sheet
@@ -462,6 +462,9 @@ def _load(ld: Loader, scenarios: Iterable[str], check_network: bool) -> Instance
         scenario=tuple(scenarios),
         scenario_names=tuple(header.scenarios.keys()),
         input_digest=digest.hexdigest(),
+        uncertainty=header.uncertainty,
+        outcome_lines={o.name: int(line_of(ld.lines, ld.set_paths.get("uncertainty", ("uncertainty",)) + ("outcomes", i)))
+                       for i, o in enumerate(header.uncertainty.outcomes)} if header.uncertainty else {},
     )
     warnings: list[Finding] = []
     if check_network:
@@ -470,3 +473,17 @@ def _load(ld: Loader, scenarios: Iterable[str], check_network: bool) -> Instance
         if errors:
             raise InputError(errors)
     return replace(inst, warnings=tuple(ld.warnings + warnings))
+
+
+def load_outcomes(path: str | Path, scenarios: Iterable[str] = ()) -> tuple[Instance, Uncertainty, dict[str, Instance]]:
+    """The instance (with ``scenarios``), its ``uncertainty:`` block, and each outcome's instance
+    (``scenarios`` then the outcome's own); InputError when there is no block."""
+    scenarios = list(scenarios)
+    base = load_instance(path, scenarios)
+    u = base.uncertainty
+    if u is None:
+        raise InputError([finding(str(Path(base.folder) / YAML_FILE), "-", "uncertainty",
+                                  "no uncertainty block; m2m hedge needs `uncertainty:` with reveal, reference and "
+                                  "outcomes (see docs/instance-format.md)")])
+    return base, u, {o.name: load_instance(path, [*scenarios, *o.scenarios]) for o in u.outcomes}
+

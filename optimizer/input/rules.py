@@ -224,6 +224,8 @@ def cross_check(
             ld.yaml_at(path, "provenance_group",
                        f"unknown country group {header.provenance_group!r}; expected a group named in the groups column of "
                        f"{file['countries']} ({', '.join(sorted(groups or ())) or 'none defined'})")
+    if header.uncertainty is not None:
+        check_uncertainty(ld, header, periods)
     stage_outputs: dict[str, list[frozenset[str]]] | None = None
     if outs is not None:
         stage_outputs = {}
@@ -232,6 +234,47 @@ def cross_check(
     prices = {"base": {r.product: r.surplus_value for _, r in rows["products"]},
               "years": {(r.product, r.period) for _, r in rows["product_prices"]}}
     _check_policies(ld, periods, policies, file, known, outs, stage_outputs, header.provenance_group, lane_keys, prices)
+
+
+#: How far the outcomes' probabilities may sum from 1.
+PROBABILITY_SUM_TOL = 1e-9
+
+
+def _sets_uncertainty(scenario: Any) -> bool:
+    return isinstance(scenario, dict) and isinstance(scenario.get("set"), dict) and "uncertainty" in scenario["set"]
+
+
+def check_uncertainty(ld: Loader, header: InstanceHeader, periods: list[int] | None) -> None:
+    """The ``uncertainty:`` block fits the instance: ``reveal`` is a period, ``reference`` names an
+    outcome, outcome names are distinct, their scenarios are defined (each once) and their
+    probabilities sum to 1."""
+    u = header.uncertainty
+    assert u is not None
+    base = ld.set_paths.get("uncertainty", ("uncertainty",))  # where a scenario set it, if one did
+    if periods and u.reveal not in periods:
+        ld.yaml_at(base + ("reveal",), "reveal", f"got {u.reveal}; expected the first year of a period, one of {periods}")
+    names = [o.name for o in u.outcomes]
+    if u.reference not in names:
+        ld.yaml_at(base + ("reference",), "reference", f"no outcome named {u.reference!r}; expected one of {names}")
+    seen: set[str] = set()
+    for i, o in enumerate(u.outcomes):
+        where = base + ("outcomes", i)
+        if o.name in seen:
+            ld.yaml_at(where + ("name",), "name", f"outcome {o.name!r} is given twice; expected distinct outcome names")
+        seen.add(o.name)
+        for j, sc in enumerate(o.scenarios):
+            if sc not in header.scenarios:
+                known = f"expected one of: {', '.join(map(str, header.scenarios))}" if header.scenarios else "the instance defines no scenarios"
+                ld.yaml_at(where + ("scenarios", j), "scenarios", f"outcome {o.name!r}: unknown scenario {sc!r}; {known}")
+            elif _sets_uncertainty(header.scenarios[sc]):
+                ld.yaml_at(where + ("scenarios", j), "scenarios", f"outcome {o.name!r}: scenario {sc!r} sets the "
+                           "uncertainty block; expected an outcome's scenarios to change the instance, not the outcomes")
+            elif sc in o.scenarios[:j]:
+                ld.yaml_at(where + ("scenarios", j), "scenarios", f"outcome {o.name!r}: scenario {sc!r} is listed twice; expected each once")
+    total = sum(o.probability for o in u.outcomes)
+    if abs(total - 1.0) > PROBABILITY_SUM_TOL:
+        ld.yaml_at(base + ("outcomes",), "probability",
+                   f"the outcomes' probabilities sum to {total:.12g}; expected 1 ({' + '.join(f'{o.probability:g}' for o in u.outcomes)})")
 
 
 def _yaml_keys(ld: Loader) -> set[Any]:

@@ -347,7 +347,8 @@ class Scenario(BaseModel):
     description: str = Field("", description="What the scenario represents.")
     set: dict[str, Any] = Field(
         default_factory=dict,
-        description="Header values to change: `discount_rate`, `provenance_group`, `description`, `period_years`.",
+        description="Header values to change: `discount_rate`, `provenance_group`, `description`, `period_years`, "
+                    "`uncertainty` (the whole block).",
     )
     patch: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict,
@@ -367,13 +368,82 @@ class Scenario(BaseModel):
         return _empty_for(cls, info.field_name) if v is None else v
 
 
-SCENARIO_SCALARS = ("discount_rate", "provenance_group", "description", "period_years")
+SCENARIO_SCALARS = ("discount_rate", "provenance_group", "description", "period_years", "uncertainty")
 
 
 def _empty_for(model: type[BaseModel], field_name: str | None) -> Any:
     """The empty value of a list or mapping field (what a YAML null stands for)."""
     f = model.model_fields[field_name or ""]
     return f.default_factory() if f.default_factory is not None else f.default  # type: ignore[call-arg]
+
+
+class Outcome(BaseModel):
+    """One way the future may turn out: named scenarios applied on top of the instance, from the
+    ``reveal`` period on, with the probability that it happens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$", description="Outcome name (a column value in the results).")
+    probability: float = Field(gt=0, le=1, description="Probability of the outcome; the outcomes' probabilities sum to 1.")
+    scenarios: list[str] = Field(
+        default_factory=list,
+        description="Scenarios of `scenarios:` that make this outcome, applied in order (none: the instance as it is). "
+                    "They may change nothing before `reveal`.",
+    )
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _blank_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
+
+
+class Risk(BaseModel):
+    """What the hedged plan minimises: the expected cost over the outcomes, or a mix of the expected
+    cost and the CVaR (the mean cost of the worst ``1 - alpha`` of probability, Rockafellar-Uryasev)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Literal["expected", "cvar"] = Field("expected", description="`expected`: minimise the expected cost; `cvar`: "
+                                                 "minimise (1 - weight) x expected cost + weight x CVaR at alpha.")
+    alpha: float | None = Field(None, gt=0, lt=1, description="CVaR level: the tail is the worst 1 - alpha of probability "
+                                                             "(`measure: cvar` only, where it is required).")
+    weight: float | None = Field(None, ge=0, le=1, description="Weight of the CVaR in the objective (`measure: cvar` only, "
+                                                              "where it is required).")
+
+    @model_validator(mode="after")
+    def _fields_of_the_measure(self) -> "Risk":
+        if self.measure == "cvar":
+            missing = [k for k in ("alpha", "weight") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"measure cvar needs {' and '.join(missing)}, e.g. {{measure: cvar, alpha: 0.9, weight: 0.5}}")
+        else:
+            given = [k for k in ("alpha", "weight") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"{' and '.join(given)} has no effect with measure expected; expected measure: cvar, "
+                                 f"or no {' and no '.join(given)}")
+        return self
+
+
+class Uncertainty(BaseModel):
+    """Disruption outcomes for `m2m hedge`: decisions taken before `reveal` are the same in every
+    outcome (non-anticipativity); later ones adapt to the outcome. `m2m solve` plans for the
+    instance as it is and does not read this block."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reveal: int = Field(description="First period in which the outcome is known (a period of the instance).")
+    reference: str = Field(description="The outcome a plan that ignores risk is made for (the basis of the VSS).")
+    risk: Risk = Field(default_factory=Risk, description="What the hedged plan minimises: `{measure: expected}` or "
+                                                         "`{measure: cvar, alpha: 0.9, weight: 0.5}`.")
+    outcomes: list[Outcome] = Field(min_length=1, description="The outcomes, each `{name, probability, scenarios}`.")
+
+    @field_validator("risk", mode="before")
+    @classmethod
+    def _blank_risk(cls, v: Any) -> Any:
+        return {} if v is None else v
+
+    def outcome(self, name: str) -> Outcome:
+        return next(o for o in self.outcomes if o.name == name)
 
 
 class InstanceHeader(BaseModel):
@@ -403,6 +473,7 @@ class InstanceHeader(BaseModel):
     tables: dict[str, str] = Field(default_factory=dict, description="Table name -> CSV path inside the folder (default `<table>.csv`).")
     policies: list[Any] = Field(default_factory=list, description="Security and market policies (see below).")
     scenarios: dict[str, Any] = Field(default_factory=dict, description="Named scenarios (see below).")
+    uncertainty: Uncertainty | None = Field(None, description="Disruption outcomes for `m2m hedge` (see below).")
 
     @field_validator("tables", "policies", "scenarios", "period_years", mode="before")
     @classmethod

@@ -1,8 +1,10 @@
 """Pinned results of shipped instances: ``<instance>/expected.json``.
 
 One entry per scenario combination (``base`` for none): status, objective, model size and
-the key figures (cost terms, shares, offtakes, unmet demand, policy and demand duals).
-``m2m solve --update-expected`` rewrites an entry; the regression suite compares every entry.
+the key figures (cost terms, shares, offtakes, unmet demand, policy and demand duals); and, for
+an instance with an ``uncertainty:`` block, one per hedge (``hedge:base``, ``hedge:<scenario>``):
+the risk figures and each outcome's cost.  ``m2m solve --update-expected`` (``m2m hedge
+--update-expected``) rewrites an entry; the regression suite compares every entry.
 
 A re-pin needs a reason: when an entry that was pinned before changes, ``--reason`` is
 required, and every number that moved is appended, dated and with the reason, to
@@ -105,9 +107,45 @@ def update(folder: Path, run: Run, reason: str | None = None, today: datetime.da
     to ``expected-changes.md`` with the date and the reason.  Raises :class:`ReasonRequired`
     (nothing written) when the entry changes and no reason is given.
     """
+    return pin(folder, key(run.instance.scenario), entry(run), reason, today)
+
+
+#: The entries of ``m2m hedge`` runs start with this (``hedge:base``, ``hedge:a+b``).
+HEDGE = "hedge:"
+
+
+def hedge_key(scenario: tuple[str, ...] | list[str]) -> str:
+    return HEDGE + key(scenario)
+
+
+def hedge_entry(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures pinned for one hedge (its summary.json): status, objective, the risk figures,
+    and each outcome's cost, cost terms, builds and unmet demand."""
+    out: dict[str, Any] = {"status": summary["status"], "objective": summary["objective"]}
+    risk = summary.get("risk") or {}
+    if risk:
+        out["risk"] = {k: risk[k] for k in ("objective", "expected_cost", "cvar", "worst_outcome", "wait_and_see", "evpi",
+                                            "vss") if risk.get(k) is not None}
+        out["risk"]["reference_unserved"] = list(risk["reference_plan"]["unserved"])
+        out["outcomes"] = {
+            name: {"objective": s["objective"],
+                   "cost_breakdown": {k: v for k, v in s["cost_breakdown"].items() if abs(v) > ABS_TOL},
+                   "unmet_total_t": s["unmet"]["total_t"],
+                   "built": sorted(f"{r['facility']}|{r['period']}|{r['kind']}" for r in s["built"])}
+            for name, s in summary["outcomes"].items()}
+    return out
+
+
+def update_hedge(folder: Path, scenario: tuple[str, ...] | list[str], summary: dict[str, Any], reason: str | None = None,
+                 today: datetime.date | None = None) -> Path:
+    """Rewrite a hedge's entry (``hedge:<scenario>``) in ``expected.json``, as :func:`update` does a solve's."""
+    return pin(folder, hedge_key(scenario), hedge_entry(summary), reason, today)
+
+
+def pin(folder: Path, name: str, new: dict[str, Any], reason: str | None = None,
+        today: datetime.date | None = None) -> Path:
+    """Rewrite entry ``name`` of ``expected.json`` with ``new`` (see :func:`update`)."""
     data = read(folder)
-    name = key(run.instance.scenario)
-    new = entry(run)
     old = data.get(name)
     lines = moved(old, new) if old is not None else []
     if old is not None and not lines:

@@ -25,7 +25,8 @@ from ..core.contract import SUMMARY
 from ..core.errors import InputError, finding
 
 #: The marker file of each kind of output folder.
-MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.json", "stress": "stress.json"}
+MARKERS = {"solve": SUMMARY, "compare": "summary_diff.json", "sweep": "sweep.json", "stress": "stress.json",
+           "hedge": SUMMARY}
 
 #: What a report's head says, so that an existing report can be told from any other HTML file.
 REPORT_GENERATOR = '<meta name="generator" content="mine2magnet">'
@@ -38,6 +39,7 @@ def default_out(kind: str, instance: str | None = None, scenario: Sequence[str] 
     * ``solve``: ``results/<instance>[-<scenario>[+<scenario>...]]``;
     * ``sweep``: that folder's name followed by ``-sweep-<policy>-<param>``;
     * ``stress``: that folder's name followed by ``-stress-<param>`` (what is taken out: facility, lane, country);
+    * ``hedge``: that folder's name followed by ``-hedge``;
     * ``compare``: ``results/compare-[<instance>-]<a>_vs_<b>...`` (shortened with a digest past 150
       characters).
     """
@@ -54,6 +56,8 @@ def default_out(kind: str, instance: str | None = None, scenario: Sequence[str] 
         name += f"-sweep-{policy}-{param}"
     elif kind == "stress":
         name += f"-stress-{param}"
+    elif kind == "hedge":
+        name += "-hedge"
     elif kind != "solve":
         raise ValueError(f"no default folder for {kind!r}")
     return Path(root) / name
@@ -76,7 +80,7 @@ def folder_kind(folder: Path) -> str | None:
         if not isinstance(data, dict):
             continue
         if data.get("run") == kind or ("run" not in data and {"solve": "stamp", "compare": "plans", "sweep": "policy",
-                                                              "stress": "outages"}[kind] in data):
+                                                              "stress": "outages", "hedge": "risk"}[kind] in data):
             return kind
     return None
 

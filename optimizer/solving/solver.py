@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import highspy
 import numpy as np
@@ -27,6 +28,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from ..core.tolerances import HALF, NOTHING_FLOWS, ZERO
 from ..core.contract import Status
 from ..model.build import Built, paused_gc
+from ..model.stages import Key, key_of
 
 #: Below this many columns the dual simplex is pinned; above it, the interior point solver
 #: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.
@@ -128,7 +130,45 @@ def _status(h: highspy.Highs) -> tuple[Status, str]:
     return Status.ERROR, text
 
 
-class MatrixModel:
+class Matrices:
+    """A linear program as HiGHS takes it: column-wise matrix, costs, bounds, integrality, plus
+    which rows only strengthen a MILP (``strengthening``) and which column opens the candidate an
+    ``open_link`` row belongs to (``open_decision``, -1 for other rows)."""
+
+    n_cols: int
+    n_rows: int
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    integer: np.ndarray
+    strengthening: np.ndarray
+    open_decision: np.ndarray
+    a_start: np.ndarray
+    a_index: np.ndarray
+    a_value: np.ndarray
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def pass_to(self, h: highspy.Highs, relax_integers: bool = False) -> None:
+        integrality = (
+            np.zeros(self.n_cols, dtype=np.int32) if relax_integers else self.integer.astype(np.int32)
+        )
+        status = h.passModel(
+            self.n_cols, self.n_rows, len(self.a_value), int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize), self.offset,
+            self.cost, self.col_lower, self.col_upper, self.row_lower, self.row_upper,
+            self.a_start, self.a_index, self.a_value, integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+
+
+class MatrixModel(Matrices):
     """The compiled model: matrices for HiGHS plus the maps back to Pyomo objects."""
 
     def __init__(self, built: Built):
@@ -166,32 +206,66 @@ class MatrixModel:
         self.a_index = A.indices.astype(np.int32)
         self.a_value = A.data.astype(float)
 
-    @property
-    def is_mip(self) -> bool:
-        return bool(self.integer.any())
+    def fix(self, value_of: Callable[[Key], float | None]) -> None:
+        """Hold every column ``value_of`` gives a value for (by its key) at that value."""
+        for j, v in enumerate(self.columns):
+            val = value_of(key_of(v))
+            if val is not None:
+                self.col_lower[j] = self.col_upper[j] = val
 
-    def pass_to(self, h: highspy.Highs, relax_integers: bool = False) -> None:
-        integrality = (
-            np.zeros(self.n_cols, dtype=np.int32) if relax_integers else self.integer.astype(np.int32)
-        )
-        status = h.passModel(
-            self.n_cols, self.n_rows, len(self.a_value), int(highspy.MatrixFormat.kColwise),
-            int(highspy.ObjSense.kMinimize), self.offset,
-            self.cost, self.col_lower, self.col_upper, self.row_lower, self.row_upper,
-            self.a_start, self.a_index, self.a_value, integrality,
-        )
-        if status == highspy.HighsStatus.kError:
-            raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+    def labels(self, built: Built) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Columns of the provenance relabelling (:func:`_relabel`): the downgrades, and each tag group."""
+        col = {id(v): j for j, v in enumerate(self.columns)}
+        down = np.array([col[id(v)] for v in built.downgrades if id(v) in col], dtype=np.int32)
+        groups = [np.array([col[id(v)] for v in g if id(v) in col], dtype=np.int32) for g in built.tag_groups]
+        return down, groups
 
 
-def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
-    """Solve; write variable values into the Pyomo model; return status, objective and duals."""
-    timings: dict[str, float] = {}
+@dataclass
+class Solved:
+    """What solving a :class:`Matrices` gave: the solution record, and (when there is a plan) the
+    column values and the row duals (None when not computed)."""
+
+    solution: Solution
+    x: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    #: The HiGHS instance that solved it (for an IIS of an infeasible model).
+    highs: Any = None
+
+
+def solve(built: Built, opts: SolveOptions = SolveOptions(),
+          fix: Callable[[Key], float | None] | None = None) -> Solution:
+    """Solve; write variable values into the Pyomo model; return status, objective and duals.
+
+    ``fix`` holds the variables it gives a value for (by :func:`optimizer.model.stages.key_of`)
+    at that value: how ``m2m hedge`` re-solves an outcome under another plan's shared decisions."""
     try:
         mm = MatrixModel(built)
     except InfeasibleConstraintException as exc:
         return Solution(Status.INFEASIBLE, f"trivially infeasible: {exc}", None, False, "none")
-    timings["compile"] = mm.compile_seconds
+    if fix is not None:
+        mm.fix(fix)
+    down, groups = mm.labels(built) if built.downgrades else (np.zeros(0, dtype=np.int32), [])
+    out = solve_matrices(mm, opts, down, groups, {"compile": mm.compile_seconds})
+    sol = out.solution
+    if out.x is not None:
+        if opts.duals and out.row_dual is not None:
+            sol.duals = _map_duals(mm, out.row_dual)
+        _write_values(built, mm, out.x)
+        if sol.duals:
+            sol.idle_rows = _idle_rows(mm, out.x)
+    elif sol.status == Status.INFEASIBLE and opts.iis and out.highs is not None:
+        sol.iis = _iis(out.highs, mm)
+    return sol
+
+
+def solve_matrices(mm: Matrices, opts: SolveOptions, down: np.ndarray, groups: list[np.ndarray],
+                   timings: dict[str, float] | None = None) -> Solved:
+    """Hand ``mm`` to HiGHS and solve it: status, objective, the plan's column values and the row
+    duals (a MILP's from its LP with the integers fixed), the provenance labels made exact
+    (``down``, ``groups``: :func:`_relabel`)."""
+    timings = dict(timings or {})
+    timings.setdefault("compile", 0.0)
     is_mip = mm.is_mip
     algorithm = _choose_algorithm(opts, mm.n_cols, is_mip)
 
@@ -224,11 +298,12 @@ def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
     if is_mip and status.has_solution:
         sol.mip_gap = float(h.getInfo().mip_gap)
 
+    out = Solved(sol, highs=h)
     if status.has_solution:
         x = np.asarray(h.getSolution().col_value, dtype=float)
         sol.objective = float(h.getInfo().objective_function_value)
         lp: highspy.Highs | None = h
-        if is_mip and (opts.duals or built.downgrades):
+        if is_mip and (opts.duals or len(down)):
             t0 = time.perf_counter()
             left = None if opts.time_limit is None else max(1.0, opts.time_limit - timings["highs"])
             lp = _fixed_lp(mm, x, opts, left)
@@ -240,18 +315,14 @@ def solve(built: Built, opts: SolveOptions = SolveOptions()) -> Solution:
                 x = np.where(mm.integer, np.round(x), np.asarray(lp.getSolution().col_value, dtype=float))
                 sol.objective = float(lp.getInfo().objective_function_value)
         if opts.duals and lp is not None:
-            sol.duals = _map_duals(mm, np.asarray(lp.getSolution().row_dual, dtype=float))
+            out.row_dual = np.asarray(lp.getSolution().row_dual, dtype=float)
             sol.dual_source = "fixed_lp" if is_mip else "lp"
-        if built.downgrades and lp is not None:
+        if len(down) and lp is not None:
             t0 = time.perf_counter()
-            x = _relabel(lp, mm, x, built)
+            x = _relabel(lp, mm.n_cols, x, down, groups)
             timings["relabel"] = time.perf_counter() - t0
-        _write_values(built, mm, x)
-        if sol.duals:
-            sol.idle_rows = _idle_rows(mm, x)
-    elif status == Status.INFEASIBLE and opts.iis:
-        sol.iis = _iis(h, mm)
-    return sol
+        out.x = np.where(mm.integer, np.round(x), x) if is_mip else x
+    return out
 
 
 def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
@@ -296,7 +367,7 @@ def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: fl
     return lp if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
 
-def _relabel(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, built: Built) -> np.ndarray:
+def _relabel(h: highspy.Highs, n: int, x: np.ndarray, down: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     """Among equally cheap plans, keep clean material clean.
 
     Costs do not depend on provenance tags, so an optimum may label clean material touched for
@@ -305,17 +376,15 @@ def _relabel(h: highspy.Highs, mm: MatrixModel, x: np.ndarray, built: Built) -> 
     result has the same cost, so the duals of the first solve still price it.  Every other
     variable is held at its value.
     """
-    col = {id(v): j for j, v in enumerate(mm.columns)}
-    down = np.array([col[id(v)] for v in built.downgrades if id(v) in col], dtype=np.int32)
     if not len(down) or x[down].sum() <= NOTHING_FLOWS:
         return x
-    n = mm.n_cols
     free = np.zeros(n, dtype=bool)
     free[down] = True
     starts, index, totals = [0], [], []
-    for group in built.tag_groups:
-        js = [col[id(v)] for v in group if id(v) in col]
-        index.extend(js)
+    for js in groups:
+        if len(js) < 2:
+            continue
+        index.extend(js.tolist())
         starts.append(len(index))
         totals.append(float(x[js].sum()))
         free[js] = True

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.check.certificate import LP, PlanValues, Row
-from optimizer.check.checker import check_results
+from optimizer.check.results import check_results
 from optimizer.cli import main
 from optimizer.input.load import load_instance
 from tests.helpers import two_mine_chain

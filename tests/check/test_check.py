@@ -23,7 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from optimizer.check.checker import check_results
+from optimizer.check.results import check_results
 from optimizer.cli import main
 from optimizer.core.errors import InputError
 from optimizer.pipeline import run

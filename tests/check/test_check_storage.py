@@ -9,7 +9,7 @@ from typing import Callable
 
 import pytest
 
-from optimizer.check.checker import check_results
+from optimizer.check.results import check_results
 from optimizer.pipeline import run
 from optimizer.results.write import write_results
 from tests.check.test_check import edit_csv, set_cell

@@ -18,7 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.core.errors import InputError
-from optimizer.check.checker import Checker, PlanTables, check_results, read_summary, read_tables
+from optimizer.check.checker import Checker, PlanTables, read_tables
+from optimizer.check.results import check_results
+from optimizer.core.contract import read_summary
 from optimizer.cli import main
 from optimizer.input.load import load_instance
 from optimizer.pipeline import run

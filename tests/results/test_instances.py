@@ -22,9 +22,10 @@ import pytest
 import yaml
 
 from optimizer.results import expected
-from optimizer.check.checker import check_results
+from optimizer.check.results import check_results
 from optimizer.pipeline import run
 from optimizer.results.write import INFEASIBILITY, write_results
+from optimizer.tools.hedge import run_hedge, write_hedge
 from tests import fingerprints
 from tests.helpers import ROOT
 
@@ -40,6 +41,11 @@ def _instance_folders() -> list[Path]:
 def _scenario_names(folder: Path) -> list[str]:
     data = yaml.safe_load((folder / "instance.yaml").read_text(encoding="utf-8")) or {}
     return list((data.get("scenarios") or {}).keys()) if isinstance(data, dict) else []
+
+
+def _has_uncertainty(folder: Path) -> bool:
+    data = yaml.safe_load((folder / "instance.yaml").read_text(encoding="utf-8")) or {}
+    return isinstance(data, dict) and bool(data.get("uncertainty"))
 
 
 def _cases() -> list:
@@ -64,6 +70,9 @@ def _cases() -> list:
             continue
         for key in pinned:
             cases.append(pytest.param(folder, key, None, id=f"{name}:{key}"))
+        if _has_uncertainty(folder) and expected.hedge_key([]) not in pinned:
+            cases.append(missing("hedge-not-pinned", f"{name}: no `{expected.hedge_key([])}` entry in {expected.FILE}; "
+                                 f"pin it with `m2m hedge instances/{name} --update-expected`"))
         for key in ["base", *scenarios]:
             if key not in pinned:
                 flag = "" if key == "base" else f" --scenario {key}"
@@ -82,6 +91,9 @@ def test_instance_matches_expected(folder: Path, key: str | None, problem: str |
     if problem is not None:
         pytest.fail(problem)
     want = expected.read(folder)[key]
+    if key.startswith(expected.HEDGE):
+        _hedge_matches(folder, key, want, tmp_path)
+        return
     scenarios = [] if key == "base" else key.split("+")
     r = run(folder, scenarios)
 
@@ -102,3 +114,17 @@ def test_instance_matches_expected(folder: Path, key: str | None, problem: str |
         assert not report.ok and not report.violations, report.headline()
         if "infeasibility" in want:
             assert (out / INFEASIBILITY).is_file(), f"{folder.name} [{key}]: no {INFEASIBILITY} written"
+
+
+def _hedge_matches(folder: Path, key: str, want: dict, tmp_path: Path) -> None:
+    """A pinned hedge: its figures as pinned, and its folder passes the independent check."""
+    label = key[len(expected.HEDGE):]
+    h = run_hedge(folder, [] if label == "base" else label.split("+"), workers=1)
+    diffs = expected.compare(want, expected.hedge_entry(h.summary))
+    assert not diffs, f"{folder.name} [{key}] differs from {expected.FILE}:\n  " + "\n  ".join(diffs)
+    out = write_hedge(h, tmp_path / f"{folder.name}-hedge")
+    changed = fingerprints.differences(f"{folder.name}:{key}", fingerprints.fingerprint(out))
+    assert not changed, ("result files differ from tests/data/result_fingerprints.json (if meant, "
+                         "`python -m tests.fingerprints --update` and say why in the commit):\n  " + "\n  ".join(changed))
+    report = check_results(out)
+    assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)

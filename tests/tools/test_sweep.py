@@ -199,7 +199,7 @@ def test_keep_writes_each_points_results_folder(swept):
 
 def test_kept_points_pass_the_independent_check_with_their_value(swept):
     """m2m check applies the point's value: the 0.2 point holds a 20% cap, not the instance's."""
-    from optimizer.check.checker import check_results
+    from optimizer.check.results import check_results
 
     out, _ = swept
     for name in ("01-share-0.9", "08-share-0.2"):
