@@ -326,10 +326,13 @@ def hedge(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
               help="Rows where the plans agree within TOL x the table's scale are left out of the diff tables.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
               help="How many of the largest policy duals, and of demand duals, to show.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="With an INSTANCE: local processes solving the plans side by side (default: the core count).")
+@click.option("--scheduler", help="With an INSTANCE: address of a Dask distributed scheduler to solve the plans on instead.")
 @click.option("--quiet", "-q", is_flag=True, help="No console table.")
 @polite
 def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, out: Path | None, tol: float, top: int,
-            quiet: bool) -> int:
+            workers: int | None, scheduler: str | None, quiet: bool) -> int:
     """Compare plans side by side (results folders, or an instance's scenarios solved in memory); write diff tables."""
     from .tools.compare import compare as compare_plans
     from .tools.compare import load_plans, print_comparison, write_comparison
@@ -338,7 +341,7 @@ def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, o
     inputs = [p.parent if p.is_file() else p for p in plans]
     if out is not None:
         guard_folder(out, "compare", protect=inputs)  # before solving or reading anything
-    loaded = load_plans(plans, scenario, base=not no_base)
+    loaded = load_plans(plans, scenario, base=not no_base, workers=workers, scheduler=scheduler)
     result = compare_plans(loaded.plans, tol=tol, top=top)
     target = out if out is not None else result.default_out(loaded.instance)
     write_comparison(result, target, protect=inputs)
@@ -365,12 +368,14 @@ def convert(src: Path, dst: Path, force: bool) -> int:
 @click.option("--compare", "compare_with", type=click.Path(path_type=Path),
               help="A second results folder, drawn beside RUN (costs and shares overlaid, a Sankey of each).")
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="HTML file to write (default RUN/report.html).")
+@click.option("--outcome", "outcomes", multiple=True,
+              help="For a hedge folder: the outcome(s) to draw, one or two (default: the reference and the most expensive other).")
 @polite
-def report(run: Path, compare_with: Path | None, out: Path | None) -> int:
+def report(run: Path, compare_with: Path | None, out: Path | None, outcomes: tuple[str, ...]) -> int:
     """Write one self-contained HTML report of a results folder: Sankey, shares, costs, builds, unmet demand, duals."""
     from .tools.html.report import write_report
 
-    out_console.print(f"wrote {write_report(run, compare=compare_with, out=out)}", markup=False)
+    out_console.print(f"wrote {write_report(run, compare=compare_with, out=out, outcomes=outcomes)}", markup=False)
     return EXIT_OK
 
 

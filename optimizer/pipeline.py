@@ -14,7 +14,7 @@ import platform
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ from .solving.infeasibility import explain
 from .input.instance import Instance
 from .input.load import load_instance
 from .model.build import build_model
+from .model.stages import Key
 from .results.run import Run
 from .solving.solver import Solution, SolveOptions, Status, solve
 
@@ -55,8 +56,11 @@ def run(
     *,
     explain_infeasible: bool = True,
     instance: Instance | None = None,
+    fix: Callable[[Key], float | None] | None = None,
 ) -> Run:
-    """Solve one instance (with scenarios applied in order).  Raises InputError on bad input."""
+    """Solve one instance (with scenarios applied in order).  Raises InputError on bad input.
+
+    ``fix`` holds the variables it gives a value for at that value (``solve``'s ``fix``)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     inst = instance if instance is not None else load_instance(path, scenarios)
@@ -66,7 +70,7 @@ def run(
         built = build_model(inst, freeze=True)
         timings["build"] = built.build_seconds
         t0 = time.perf_counter()
-        sol = solve(built, opts)
+        sol = solve(built, opts, fix=fix)
         timings["solve"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         results = extract(built, sol)

@@ -531,16 +531,18 @@ def read_rows(folder: Path, name: str, findings: list[Finding], columns: Iterabl
     return rows
 
 
-def read_frame(folder: Path, name: str, findings: list[Finding], columns: Iterable[str] | None = None) -> pd.DataFrame | None:
+def read_frame(folder: Path, name: str, findings: list[Finding], columns: Iterable[str] | None = None,
+               leading: Sequence[Column] = ()) -> pd.DataFrame | None:
     """A results table as a DataFrame with typed columns (text as str, blank ""; numbers as floats,
-    a blank optional number NaN; whole numbers as int; flags as bool), or None after adding to
-    ``findings`` what is wrong (a missing file or column, the first bad cell of a column)."""
-    table = RESULT_TABLES[name]
+    a blank optional number NaN; whole numbers as int; flags as bool), with the ``leading``
+    columns a hedge folder puts first, or None after adding to ``findings`` what is wrong (a
+    missing file or column, the first bad cell of a column)."""
+    table = RESULT_TABLES[name] if name in RESULT_TABLES else HEDGE_TABLES[name]
     path = folder / table.file
     if not path.is_file():
         findings.append(finding(str(path), "-", "-", "results table is missing"))
         return None
-    kinds = table.kinds(columns)
+    kinds = {**{c.name: c.kind for c in leading}, **table.kinds(columns)}
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -31,15 +31,20 @@ import pandas as pd
 
 from ..core.atomic import staged_folder
 from ..results.outputs import MARKERS, default_out, guard_folder
-from ..core.contract import INT, SOLVED, SUMMARY, RESULT_TABLES, TEXT, read_frame, read_summary, results_folder, scenario_label
+from ..core.contract import (INT, OUTCOME, SOLVED, SUMMARY, RESULT_TABLES, TEXT, read_frame, read_summary, results_folder,
+                             scenario_label)
 from ..core.errors import Finding, InputError, finding
 from ..core.tolerances import CHECK_TOL
-from .overview import overview, terms
-from .plans import Plan
+from .overview import hedge_overview, overview, terms
+from .plans import Plan, with_expected_costs
 from ..results.write import write_json
 
 #: Name of the base instance (no scenario) among the plans.
 BASE = "base"
+#: Status of a plan across outcomes that has a plan in some outcomes only.
+PARTIAL = "partial"
+#: Names of the two plans ``m2m compare HEDGE_FOLDER`` compares.
+REFERENCE_PLAN, HEDGED = "reference_plan", "hedged_plan"
 #: Default of ``--tol``: relative to the scale of each diff table.
 DEFAULT_TOL = CHECK_TOL
 #: Default of ``--top``: how many policy duals and how many demand duals the overview shows.
@@ -105,27 +110,62 @@ def plan_from_run(run: Any, name: str | None = None) -> Plan:
 
 
 def read_plan(path: str | Path, name: str | None = None) -> Plan:
-    """A results folder as a plan named after the folder; raise InputError if it cannot be read."""
+    """A results folder (or a hedge folder: its plan in every outcome) as a plan named after the
+    folder; raise InputError if it cannot be read."""
     folder = results_folder(Path(path))
     summary = read_summary(folder)
-    plan = Plan(name or folder.resolve().name, summary)
+    hedge = summary.get("run") == "hedge"
+    plan = Plan(name or folder.resolve().name, with_expected_costs(summary) if hedge else summary)
     if plan.status in SOLVED:
         findings: list[Finding] = []
-        frames = {t: read_frame(folder, t, findings, cols) for t, cols in COMPARED_COLUMNS.items()}
+        frames = {t: read_frame(folder, t, findings, cols, (OUTCOME,) if hedge else ())
+                  for t, cols in COMPARED_COLUMNS.items()}
         if findings:
             raise InputError(findings)
         plan.tables = {t: df.reset_index(drop=True) for t, df in frames.items() if df is not None}
     return plan
 
 
-def _normalise(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The columns the comparison uses, with text keys as str and years as int."""
+def plan_from_outcome_runs(name: str, runs: Mapping[str, Any], like: dict[str, Any]) -> Plan:
+    """A plan in every outcome of hedge summary ``like`` (its ``uncertainty``), from one run per
+    outcome (e.g. the reference plan held in each outcome): its objective is the hedge's risk
+    measure over the outcomes' costs, when every outcome has a plan."""
+    from ..core.risk import risk_objective
+    from ..input.schema import Risk
+
+    u = like.get("uncertainty") or {}
+    names = [o["name"] for o in u.get("outcomes", [])]
+    probs = [float(o["probability"]) for o in u.get("outcomes", [])]
+    served = all(runs[n].solution.status.has_solution for n in names)
+    costs = [runs[n].summary.get("objective") for n in names]
+    objective = risk_objective([float(c) for c in costs], probs, Risk(**u["risk"])) if served else None
+    summary = {"run": "hedge", "status": "optimal" if served else "infeasible", "objective": objective,
+               "instance": like.get("instance"), "uncertainty": u,
+               "outcomes": {n: dict(runs[n].summary) for n in names}}
+    tables = {}
+    for t in COMPARED_COLUMNS:
+        parts = [runs[n].tables[t].assign(outcome=n) for n in names if runs[n].solution.status.has_solution]
+        if parts:
+            tables[t] = pd.concat(parts, ignore_index=True)
+    plan = Plan(name, with_expected_costs(summary), {})
+    plan.tables = _normalise(tables, hedge=True)
+    if not served and tables:  # a plan in the outcomes it serves, and none in the others
+        plan.summary["status"] = PARTIAL
+    return plan
+
+
+def _normalise(tables: dict[str, pd.DataFrame], hedge: bool = False) -> dict[str, pd.DataFrame]:
+    """The columns the comparison uses (and ``outcome`` first for a hedge), with text keys as str
+    and years as int."""
     out = {}
     for name, columns in COMPARED_COLUMNS.items():
         if name not in tables:
             continue
+        columns = (OUTCOME.name, *columns) if hedge else columns
         df = tables[name][[c for c in columns if c in tables[name].columns]].copy()
-        for column, kind in RESULT_TABLES[name].kinds(c for c in columns if c in df.columns).items():
+        if hedge:
+            df[OUTCOME.name] = df[OUTCOME.name].astype(str)
+        for column, kind in RESULT_TABLES[name].kinds(c for c in columns if c in df.columns and c != OUTCOME.name).items():
             if kind == TEXT:
                 df[column] = df[column].fillna("").astype(str)
             elif kind == INT:
@@ -146,28 +186,47 @@ def scenario_items(values: Iterable[str]) -> list[list[str]]:
     return items
 
 
+@dataclass(frozen=True)
+class PlanTask:
+    """One plan to solve: data only (the instance loaded with its scenarios, and its name)."""
+
+    name: str
+    inst: Any  # optimizer.input.instance.Instance
+    opts: Any  # optimizer.solving.solver.SolveOptions
+
+
+def solve_plan(task: PlanTask) -> Plan:
+    """Solve one plan (in a worker): its summary and tables, no model."""
+    from ..pipeline import run
+
+    inst = task.inst
+    return plan_from_run(run(inst.folder, inst.scenario, task.opts, explain_infeasible=False, instance=inst), task.name)
+
+
 def plans_from_instance(instance: str | Path, items: Sequence[Sequence[str]], *, base: bool = True,
-                        opts: Any = None) -> list[Plan]:
-    """Solve the instance once per item (a list of scenarios applied in order), in memory.
+                        opts: Any = None, workers: int | None = 1, scheduler: str | None = None) -> list[Plan]:
+    """Solve the instance once per item (a list of scenarios applied in order), in memory, on
+    ``workers`` local processes or a Dask ``scheduler`` (:mod:`optimizer.solving.parallel`; one
+    HiGHS thread per solve).
 
     The base instance comes first unless ``base`` is false or ``base`` is listed (as an empty
-    item, or ``[BASE]``) among ``items``.  Raises InputError on bad input.
+    item, or ``[BASE]``) among ``items``.  Raises InputError on bad input (before any solve).
     """
-    from ..pipeline import run
+    from ..input.load import load_instance
+    from ..solving.parallel import pinned, solve_all
     from ..solving.solver import SolveOptions
 
     wanted = [[] if list(item) == [BASE] else list(item) for item in items]
     if base and [] not in wanted:
         wanted.insert(0, [])
-    plans, seen = [], set()
+    tasks, seen = [], set()
     for item in wanted:
         key = scenario_label(item)
         if key in seen:
             continue
         seen.add(key)
-        r = run(instance, item, opts or SolveOptions(), explain_infeasible=False)
-        plans.append(plan_from_run(r, key))
-    return plans
+        tasks.append(PlanTask(key, load_instance(instance, item), pinned(opts or SolveOptions())))
+    return solve_all(solve_plan, tasks, workers=workers, scheduler=scheduler)
 
 
 def as_plans(runs: Mapping[str, Any] | Sequence[Any]) -> list[Plan]:
@@ -207,11 +266,17 @@ class Loaded(NamedTuple):
     instance: str | None
 
 
-def load_plans(paths: Sequence[str | Path], scenarios: Iterable[str] = (), *, base: bool = True) -> Loaded:
-    """What ``m2m compare`` was given: two or more results folders, or one instance and scenarios."""
+def load_plans(paths: Sequence[str | Path], scenarios: Iterable[str] = (), *, base: bool = True,
+               workers: int | None = 1, scheduler: str | None = None) -> Loaded:
+    """What ``m2m compare`` was given: two or more results folders, or one instance and scenarios
+    (solved on ``workers`` local processes or a Dask ``scheduler``)."""
     paths = [Path(p) for p in paths]
     items = scenario_items(scenarios)
     first = paths[0] if paths else Path("-")
+    if len(paths) == 1 and _is_results(first) and not items:
+        summary = read_summary(results_folder(first))
+        if summary.get("run") == "hedge":  # the planner's headline: the reference plan against the hedged plan
+            return Loaded(hedge_plans(first), (summary.get("instance") or {}).get("name"))
     # One path that is not a results folder is an instance (a folder, its instance.yaml or any
     # other form the loader reads); the loader judges it.
     if len(paths) == 1 and not _is_results(first):
@@ -221,7 +286,7 @@ def load_plans(paths: Sequence[str | Path], scenarios: Iterable[str] = (), *, ba
         if count < 2:
             raise InputError([finding(str(first), "-", "--scenario",
                                       f"fewer than two plans to compare ({count}): give --scenario once per plan")])
-        plans = plans_from_instance(first, items, base=base)
+        plans = plans_from_instance(first, items, base=base, workers=workers, scheduler=scheduler)
         name = plans[0].summary.get("instance", {}).get("name") if plans else None
         return Loaded(plans, name or first.stem)
     findings: list[Finding] = []
@@ -241,6 +306,18 @@ def load_plans(paths: Sequence[str | Path], scenarios: Iterable[str] = (), *, ba
     if findings:
         raise InputError(findings)
     return Loaded(_unique_names(plans), None)
+
+
+def hedge_plans(folder: str | Path) -> list[Plan]:
+    """A hedge folder as two plans: the plan made for its ``reference`` outcome, held in every
+    outcome (solved again here, from the instance), then the hedged plan (read from the folder)."""
+    from ..solving.solver import SolveOptions
+    from ..tools.hedge import reference_runs
+
+    hedged = read_plan(folder, HEDGED)
+    named = hedged.summary.get("instance") or {}
+    runs = reference_runs(named.get("path"), named.get("scenario") or [], SolveOptions(), explain_infeasible=False)
+    return [plan_from_outcome_runs(REFERENCE_PLAN, runs, hedged.summary), hedged]
 
 
 # ============================================================================================
@@ -284,6 +361,7 @@ class Comparison:
             "format": FORMAT,
             "run": "compare",
             "reference": ref.name,
+            "outcomes": ref.outcomes,
             "tol": self.tol,
             "plans": [
                 {
@@ -311,7 +389,7 @@ class Comparison:
             },
             "tables": {
                 spec.file: {
-                    "key": list(spec.key),
+                    "key": ([OUTCOME.name] if ref.outcomes else []) + list(spec.key),
                     "value": spec.value,
                     "unit": spec.unit,
                     "decimals": spec.decimals,
@@ -331,16 +409,34 @@ class Comparison:
 
 
 def compare(plans: Sequence[Plan], tol: float = DEFAULT_TOL, top: int = DEFAULT_TOP) -> Comparison:
-    """Compare plans (the first is the reference): the overview and the diff tables."""
+    """Compare plans (the first is the reference): the overview and the diff tables.  Plans
+    across outcomes (hedges) are compared outcome by outcome: their diff tables gain ``outcome``
+    as their first key column, and the overview a section per outcome."""
     plans = list(plans)
     if len(plans) < 2:
         raise InputError([finding("-", "-", "-", f"fewer than two plans to compare ({len(plans)})")])
     if tol < 0 or not math.isfinite(tol):
         raise InputError([finding("-", "-", "tol", f"got {tol}; expected a number >= 0")])
+    outcomes, probs = plans[0].outcomes, plans[0].probabilities
+    odd = [p for p in plans if (p.outcomes, p.probabilities) != (outcomes, probs)]
+    if odd:
+        p = odd[0]
+        raise InputError([finding(p.name, "-", "-", f"plan {p.name!r} is over outcomes "
+                                  f"{dict(zip(p.outcomes, p.probabilities)) or 'none'}, {plans[0].name!r} over "
+                                  f"{dict(zip(outcomes, probs)) or 'none'}; expected hedge folders over the same outcomes "
+                                  "and probabilities, or results folders only")])
     diffs, thresholds, agreeing = {}, {}, {}
     for name, spec in DIFFS.items():
-        diffs[name], thresholds[name], agreeing[name] = diff_table(spec, plans, tol)
-    table, notes = overview(plans, top)
+        if not outcomes:
+            diffs[name], thresholds[name], agreeing[name] = diff_table(spec, plans, tol)
+            continue
+        parts, thresholds[name], agreeing[name] = [], 0.0, 0
+        for o in outcomes:
+            df, th, same = diff_table(spec, [p.outcome(o) for p in plans], tol)
+            parts.append(df.assign(**{OUTCOME.name: o})[[OUTCOME.name, *df.columns]])
+            thresholds[name], agreeing[name] = max(thresholds[name], th), agreeing[name] + same
+        diffs[name] = pd.concat(parts, ignore_index=True)
+    table, notes = hedge_overview(plans, top) if outcomes else overview(plans, top)
     return Comparison(plans, tol, top, diffs, thresholds, agreeing, table, notes)
 
 

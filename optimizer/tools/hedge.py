@@ -25,10 +25,11 @@ column first, ``outcomes.csv``) is documented in ``docs/results.md``.
 from __future__ import annotations
 
 import gc
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -38,13 +39,14 @@ from rich.table import Table
 from ..core.atomic import staged_folder
 from ..core.contract import (BINDING_TOL, HEDGE_TABLES, OUTCOME, PLAN_TABLES, RESULTS_FORMAT, SOLVED, SUMMARY, Status)
 from ..core.errors import InputError, finding
+from ..core.risk import cvar, risk_objective, worst
 from ..input.instance import Instance
 from ..input.load import load_outcomes
 from ..input.readers import YAML_FILE
-from ..input.schema import Risk, Uncertainty
-from ..model.build import build_model
+from ..input.schema import Uncertainty
+from ..model.build import Built, build_model
 from ..model.stages import Key, first_stage, key_of
-from ..pipeline import stamp, summarize
+from ..pipeline import run, stamp, summarize
 from ..results.outputs import default_out, guard_folder
 from ..results.run import Run
 from ..results.write import write_json
@@ -54,40 +56,6 @@ from ..solving.parallel import pinned, solve_all
 from ..solving.solver import MatrixModel, SolveOptions, solve
 
 OUTCOMES_CSV = HEDGE_TABLES["outcomes"].file
-
-
-# ============================================================================================
-# the risk figures
-# ============================================================================================
-
-
-def cvar(costs: list[float], probabilities: list[float], alpha: float) -> float:
-    r"""CVaR at ``alpha``: the mean cost of the worst :math:`1-\alpha` of probability (the most
-    expensive outcomes first, the last one in part)."""
-    tail = 1.0 - alpha
-    left, total = tail, 0.0
-    for c, p in sorted(zip(costs, probabilities), key=lambda cp: -cp[0]):
-        take = min(p, left)
-        total += take * c
-        left -= take
-        if left <= 1e-15:
-            break
-    return total / tail
-
-
-def risk_objective(costs: list[float], probabilities: list[float], risk: Risk) -> float:
-    """What the hedged plan minimises, for these outcome costs."""
-    expected = sum(p * c for c, p in zip(costs, probabilities))
-    if risk.measure == "expected":
-        return expected
-    w = float(risk.weight)  # type: ignore[arg-type]
-    return (1.0 - w) * expected + w * cvar(costs, probabilities, float(risk.alpha))  # type: ignore[arg-type]
-
-
-def worst(names: list[str], costs: list[float]) -> str:
-    """The most expensive outcome; equally expensive ones (to 1e-9 relative) all, in listed order, joined by ", "."""
-    top = max(costs)
-    return ", ".join(n for n, c in zip(names, costs) if c >= top - 1e-9 * max(1.0, abs(top)))
 
 
 # ============================================================================================
@@ -118,23 +86,52 @@ class AloneResult:
     shared: dict[Key, float] | None = None
 
 
+def holding(held: dict[Key, float], inst: Instance, reveal: int) -> Callable[[Key], float | None]:
+    """``fix`` for a solve under another plan's shared decisions: each first-stage variable at its
+    value there (0 when that plan has no such variable), every other one free."""
+    def fix(k: Key) -> float | None:
+        return held.get(k, 0.0) if first_stage(k, inst, reveal) else None
+    return fix
+
+
+def shared_values(built: Built, reveal: int) -> dict[Key, float]:
+    """The first-stage decisions of a solved model, by key."""
+    inst = built.inst
+    return {k: float(v.value or 0.0) for v in built.model.component_data_objects(pyo.Var, descend_into=True)
+            if first_stage(k := key_of(v), inst, reveal)}
+
+
 def solve_alone(task: AloneTask) -> AloneResult:
     """Solve one outcome alone, holding ``held`` if given (runs in a worker)."""
     inst, reveal = task.inst, task.reveal
     built = build_model(inst)
-    held = task.held
-
-    def fix(k: Key) -> float | None:
-        return held.get(k, 0.0) if held is not None and first_stage(k, inst, reveal) else None
-    sol = solve(built, task.opts, fix=fix if held is not None else None)
-    shared = None
-    if task.keep_shared and sol.status.has_solution:
-        shared = {}
-        for v in built.model.component_data_objects(pyo.Var, descend_into=True):
-            k = key_of(v)
-            if first_stage(k, inst, reveal):
-                shared[k] = float(v.value or 0.0)
+    sol = solve(built, task.opts, fix=holding(task.held, inst, reveal) if task.held is not None else None)
+    shared = shared_values(built, reveal) if task.keep_shared and sol.status.has_solution else None
     return AloneResult(task.outcome, sol.status.value, sol.objective, shared)
+
+
+def reference_runs(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOptions = SolveOptions(), *,
+                   explain_infeasible: bool = False) -> dict[str, Run]:
+    """The plan made for the ``reference`` outcome, in every outcome: solved for the reference
+    alone, then each other outcome with its first-stage decisions held (in this process).  An
+    outcome it cannot serve is not diagnosed unless ``explain_infeasible`` (the diagnosis would
+    not hold the decisions)."""
+    _base, u, insts = load_outcomes(path, scenarios)
+    ref = run(insts[u.reference].folder, insts[u.reference].scenario, opts, instance=insts[u.reference],
+              explain_infeasible=explain_infeasible)
+    runs = {u.reference: ref}
+    held = shared_values(ref.built, u.reveal) if ref.solution.status.has_solution and ref.built is not None else None
+    for o in u.outcomes:
+        if o.name == u.reference:
+            continue
+        inst = insts[o.name]
+        r = run(inst.folder, inst.scenario, opts, instance=inst, explain_infeasible=False,
+                fix=holding(held, inst, u.reveal) if held is not None else None)
+        if "duals" in r.tables:  # before reveal every decision is held: those rows' duals price nothing
+            d = r.tables["duals"]
+            r.tables["duals"] = d[[int(i.rsplit("|", 1)[-1]) >= u.reveal for i in d["index"]]].reset_index(drop=True)
+        runs[o.name] = r
+    return {o.name: runs[o.name] for o in u.outcomes}
 
 
 # ============================================================================================
@@ -336,6 +333,7 @@ def write_hedge(h: HedgeRun, out: str | Path | None = None) -> Path:
     hedge folder m2m wrote."""
     target = guard_folder(out if out is not None else h.folder, "hedge", protect=[h.instance.folder])
     t0 = time.perf_counter()
+    written = {SUMMARY, OUTCOMES_CSV, *(f"{name}.csv" for name in PLAN_TABLES)}
     with staged_folder(target) as tmp:
         if Status(h.summary["status"]).has_solution:
             for name, df in h.tables.items():
@@ -343,6 +341,10 @@ def write_hedge(h: HedgeRun, out: str | Path | None = None) -> Path:
             h.outcomes.to_csv(tmp / OUTCOMES_CSV, index=False)
         timings = {**h.summary.get("timings", {}), "write": round(time.perf_counter() - t0, 4)}
         write_json(tmp / SUMMARY, {**h.summary, "timings": timings})
+        if target.is_dir():  # what a hedge does not write (a report, a note) is kept
+            for old in sorted(target.iterdir()):
+                if old.name not in written and not (tmp / old.name).exists():
+                    (shutil.copytree if old.is_dir() else shutil.copy2)(old, tmp / old.name)
     return target
 
 

@@ -148,3 +148,43 @@ def _top_duals(plans: Sequence[Plan], families: tuple[str, ...], top: int) -> li
     size = {k: float(f"{max(abs(v) for v in values.values()):.6g}") for k, values in by_key.items()}
     ranked = sorted((k for k in by_key if size[k] > 0), key=lambda k: (-size[k], k))
     return [((c, i, units[c, i]), by_key[c, i]) for c, i in ranked[:top]]
+
+
+def hedge_overview(plans: Sequence[Plan], top: int) -> tuple[pd.DataFrame, list[str]]:
+    """The overview of plans across outcomes: the risk figures, then each outcome's overview."""
+    from ..core.risk import cvar, expected, risk_objective
+    from ..input.schema import Risk
+
+    ref = plans[0]
+    u = ref.summary.get("uncertainty") or {}
+    risk = Risk(**(u.get("risk") or {}))
+    names, probs = ref.outcomes, ref.probabilities
+    rows: list[dict[str, str]] = []
+
+    def usd(x: float | None) -> str:
+        return "-" if x is None else f"{x:,.0f}"
+
+    costs = {p.name: [p.outcome(o).objective for o in names] for p in plans}
+    full = {n: None if any(c is None for c in cs) else [float(c) for c in cs] for n, cs in costs.items()}
+    section = f"across outcomes (revealed in {u.get('reveal')})"
+    measure = "expected cost" if risk.measure == "expected" else f"(1-{risk.weight:g}) x expected + {risk.weight:g} x CVaR"
+    figures = [(f"objective: {measure} (USD)", lambda cs: risk_objective(cs, probs, risk)),
+               ("expected cost (USD)", lambda cs: expected(cs, probs))]
+    if risk.alpha is not None:
+        figures.append((f"CVaR at {risk.alpha:g} (USD)", lambda cs: cvar(cs, probs, float(risk.alpha))))
+    figures.append(("worst outcome cost (USD)", max))
+    for item, fn in figures:
+        rows.append({"section": section, "item": item, **{n: usd(fn(cs)) if cs is not None else "-" for n, cs in full.items()}})
+    base = full[ref.name]
+    rows.append({"section": section, "item": f"expected change vs {ref.name} (USD)",
+                 **{p.name: "reference" if p is ref else ("-" if base is None or full[p.name] is None else
+                                                          f"{expected(full[p.name], probs) - expected(base, probs):+,.0f}")
+                    for p in plans}})
+    notes: list[str] = []
+    frames = [pd.DataFrame(rows)]
+    for o, prob in zip(names, probs):
+        table, sub_notes = overview([p.outcome(o) for p in plans], top)
+        table["section"] = f"{o} (p={prob:g}): " + table["section"]
+        frames.append(table)
+        notes.extend(f"{o}: {n}" for n in sub_notes)
+    return pd.concat(frames, ignore_index=True), notes

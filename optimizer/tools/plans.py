@@ -20,6 +20,23 @@ class Plan:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
+    def outcomes(self) -> list[str]:
+        """The outcomes of a hedged plan (``m2m hedge``; its tables have an ``outcome`` column), in
+        the order of ``uncertainty:``; empty for a plan of one run."""
+        u = self.summary.get("uncertainty") or {}
+        return [str(o["name"]) for o in u.get("outcomes", [])]
+
+    @property
+    def probabilities(self) -> list[float]:
+        return [float(o["probability"]) for o in (self.summary.get("uncertainty") or {}).get("outcomes", [])]
+
+    def outcome(self, name: str) -> "Plan":
+        """A hedged plan's plan in one outcome, as a plan of one run (named as this one)."""
+        tables = {t: df[df["outcome"] == name].drop(columns="outcome").reset_index(drop=True)
+                  for t, df in self.tables.items()}
+        return Plan(self.name, dict((self.summary.get("outcomes") or {}).get(name) or {"status": "unknown"}), tables)
+
+    @property
     def status(self) -> str:
         return str(self.summary.get("status", "unknown"))
 
@@ -57,3 +74,17 @@ class Plan:
             out[str(term)] = {"total": float((rows["cost"] * rows["years"]).sum()),
                               "discounted": float(rows["discounted"].sum())}
         return out
+
+
+def with_expected_costs(summary: dict[str, Any]) -> dict[str, Any]:
+    """A hedge's summary with ``cost_breakdown``: each term's expected value over the outcomes
+    (left out when an outcome has no plan)."""
+    plans = summary.get("outcomes") or {}
+    outcomes = (summary.get("uncertainty") or {}).get("outcomes", [])
+    if not outcomes or any(str((plans.get(o["name"]) or {}).get("status")) not in SOLVED for o in outcomes):
+        return {**summary, "cost_breakdown": {}}
+    terms: dict[str, float] = {}
+    for o in outcomes:
+        for term, v in (plans[o["name"]].get("cost_breakdown") or {}).items():
+            terms[term] = terms.get(term, 0.0) + o["probability"] * float(v)
+    return {**summary, "cost_breakdown": terms}

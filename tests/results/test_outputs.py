@@ -70,7 +70,7 @@ def test_each_kind_of_output_carries_its_marker(outputs):
 # command -> the arguments before --out
 COMMANDS = {
     "solve": ["solve", "chain", "-q"],
-    "compare": ["compare", "chain", "-s", "base", "-s", "cap_low", "--no-base", "-q"],
+    "compare": ["compare", "chain", "-s", "base", "-s", "cap_low", "--no-base", "-q", "--workers", "1"],
     "sweep": ["sweep", "chain", "--policy", "cn_cap", "--param", "share", "--from", 0.5, "--to", 0.25, "--steps", 2, "-q"],
 }
 

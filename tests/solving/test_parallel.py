@@ -74,3 +74,16 @@ def test_kept_points_stay_on_this_machine(tmp_path):
                                        "share", "--from", "0.9", "--to", "0.5", "--steps", "2", "--keep",
                                        "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "s")])
     assert result.exit_code == EXIT_INPUT and "--keep:-:--keep: points are kept on this machine's disk" in result.output
+
+
+def test_a_compare_gives_the_same_diff_tables_on_a_pool(tmp_path):
+    """m2m compare's plans, solved side by side, compare as they do solved one after another."""
+    folder = TINY.parent / "tiny_stockpile"
+    outs = {}
+    for workers in ("1", "2"):
+        outs[workers] = tmp_path / f"w{workers}"
+        result = CliRunner().invoke(main, ["compare", str(folder), "-s", "no_store", "-s", "no_ban", "--workers", workers,
+                                           "--out", str(outs[workers]), "--quiet"])
+        assert result.exit_code == 0, result.output
+    for name in ("flows_diff.csv", "activity_diff.csv", "costs_diff.csv", "shares_diff.csv"):
+        assert (outs["1"] / name).read_text() == (outs["2"] / name).read_text(), name

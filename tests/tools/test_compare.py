@@ -156,7 +156,7 @@ def test_same_inputs_give_byte_identical_files(folders, chain, tmp_path):
     for name in [*FILES, SUMMARY_DIFF]:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     # Solving in memory gives the same diff tables as reading the folders back.
-    invoke("compare", chain, "--scenario", "cap", "--out", solved, "--quiet")
+    invoke("compare", "--workers", "1", chain, "--scenario", "cap", "--out", solved, "--quiet")
     for name in FILES:
         assert (solved / name).read_bytes() == (first / name).read_bytes(), name
 
@@ -165,13 +165,13 @@ def test_a_change_below_the_tolerance_is_not_reported(chain, tmp_path):
     # dear_lane adds 0.40 USD of transport a year.  Costs reach 1000 USD a year, so the default
     # threshold is 1e-6 x 1000 = 0.001 USD; with --tol 1e-3 it is 1 USD.
     fine, coarse = tmp_path / "fine", tmp_path / "coarse"
-    invoke("compare", chain, "-s", "dear_lane", "--out", fine, "--quiet")
+    invoke("compare", "--workers", "1", chain, "-s", "dear_lane", "--out", fine, "--quiet")
     assert (fine / "costs_diff.csv").read_text() == (
         "term,period,kind,base,dear_lane,delta_dear_lane\n"
         "transport,2025,cost,80.00,80.40,0.40\n"
         "transport,2026,cost,80.00,80.40,0.40\n"
     )
-    result = invoke("compare", chain, "-s", "dear_lane", "--out", coarse, "--tol", "1e-3")
+    result = invoke("compare", "--workers", "1", chain, "-s", "dear_lane", "--out", coarse, "--tol", "1e-3")
     assert (coarse / "costs_diff.csv").read_text() == "term,period,kind,base,dear_lane,delta_dear_lane\n"
     assert "costs_diff.csv: 0 rows differ, 6 agree within 1 USD" in result.output
     summary = json.loads((coarse / SUMMARY_DIFF).read_text())
@@ -188,7 +188,7 @@ def test_a_change_below_the_tolerance_is_not_reported(chain, tmp_path):
 
 def test_scenarios_are_plans_and_a_comma_combines(chain, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = invoke("compare", chain, "--scenario", "cap", "--scenario", "cap,dear_lane")
+    result = invoke("compare", "--workers", "1", chain, "--scenario", "cap", "--scenario", "cap,dear_lane")
     out = tmp_path / "results" / "compare-chain-base_vs_cap_vs_cap+dear_lane"
     assert f"diff tables written to results/compare-chain-base_vs_cap_vs_cap+dear_lane" in result.output
     assert header(out / "costs_diff.csv") == ["term", "period", "kind", "base", "cap", "cap+dear_lane", "delta_cap", "delta_cap+dear_lane"]
@@ -200,13 +200,13 @@ def test_scenarios_are_plans_and_a_comma_combines(chain, tmp_path, monkeypatch):
     assert [p["scenario"] for p in summary["plans"]] == [[], ["cap"], ["cap", "dear_lane"]]
 
     # --no-base leaves the base instance out; "base" names it explicitly.
-    invoke("compare", chain, "-s", "cap", "-s", "base", "--no-base", "--out", tmp_path / "nb", "--quiet")
+    invoke("compare", "--workers", "1", chain, "-s", "cap", "-s", "base", "--no-base", "--out", tmp_path / "nb", "--quiet")
     assert header(tmp_path / "nb" / "costs_diff.csv") == ["term", "period", "kind", "cap", "base", "delta_base"]
 
 
 def test_a_plan_without_solution_is_shown_and_left_out_of_the_diffs(chain, tmp_path):
     out = tmp_path / "cmp"
-    result = invoke("compare", chain, "-s", "cap", "-s", "short", "--out", out)
+    result = invoke("compare", "--workers", "1", chain, "-s", "cap", "-s", "short", "--out", out)
     status = next(line for line in result.output.splitlines() if "status" in line)
     assert status.count("optimal") == 2 and "infeasible" in status
     assert "note: short has no solution (status infeasible)" in result.output
@@ -305,7 +305,7 @@ def test_a_plan_read_from_a_folder_has_its_summary(folders):
 
 def test_flagship_export_ban_removes_china_magnets_to_us_customers(tmp_path):
     out = tmp_path / "cmp"
-    result = invoke("compare", FLAGSHIP, "-s", "baseline", "-s", "export_ban", "--no-base", "--out", out)
+    result = invoke("compare", "--workers", "1", FLAGSHIP, "-s", "baseline", "-s", "export_ban", "--no-base", "--out", out)
     pinned = json.loads((FLAGSHIP / "expected.json").read_text())
     total = next(line for line in result.output.splitlines() if "total cost" in line)
     assert f"{pinned['baseline']['objective']:,.0f}" in total

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from optimizer.check.results import check_results
 from optimizer.cli import EXIT_INPUT, main
-from optimizer.tools.hedge import cvar, risk_objective, run_hedge, write_hedge, worst
+from optimizer.core.risk import cvar, risk_objective, worst
+from optimizer.tools.hedge import run_hedge, write_hedge
 from optimizer.input.schema import Risk
 from tests.helpers import ROOT, edit_csv, shipped_copy
 
@@ -196,3 +197,91 @@ def test_a_folder_that_is_not_a_hedge_folder_is_refused_before_solving(tmp_path)
 def test_solve_says_it_does_not_read_the_block(tmp_path):
     result = invoke("solve", HEDGE, "--out", tmp_path / "s")
     assert "note: instance.yaml's uncertainty block is read by m2m hedge" in result.output
+
+
+# ---- m2m compare of hedge folders ------------------------------------------------------------
+
+
+def test_compare_of_a_hedge_folder_puts_the_reference_plan_against_the_hedged_plan(hedged, tmp_path):
+    out = tmp_path / "cmp"
+    result = invoke("compare", hedged, "--out", out)
+    lines = result.output.splitlines()
+    assert lines[0] == "reference_plan vs hedged_plan (reference: reference_plan)"
+    row = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:4]] for line in lines if line.count("│") == 4}
+    assert row["objective: expected cost (USD)"] == ["3,200", "2,500"]
+    assert row["worst outcome cost (USD)"] == ["6,000", "2,500"]
+    assert row["expected change vs reference_plan (USD)"] == ["reference", "-700"]
+    flows = pd.read_csv(out / "flows_diff.csv")
+    assert list(flows.columns[:2]) == ["outcome", "origin"]
+    # the hedge stockpiles 100 t more in 2025, in both outcomes
+    early = flows[(flows["period"] == 2025) & (flows["destination"] == "stockpile")]
+    assert early.set_index("outcome")["delta_hedged_plan"].to_dict() == {"calm": 100.0, "ban": 100.0}
+    s = json.loads((out / "summary_diff.json").read_text())
+    assert s["outcomes"] == ["calm", "ban"] and s["objective_delta"] == {"hedged_plan": -700.0}
+    assert s["tables"]["flows_diff.csv"]["key"][0] == "outcome"
+
+
+def test_compare_shows_an_outcome_the_reference_plan_cannot_serve(tmp_path):
+    out = tmp_path / "h"
+    invoke("hedge", HEDGE, "-s", "no_us_supply", "--out", out, "--workers", 1, "--quiet")
+    result = invoke("compare", out, "--out", tmp_path / "cmp")
+    row = {}
+    for line in result.output.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) == 5:
+            row.setdefault(cells[1], []).append(cells[2:4])
+    assert row["objective: expected cost (USD)"] == [["-", "2,500"]]
+    assert ["infeasible", "optimal"] in row["status"]
+
+
+def test_hedge_folders_compare_only_with_hedges_of_the_same_outcomes(hedged, tmp_path):
+    solved = tmp_path / "solved"
+    invoke("solve", HEDGE, "--out", solved, "--quiet")
+    result = invoke("compare", hedged, solved, "--out", tmp_path / "cmp", ok=EXIT_INPUT)
+    assert "expected hedge folders over the same outcomes and probabilities, or results folders only" in result.output
+    rare = tmp_path / "rare"
+    invoke("hedge", HEDGE, "-s", "rare_ban", "--out", rare, "--workers", 1, "--quiet")
+    result = invoke("compare", hedged, rare, "--out", tmp_path / "cmp", ok=EXIT_INPUT)
+    assert "{'calm': 0.9, 'ban': 0.1}" in result.output
+
+
+def test_two_hedges_of_the_same_outcomes_compare_outcome_by_outcome(hedged, tmp_path):
+    averse = tmp_path / "averse"
+    folder = shipped_copy("tiny_hedge", tmp_path)
+    text = (folder / "instance.yaml").read_text().replace("risk: {measure: expected}",
+                                                          "risk: {measure: cvar, alpha: 0.5, weight: 1}")
+    (folder / "instance.yaml").write_text(text)
+    invoke("hedge", folder, "--out", averse, "--workers", 1, "--quiet")
+    result = invoke("compare", hedged, averse, "--out", tmp_path / "cmp")
+    assert "objective: expected cost (USD)" in result.output  # the first plan's measure
+
+
+# ---- m2m report of a hedge folder ------------------------------------------------------------
+
+
+def test_report_of_a_hedge_folder_draws_two_outcomes_side_by_side(hedged, tmp_path):
+    out = tmp_path / "r.html"
+    invoke("report", hedged, "--out", out)
+    text = out.read_text()
+    assert "A: outcome calm" in text and "B: outcome ban" in text
+    assert 'id="fig-sankeya"' in text and 'id="fig-sankeyb"' in text
+    one = tmp_path / "one.html"
+    invoke("report", hedged, "--out", one, "--outcome", "ban")
+    assert "ban: the hedged plan (m2m hedge) in this outcome" in one.read_text() and "calm: the hedged" not in one.read_text()
+
+
+def test_report_refuses_an_unknown_outcome_and_outcome_on_a_results_folder(hedged, tmp_path):
+    result = invoke("report", hedged, "--out", tmp_path / "r.html", "--outcome", "war", ok=EXIT_INPUT)
+    assert "no outcome 'war' in this hedge folder; expected one of ['calm', 'ban']" in result.output
+    solved = tmp_path / "solved"
+    invoke("solve", HEDGE, "--out", solved, "--quiet")
+    result = invoke("report", solved, "--outcome", "ban", ok=EXIT_INPUT)
+    assert "--outcome applies to a hedge folder" in result.output
+
+
+def test_a_hedge_keeps_what_it_did_not_write_in_its_folder(tmp_path):
+    out = tmp_path / "h"
+    invoke("hedge", HEDGE, "--out", out, "--workers", 1, "--quiet")
+    (out / "notes.txt").write_text("mine")
+    invoke("hedge", HEDGE, "--out", out, "--workers", 1, "--quiet")
+    assert (out / "notes.txt").read_text() == "mine"

@@ -9,8 +9,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from ...core.contract import INFEASIBILITY, PLAN_TABLES, SOLVED, read_frame, read_summary, results_folder, scenario_label
-from ...core.errors import Finding, InputError
+from ...core.contract import (INFEASIBILITY, OUTCOME, PLAN_TABLES, SOLVED, SUMMARY, read_frame, read_summary, results_folder,
+                              scenario_label)
+from ...core.errors import Finding, InputError, finding
 
 
 REPORT_FILE = "report.html"
@@ -45,6 +46,7 @@ class RunData:
     instance: Any = None  # optimizer.input.instance.Instance, or None when it could not be read
     instance_note: str = ""
     tag: str = ""  # "A" / "B" in a comparison
+    outcome: str = ""  # the outcome drawn, for a hedge folder (m2m hedge)
 
     @property
     def has_plan(self) -> bool:
@@ -64,8 +66,10 @@ class RunData:
 
     @property
     def label(self) -> str:
-        """Short name of the run in legends: ``A: baseline`` in a comparison, else the scenario."""
-        return f"{self.tag}: {self.scenario_text}" if self.tag else self.scenario_text
+        """Short name of the run in legends: ``A: baseline`` in a comparison, else the scenario; the
+        outcome (``A: ban``) for a hedge's plan in one outcome."""
+        what = f"outcome {self.outcome}" if self.outcome else self.scenario_text
+        return f"{self.tag}: {what}" if self.tag else what
 
     @property
     def periods(self) -> list[int]:
@@ -74,25 +78,53 @@ class RunData:
         return sorted({int(t) for t in periods} | found)
 
 
-def read_run(path: str | Path, tag: str = "") -> RunData:
-    """Read a results folder (or its ``summary.json``); raise InputError if it cannot be read."""
+def hedge_outcomes(path: str | Path) -> list[str] | None:
+    """The outcomes of a hedge folder (``m2m hedge``), in order; None for any other results folder."""
+    summary = read_summary(results_folder(Path(path)))
+    if summary.get("run") != "hedge":
+        return None
+    return [str(o["name"]) for o in (summary.get("uncertainty") or {}).get("outcomes", [])]
+
+
+def read_run(path: str | Path, tag: str = "", outcome: str | None = None) -> RunData:
+    """Read a results folder (or its ``summary.json``), or a hedge folder's plan in ``outcome``;
+    raise InputError if it cannot be read."""
     folder = results_folder(Path(path))
     summary = read_summary(folder)
+    hedge = summary.get("run") == "hedge"
+    if hedge:
+        summary = _outcome_summary(folder, summary, outcome)
     findings: list[Finding] = []
     tables: dict[str, pd.DataFrame] = {}
     if summary.get("status") in SOLVED:
         for name in PLAN_TABLES:
-            df = read_frame(folder, name, findings)
+            df = read_frame(folder, name, findings, leading=(OUTCOME,) if hedge else ())
             if df is not None:
-                tables[name] = df
+                tables[name] = df[df[OUTCOME.name] == outcome].drop(columns=OUTCOME.name).reset_index(drop=True) if hedge else df
     infeasibility = None
     if (folder / INFEASIBILITY).is_file():
         infeasibility = read_frame(folder, "infeasibility", findings)
     if findings:
         raise InputError(findings)
-    run = RunData(folder=folder, summary=summary, tables=tables, infeasibility=infeasibility, tag=tag)
+    run = RunData(folder=folder, summary=summary, tables=tables, infeasibility=infeasibility, tag=tag,
+                  outcome=outcome if hedge else "")
     run.instance, run.instance_note = _instance(summary)
     return run
+
+
+def _outcome_summary(folder: Path, summary: dict[str, Any], outcome: str | None) -> dict[str, Any]:
+    """A hedge's summary as the summary of its plan in ``outcome`` (whose instance is the hedge's
+    with the outcome's scenarios applied)."""
+    u = summary.get("uncertainty") or {}
+    known = {str(o["name"]): o for o in u.get("outcomes", [])}
+    if outcome not in known:
+        raise InputError([finding(str(folder / SUMMARY), "-", "--outcome",
+                                  f"{'no outcome given' if outcome is None else f'no outcome {outcome!r}'} in this hedge "
+                                  f"folder; expected one of {list(known)}")])
+    named = dict(summary.get("instance") or {})
+    named["scenario"] = [*(named.get("scenario") or []), *known[outcome].get("scenarios", [])]
+    plan = (summary.get("outcomes") or {}).get(outcome) or {"status": summary.get("status")}
+    return {**plan, "instance": named, "stamp": summary.get("stamp"), "format": summary.get("format")}
 
 
 def _instance(summary: dict[str, Any]) -> tuple[Any, str]:

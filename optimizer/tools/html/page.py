@@ -91,6 +91,7 @@ def header_html(run: RunData) -> str:
     rows = [
         ("instance", run.name),
         ("scenario", run.scenario_text),
+        *([("outcome", f"{run.outcome}: the hedged plan (m2m hedge) in this outcome")] if run.outcome else []),
         ("status", f"{s.get('status', '?')} ({s.get('termination', '')})"),
         ("total cost", f"{_usd(s.get('objective'))} (discounted to the first year)"
                        if num(s.get("objective")) is not None else "none (no plan)"),
