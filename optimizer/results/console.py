@@ -18,6 +18,19 @@ def _usd(x: float | None) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
 
+def print_whole(console: Console, table: Table) -> None:
+    """Print ``table`` as wide as it needs: a cell cut short would hide the very number it shows."""
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update(max_width=100_000), table).maximum
+    if needed > console.width:
+        wide = Console(file=console.file, width=needed, highlight=False, soft_wrap=True,
+                       color_system=console.color_system, force_terminal=console.is_terminal)
+        wide.print(table)
+    else:
+        console.print(table)
+
+
 def print_summary(run: Run, out: Path | None, console: Console | None = None) -> None:
     console = console or Console()
     s = run.summary

@@ -498,10 +498,10 @@ def diff_table(spec: DiffSpec, plans: Sequence[Plan], tol: float) -> tuple[pd.Da
 
 def print_comparison(cmp: Comparison, console: Any, out: Path | None = None) -> None:
     """The overview as a rich table, then the notes and what the diff tables hold."""
-    from rich.console import Console
-    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
+
+    from ..results.console import print_whole
 
     names = cmp.names
     table = Table(title=Text(f"{' vs '.join(names)} (reference: {cmp.reference.name})"), show_lines=False)
@@ -516,14 +516,7 @@ def print_comparison(cmp: Comparison, console: Any, out: Path | None = None) -> 
             section = row["section"]
             table.add_row(Text(section, style="bold"), *[""] * len(names))
         table.add_row(Text("  " + row["item"]), *[Text(str(row[n])) for n in names])
-    # As wide as the table needs: a cell cut short would hide the very number being compared.
-    needed = Measurement.get(console, console.options.update(max_width=100_000), table).maximum
-    if needed > console.width:
-        wide = Console(file=console.file, width=needed, highlight=False, soft_wrap=True,
-                       color_system=console.color_system, force_terminal=console.is_terminal)
-        wide.print(table)
-    else:
-        console.print(table)
+    print_whole(console, table)
     for note in cmp.notes:
         console.print(f"note: {note}", markup=False)
     for name, spec in DIFFS.items():

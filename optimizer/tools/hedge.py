@@ -47,6 +47,7 @@ from ..input.schema import Uncertainty
 from ..model.build import Built, build_model
 from ..model.stages import Key, first_stage, key_of
 from ..pipeline import run, stamp, summarize
+from ..results.console import print_whole
 from ..results.outputs import default_out, guard_folder
 from ..results.run import Run
 from ..results.write import write_json
@@ -362,11 +363,11 @@ def print_hedge(h: HedgeRun, console: Console) -> None:
         ref = f"{r.reference_plan_cost:,.0f}" if pd.notna(r.reference_plan_cost) else r.reference_plan_status
         tab.add_row(r.outcome, f"{r.probability:g}", f"{r.cost:,.0f}",
                     "" if pd.isna(r.foresight_cost) else f"{r.foresight_cost:,.0f}", ref, f"{r.unmet_t:,.0f}")
-    console.print(tab)
+    print_whole(console, tab)
     k = s["risk"]
 
     def usd(v: float | None) -> str:
-        return "-" if v is None else f"{v:,.0f} USD"
+        return "-" if v is None else f"{v + 0.0 if abs(v) >= 0.5 else 0.0:,.0f} USD"
 
     measure = "expected cost" if k["measure"] == "expected" else \
         f"(1 - {k['weight']:g}) x expected cost + {k['weight']:g} x CVaR at {k['alpha']:g}"

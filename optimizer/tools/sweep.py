@@ -500,7 +500,8 @@ def print_frontier(result: SweepResult, console: Console, year_columns: int = 3)
         for _, c in achieved:
             v = row[c] if has else math.nan
             cells.append("-" if math.isnan(v) else (f"{v:.1%}" if fraction else f"{v:,.1f}"))
-        cells.append("-" if math.isnan(row["dual_total"]) else f"{row['dual_total']:,.0f}")
+        dual = "-" if math.isnan(row["dual_total"]) else f"{row['dual_total']:,.0f}"
+        cells.append("0" if dual == "-0" else dual)  # a dual within half a unit of 0 reads as 0, either side
         tab.add_row(*cells)
     console.print(tab)
     for _, row in f[f["note"] != ""].iterrows():

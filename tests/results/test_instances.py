@@ -101,11 +101,7 @@ def test_instance_matches_expected(folder: Path, key: str | None, problem: str |
     assert not diffs, f"{folder.name} [{key}] differs from {expected.FILE}:\n  " + "\n  ".join(diffs)
 
     out = write_results(r, tmp_path / f"{folder.name}-{key}")
-    # every result file as it was stored (a refactor must leave them byte for byte)
-    changed = fingerprints.differences(f"{folder.name}:{key}", fingerprints.fingerprint(out))
-    assert not changed, ("result files differ from tests/data/result_fingerprints.json (if meant, "
-                         "`python -m tests.fingerprints --update` and say why in the commit):\n  " + "\n  ".join(changed))
-    report = check_results(out)
+    report = _as_stored_and_checked(folder, key, out)
     if r.solution.status.has_solution:
         assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)
         assert report.certified, f"{folder.name} [{key}]: duals.csv does not certify optimality: {report.headline()}"
@@ -122,9 +118,15 @@ def _hedge_matches(folder: Path, key: str, want: dict, tmp_path: Path) -> None:
     h = run_hedge(folder, [] if label == "base" else label.split("+"), workers=1)
     diffs = expected.compare(want, expected.hedge_entry(h.summary))
     assert not diffs, f"{folder.name} [{key}] differs from {expected.FILE}:\n  " + "\n  ".join(diffs)
-    out = write_hedge(h, tmp_path / f"{folder.name}-hedge")
+    report = _as_stored_and_checked(folder, key, write_hedge(h, tmp_path / f"{folder.name}-hedge"))
+    assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)
+
+
+def _as_stored_and_checked(folder: Path, key: str, out: Path):
+    """Every result file of ``out`` as it was stored (a refactor must leave them byte for byte),
+    and the independent check's report on it."""
     changed = fingerprints.differences(f"{folder.name}:{key}", fingerprints.fingerprint(out))
     assert not changed, ("result files differ from tests/data/result_fingerprints.json (if meant, "
                          "`python -m tests.fingerprints --update` and say why in the commit):\n  " + "\n  ".join(changed))
-    report = check_results(out)
-    assert report.ok, f"{folder.name} [{key}]: {report.headline()}\n  " + "\n  ".join(report.violations)
+    return check_results(out)
+

@@ -44,7 +44,7 @@ def test_a_process_pool_gives_the_serial_results(serial, tmp_path):
 
 def test_a_dask_cluster_gives_the_serial_results(serial, tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         run_stress(TINY, [], kind="lane", year=2025, scheduler=cluster.scheduler_address, out=tmp_path / "d")
     assert (tmp_path / "d" / STRESS_CSV).read_text() == serial
 

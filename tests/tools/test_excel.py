@@ -86,9 +86,23 @@ def test_round_trip_keeps_every_table_and_the_header(converted, name):
     same_tables(original, load_instance(back))
     # instance.yaml comes back to the character (comments, policies and scenarios included)
     assert (back / "instance.yaml").read_text() == (src / "instance.yaml").read_text()
-    # each scenario patches the workbook as it patches the folder
-    for scenario in original.scenario_names:
+    # each scenario patches the workbook as it patches the folder (for the flagship, one scenario
+    # per kind of override: the same code applies every scenario, and a workbook takes a second to read)
+    for scenario in override_kinds(src, original.scenario_names) if name == FLAGSHIP else original.scenario_names:
         same_tables(load_instance(src, [scenario]), load_instance(book, [scenario]))
+
+
+def override_kinds(folder: Path, names: tuple[str, ...]) -> list[str]:
+    """The first scenario using each kind of override (set, patch and remove of each table, each
+    policy change), in the order defined."""
+    defined = (yaml.safe_load((folder / "instance.yaml").read_text()) or {}).get("scenarios") or {}
+    picked: dict[tuple, str] = {}
+    for n in names:
+        for kind, body in (defined.get(n) or {}).items():
+            parts = body.keys() if isinstance(body, dict) and kind in ("patch", "remove", "set") else [""]
+            for part in parts:
+                picked.setdefault((kind, part), n)
+    return list(dict.fromkeys(picked.values()))
 
 
 @pytest.mark.parametrize("name", INSTANCES)
