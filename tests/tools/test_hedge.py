@@ -285,3 +285,30 @@ def test_a_hedge_keeps_what_it_did_not_write_in_its_folder(tmp_path):
     (out / "notes.txt").write_text("mine")
     invoke("hedge", HEDGE, "--out", out, "--workers", 1, "--quiet")
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_labels_stay_exact_and_shared_when_provenance_is_tracked(tmp_path):
+    """With the buyer needing clean oxide in 2026 in every outcome (and 50 t of clean stock to
+    start), the extensive form tracks provenance: the plan keeps clean material clean, the same
+    labels before reveal in both outcomes, and the folder checks out."""
+    folder = shipped_copy("tiny_hedge", tmp_path)
+    edit_csv(folder / "storage.csv", {"facility": "stockpile"}, initial=50, provenance="clean")
+    edit_csv(folder / "demands.csv", {"period": "2026"}, provenance="clean")
+    h = run_hedge(folder, workers=1)
+    inv = pd.concat({o: r.tables["inventory"] for o, r in h.runs.items()}, names=["outcome"]).reset_index(0)
+    clean = inv[(inv["provenance"] == "clean") & (inv["period"] == 2025)].set_index("outcome")["level"]
+    assert clean["calm"] == clean["ban"] == pytest.approx(50.0)
+    # 2026: 50 t of clean stock and 50 t of clean oxide from the US, in both outcomes
+    assert [r.solution.objective for r in h.runs.values()] == pytest.approx([1000.0 + 250.0 + 2500.0] * 2)
+    assert check_results(write_hedge(h, tmp_path / "out")).ok
+
+
+def test_an_outcome_that_alone_tracks_provenance_is_refused_in_words(tmp_path):
+    folder = shipped_copy("tiny_hedge", tmp_path)
+    text = (folder / "instance.yaml").read_text()
+    text = text.replace("scenarios: [export_ban]}\nscenarios:", "scenarios: [export_ban, clean_2026]}\nscenarios:")
+    text = text.replace("scenarios:\n  export_ban:", "scenarios:\n  clean_2026:\n    patch:\n      demands:\n"
+                        "        - {customer: buyer, product: oxide, period: 2026, provenance: clean}\n  export_ban:", 1)
+    (folder / "instance.yaml").write_text(text)
+    result = invoke("hedge", folder, "--out", tmp_path / "out", "--workers", 1, ok=EXIT_INPUT)
+    assert "instance.yaml:16:scenarios: outcome 'ban': provenance is tracked in 'ban' and not in 'calm'" in result.output
