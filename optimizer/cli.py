@@ -155,10 +155,12 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
 @click.option("--quiet", "-q", is_flag=True, help="No console summary.")
 @click.option("--excel", is_flag=True, help="Also write the results as one workbook, results.xlsx, in the results folder.")
+@click.option("--write-model", type=click.Path(path_type=Path),
+              help="Also write the model exactly as handed to HiGHS to FILE (.mps or .lp), for another solver.")
 @polite
 def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limit: float | None, mip_gap: float | None,
           threads: int | None, algorithm: str, iis: bool, update_expected: bool, reason: str | None, log: bool,
-          quiet: bool, excel: bool) -> int:
+          quiet: bool, excel: bool, write_model: Path | None) -> int:
     """Solve an instance (a folder or an .xlsx workbook) and write its results folder."""
     from .results import expected
     from .tools.excel import write_results_book
@@ -166,7 +168,7 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     from .pipeline import run
     from .results.console import print_summary
     from .solving.solver import SolveOptions
-    from .results.outputs import default_out, guard_folder
+    from .results.outputs import default_out, guard_folder, guard_model_file
     from .results.write import write_run
 
     if update_expected and instance.suffix.lower() == ".xlsx":
@@ -176,7 +178,9 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     inst = load_instance(instance, _scenarios(scenario))
     target = guard_folder(out if out is not None else default_out("solve", inst.name, inst.scenario), "solve",
                           protect=[inst.folder])  # before solving: a refused --out costs nothing
-    r = run(instance, inst.scenario, opts, instance=inst)
+    if write_model is not None:
+        guard_model_file(write_model, protect=[inst.folder, target])
+    r = run(instance, inst.scenario, opts, instance=inst, write_model=write_model)
     pinned = None
     if update_expected:  # before anything is written: a refused re-pin writes nothing
         try:
@@ -194,6 +198,8 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
                           "previous run; run m2m report again for a report of this one)", markup=False)
     if pinned is not None:
         out_console.print(f"updated {pinned} [{expected.key(r.instance.scenario)}]", markup=False)
+    if write_model is not None and not quiet:
+        out_console.print(f"model written to {write_model}", markup=False)
     return EXIT_OK if r.solution.status.has_solution else EXIT_NO_SOLUTION
 
 

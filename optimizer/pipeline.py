@@ -57,10 +57,12 @@ def run(
     explain_infeasible: bool = True,
     instance: Instance | None = None,
     fix: Callable[[Key], float | None] | None = None,
+    write_model: Path | None = None,
 ) -> Run:
     """Solve one instance (with scenarios applied in order).  Raises InputError on bad input.
 
-    ``fix`` holds the variables it gives a value for at that value (``solve``'s ``fix``)."""
+    ``fix`` holds the variables it gives a value for at that value (``solve``'s ``fix``);
+    ``write_model`` is where the model handed to HiGHS is written (``.mps`` or ``.lp``)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     inst = instance if instance is not None else load_instance(path, scenarios)
@@ -70,7 +72,7 @@ def run(
         built = build_model(inst, freeze=True)
         timings["build"] = built.build_seconds
         t0 = time.perf_counter()
-        sol = solve(built, opts, fix=fix)
+        sol = solve(built, opts, fix=fix, write_model=write_model)
         timings["solve"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         results = extract(built, sol)

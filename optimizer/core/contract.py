@@ -30,6 +30,10 @@ from .tolerances import BINDING_TOL, ZERO, ZERO_DENOMINATOR  # noqa: F401  (part
 RESULTS_FORMAT = 1
 
 SUMMARY = "summary.json"
+#: The first line of a model file m2m wrote (``m2m solve --write-model``): a comment in MPS and LP.
+MODEL_MARKER = "written by mine2magnet (m2m solve --write-model)"
+#: Model file formats, by suffix, and how each comments a line.
+MODEL_FORMATS = {".mps": "* ", ".lp": "\\ "}
 INFEASIBILITY = "infeasibility.csv"
 RESULTS_BOOK = "results.xlsx"
 

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..core.contract import SUMMARY
+from ..core.contract import MODEL_FORMATS, MODEL_MARKER, SUMMARY
 from ..core.errors import InputError, finding
 
 #: The marker file of each kind of output folder.
@@ -85,8 +85,8 @@ def folder_kind(folder: Path) -> str | None:
     return None
 
 
-def _refuse(out: Path, message: str) -> InputError:
-    return InputError([finding(str(out), "-", "--out", f"{message}; nothing written")])
+def _refuse(out: Path, message: str, option: str = "--out") -> InputError:
+    return InputError([finding(str(out), "-", option, f"{message}; nothing written")])
 
 
 def _held(out: Path, protected: Iterable[Path | str | None]) -> Path | None:
@@ -142,3 +142,24 @@ def guard_report(out: str | Path, protect: Iterable[Path | str | None] = ()) -> 
         if REPORT_GENERATOR not in head:
             raise _refuse(out, "exists and is not a report m2m wrote: choose another file, or remove this one yourself")
     return out
+
+
+def guard_model_file(out: str | Path, protect: Iterable[Path | str | None] = ()) -> Path:
+    """Refuse (InputError) a model file path that is not ``.mps`` or ``.lp``, is a folder, is or
+    lies in an input of the run, or is an existing file m2m did not write as a model file."""
+    out = Path(out)
+    if out.suffix.lower() not in MODEL_FORMATS:
+        raise InputError([finding(str(out), "-", "--write-model", "does not end in .mps or .lp: the model is written in "
+                                                                  "one of these formats; nothing written")])
+    if out.exists() and not out.is_file():
+        raise _refuse(out, "is a folder, not a file: m2m does not replace it", "--write-model")
+    if _held(out, protect) is not None:
+        raise _refuse(out, "is or lies in a folder this run reads: m2m does not write there", "--write-model")
+    if out.is_file():
+        with out.open(encoding="utf-8", errors="replace") as fh:
+            first = fh.readline()
+        if MODEL_MARKER not in first:
+            raise _refuse(out, "exists and is not a model file m2m wrote: choose another file, or remove this one "
+                               "yourself", "--write-model")
+    return out
+

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import highspy
@@ -26,7 +29,8 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from ..core.tolerances import HALF, NOTHING_FLOWS, ZERO
-from ..core.contract import Status
+from ..core.atomic import staged_file
+from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
 from ..model.stages import Key, key_of
 
@@ -234,11 +238,13 @@ class Solved:
 
 
 def solve(built: Built, opts: SolveOptions = SolveOptions(),
-          fix: Callable[[Key], float | None] | None = None) -> Solution:
+          fix: Callable[[Key], float | None] | None = None, write_model: Path | None = None) -> Solution:
     """Solve; write variable values into the Pyomo model; return status, objective and duals.
 
     ``fix`` holds the variables it gives a value for (by :func:`optimizer.model.stages.key_of`)
-    at that value: how ``m2m hedge`` re-solves an outcome under another plan's shared decisions."""
+    at that value: how ``m2m hedge`` re-solves an outcome under another plan's shared decisions.
+    ``write_model`` (``.mps`` or ``.lp``): the model exactly as handed to HiGHS is written there
+    first (:func:`write_model_file`)."""
     try:
         mm = MatrixModel(built)
     except InfeasibleConstraintException as exc:
@@ -246,7 +252,12 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
     if fix is not None:
         mm.fix(fix)
     down, groups = mm.labels(built) if built.downgrades else (np.zeros(0, dtype=np.int32), [])
-    out = solve_matrices(mm, opts, down, groups, {"compile": mm.compile_seconds})
+    timings = {"compile": mm.compile_seconds}
+    if write_model is not None:
+        t0 = time.perf_counter()
+        write_model_file(mm, Path(write_model))
+        timings["write_model"] = time.perf_counter() - t0
+    out = solve_matrices(mm, opts, down, groups, timings)
     sol = out.solution
     if out.x is not None:
         if opts.duals and out.row_dual is not None:
@@ -257,6 +268,35 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
     elif sol.status == Status.INFEASIBLE and opts.iis and out.highs is not None:
         sol.iis = _iis(out.highs, mm)
     return sol
+
+
+def model_name(component_data: Any) -> str:
+    """A variable's or row's name as written to a model file: the model's name with brackets as
+    parentheses and ``-`` as ``~`` (which the LP format reads as part of a name)."""
+    return component_data.name.replace("[", "(").replace("]", ")").replace("-", "~").replace(" ", "_")
+
+
+def write_model_file(mm: MatrixModel, path: Path) -> None:
+    """Write the model handed to HiGHS to ``path`` (``.mps`` or ``.lp``, by HiGHS), with the model's
+    names, its first line the marker of a model file m2m wrote; replaced whole or not at all."""
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    mm.pass_to(h)
+    seen: dict[str, int] = {}
+    for j, v in enumerate(mm.columns):
+        h.passColName(j, model_name(v))
+    for i, r in enumerate(mm.rows):
+        name = model_name(r.constraint)
+        seen[name] = seen.get(name, 0) + 1
+        h.passRowName(i, name if seen[name] == 1 else f"{name}_{seen[name]}")  # a ranged row's second side
+    comment = MODEL_FORMATS[path.suffix.lower()]
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / f"model{path.suffix.lower()}"
+        if h.writeModel(str(raw)) == highspy.HighsStatus.kError:
+            raise RuntimeError(f"HiGHS could not write the model to {path}")
+        with staged_file(path) as staged, staged.open("w", encoding="utf-8") as fh, raw.open(encoding="utf-8") as src:
+            fh.write(f"{comment}{MODEL_MARKER}\n")
+            shutil.copyfileobj(src, fh)
 
 
 def solve_matrices(mm: Matrices, opts: SolveOptions, down: np.ndarray, groups: list[np.ndarray],
