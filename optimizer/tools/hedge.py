@@ -261,6 +261,7 @@ def run_hedge(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOption
         "duals": hedged.whole.dual_source,
         "risk": risk_summary(u, names, probs, runs, ws, eev, hedged.eta) if status.has_solution else {},
         "outcomes": {n: r.summary for n, r in runs.items()},
+        "foresight": {n: {"status": ws[n].status, "objective": ws[n].objective} for n in names},
         "size": hedged.whole.size,
         "algorithm": hedged.whole.algorithm,
         "timings": {**{k: round(v, 4) for k, v in timings.items()},
@@ -362,6 +363,16 @@ def print_hedge(h: HedgeRun, console: Console) -> None:
     console.print(f"{h.instance.name}: hedge over {len(h.runs)} outcomes, revealed in {h.uncertainty.reveal}: "
                   f"{s['status']}", markup=False, highlight=False)
     if not Status(s["status"]).has_solution:
+        alone = {n: f["status"] for n, f in (s.get("foresight") or {}).items()}
+        failed = [n for n, st in alone.items() if st not in SOLVED]
+        for n in failed:
+            scen = ",".join([*h.instance.scenario, *h.uncertainty.outcome(n).scenarios])
+            console.print(f"outcome {n}: no plan even when planned for alone ({alone[n]}); "
+                          f"m2m solve {h.instance.folder}{' -s ' + scen if scen else ''} says why", markup=False,
+                          highlight=False)
+        if alone and not failed:
+            console.print(f"every outcome has a plan when planned for alone, but no plan serves them all with the same "
+                          f"decisions before {h.uncertainty.reveal}", markup=False, highlight=False)
         return
     tab = Table(title="outcomes (USD, discounted)")
     for c in ("outcome", "probability", "hedged plan", "perfect foresight", "reference plan", "unmet, t"):

@@ -312,3 +312,14 @@ def test_an_outcome_that_alone_tracks_provenance_is_refused_in_words(tmp_path):
     (folder / "instance.yaml").write_text(text)
     result = invoke("hedge", folder, "--out", tmp_path / "out", "--workers", 1, ok=EXIT_INPUT)
     assert "instance.yaml:16:scenarios: outcome 'ban': provenance is tracked in 'ban' and not in 'calm'" in result.output
+
+
+def test_a_hedge_without_a_plan_names_the_outcome_that_has_none_alone(tmp_path):
+    folder = shipped_copy("tiny_hedge", tmp_path)
+    edit_csv(folder / "storage.csv", {"facility": "stockpile"}, capacity=0)
+    out = tmp_path / "out"
+    result = invoke("hedge", folder, "-s", "no_us_supply", "--out", out, "--workers", 1, ok=1)
+    assert "outcome ban: no plan even when planned for alone (infeasible); m2m solve" in result.output
+    assert "-s no_us_supply,export_ban says why" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    assert json.loads((out / "summary.json").read_text())["foresight"]["calm"]["status"] == "optimal"
