@@ -10,6 +10,7 @@ For notebooks::
     run = solve("instances/demo_mine_to_magnet", scenario=["no_china_magnets"])
     run.tables["flows"]          # pandas DataFrames, the same as the CLI writes
     compare_runs({"base": run, "ban": solve(..., scenario=["export_ban"])})   # diff tables
+    h = hedge("instances/tiny_hedge")   # across disruption outcomes: h.outcomes, h.summary["risk"]
 
 See docs/api_example.py for a walk-through.
 """
@@ -59,5 +60,24 @@ def solve(
     return run(instance, [scenario] if isinstance(scenario, str) else list(scenario), opts)
 
 
-__all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "compare_runs", "load_instance", "solve",
-           "__version__"]
+def hedge(
+    instance: str,
+    scenario: str | Iterable[str] = (),
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    workers: int | None = 1,
+):
+    """The plan best across the outcomes of the instance's ``uncertainty:`` block (``m2m hedge``,
+    nothing written): returns a ``optimizer.tools.hedge.HedgeRun`` with ``tables`` (each plan table
+    with ``outcome`` first), ``outcomes`` (outcomes.csv) and ``summary`` (its ``risk``: expected
+    cost, CVaR, EVPI, VSS).  ``workers``: processes for the perfect-foresight and reference solves."""
+    from .solving.solver import SolveOptions
+    from .tools.hedge import run_hedge
+
+    scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
+    return run_hedge(instance, scenarios, SolveOptions(time_limit=time_limit, mip_gap=mip_gap), workers=workers)
+
+
+__all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "compare_runs", "hedge", "load_instance",
+           "solve", "__version__"]

@@ -323,3 +323,13 @@ def test_a_hedge_without_a_plan_names_the_outcome_that_has_none_alone(tmp_path):
     assert "-s no_us_supply,export_ban says why" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
     assert json.loads((out / "summary.json").read_text())["foresight"]["calm"]["status"] == "optimal"
+
+
+def test_the_notebook_api_hedges_without_writing(tmp_path, monkeypatch):
+    import optimizer
+
+    monkeypatch.chdir(tmp_path)
+    h = optimizer.hedge(HEDGE)
+    assert h.summary["risk"]["vss"] == pytest.approx(700.0) and list(h.outcomes["outcome"]) == ["calm", "ban"]
+    assert set(h.tables["flows"]["outcome"]) == {"calm", "ban"}
+    assert not (tmp_path / "results").exists()
