@@ -21,6 +21,8 @@ from .schema import (
     DEFAULT_LIFETIME,
     TABLES,
     capital_recovery_factor,
+    decided_in_horizon,
+    in_service,
     CountryRow,
     DemandRow,
     DutyRow,
@@ -270,17 +272,12 @@ class Instance:
         """Periods the facility can operate: from ``first_year`` to ``last_year`` and, for a candidate
         with a ``lead_time``, only where the decision to build it falls within the horizon."""
         f = self.facilities[facility]
-        return [
-            t
-            for t in self.periods
-            if (f.first_year is None or t >= f.first_year) and (f.last_year is None or t <= f.last_year)
-            and self.decided_in_horizon(t, f.lead_time)
-        ]
+        return [t for t in self.periods if in_service(f.first_year, f.last_year, t) and self.decided_in_horizon(t, f.lead_time)]
 
     def decided_in_horizon(self, period: int, lead_time: int | None) -> bool:
-        """Whether capacity available from ``period`` can have been decided within the horizon:
-        ``period - lead_time`` is no earlier than the first period's first year."""
-        return period - (lead_time or 0) >= self.periods[0]
+        """Whether capacity available from ``period`` can have been decided within the horizon
+        (:func:`optimizer.input.schema.decided_in_horizon`)."""
+        return decided_in_horizon(period, lead_time, self.periods[0])
 
     def step_periods(self, e: ExpansionRow) -> list[int]:
         """Periods in which steps of expansion ``e`` can be built (available): from ``first_period``,

@@ -7,7 +7,7 @@ from typing import Any
 from ..core import refs
 from ..core.refs import refs_of
 from ..families import RuleContext, family_of
-from .schema import TABLES, InstanceHeader, PolicyBase, Row, policy_value_problem
+from .schema import TABLES, InstanceHeader, PolicyBase, Row, decided_in_horizon, in_service, policy_value_problem
 from .readers import RawRow, RawTable
 
 #: The loader running these rules (:class:`optimizer.input.load.Loader`, which imports this module):
@@ -116,8 +116,7 @@ def cross_check(
             at(v.raw, "lead_time", f"got {f.lead_time} for an existing facility; a lead time is the time to build a "
                                    "candidate (status candidate), or an expansion step (expansions.csv)")
         elif f.lead_time and periods and not any(
-                (f.first_year is None or t >= f.first_year) and (f.last_year is None or t <= f.last_year)
-                and t - f.lead_time >= header.periods[0] for t in header.periods):
+                in_service(f.first_year, f.last_year, t) and decided_in_horizon(t, f.lead_time, periods[0]) for t in periods):
             at(v.raw, "lead_time", f"got {f.lead_time}: decided in {header.periods[0]} at the earliest, the facility "
                                    f"could open from {header.periods[0] + f.lead_time}, after its last operating period; "
                                    "expected a lead time that leaves a period to open in")
@@ -209,7 +208,7 @@ def cross_check(
         if periods and e.get("first_period") is not None and e["first_period"] > last:
             at(v.raw, "first_period", f"year {e['first_period']} is after the horizon ends ({last}); expected a year up to {last}")
         elif periods and v.row is not None and v.row.lead_time and not any(
-                t >= v.row.first_period and t - v.row.lead_time >= header.periods[0] for t in header.periods):
+                t >= v.row.first_period and decided_in_horizon(t, v.row.lead_time, periods[0]) for t in periods):
             at(v.raw, "lead_time", f"got {v.row.lead_time}: decided in {header.periods[0]} at the earliest, a step "
                                    f"could be available from {header.periods[0] + v.row.lead_time}, after the horizon "
                                    f"ends ({last}); expected a lead time that leaves a period to build in")

@@ -32,6 +32,17 @@ FORMAT_VERSION = 1
 DEFAULT_LIFETIME = 20
 
 
+def decided_in_horizon(period: int, lead_time: int | None, first_period: int) -> bool:
+    """Whether capacity available from ``period`` can have been decided within the horizon:
+    ``period - lead_time`` is no earlier than the first period's first year."""
+    return period - (lead_time or 0) >= first_period
+
+
+def in_service(first_year: int | None, last_year: int | None, period: int) -> bool:
+    """Whether a facility with these years (blank: open-ended) operates in ``period``."""
+    return (first_year is None or period >= first_year) and (last_year is None or period <= last_year)
+
+
 def capital_recovery_factor(rate: float, lifetime: int) -> float:
     r"""Share of a capex paid each year by an annuity over ``lifetime`` years at ``rate``:
     :math:`\rho / (1 - (1+\rho)^{-L})`, or :math:`1/L` when :math:`\rho = 0` (1/yr)."""
