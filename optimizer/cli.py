@@ -97,6 +97,22 @@ def polite(func: Callable) -> Callable:
     return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(wrapper)
 
 
+def time_limit_option(each: str = "") -> Callable:
+    return click.option("--time-limit", type=click.FloatRange(min=0), help=f"Solver time limit{each} (seconds).")
+
+
+def mip_gap_option(when: str) -> Callable:
+    return click.option("--mip-gap", type=click.FloatRange(min=0), help=f"Relative MIP gap at which to stop {when}.")
+
+
+def parallel_options(workers: str, scheduler: str) -> Callable:
+    """``--workers`` and ``--scheduler`` of a command whose solves run side by side (optimizer.solving.parallel)."""
+    def both(func: Callable) -> Callable:
+        func = click.option("--scheduler", help=scheduler)(func)
+        return click.option("--workers", type=click.IntRange(min=1), help=workers)(func)
+    return both
+
+
 scenario_option = click.option(
     "--scenario", "-s", "scenario", multiple=True,
     help="Scenario(s) to apply, in order: --scenario a,b or repeated.",
@@ -143,8 +159,8 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
 @click.argument("instance", type=click.Path(path_type=Path))
 @scenario_option
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Results folder (default results/<instance>[-<scenario>]).")
-@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit (seconds).")
-@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop (e.g. 1e-4).")
+@time_limit_option()
+@mip_gap_option("(e.g. 1e-4)")
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
 @click.option("--algorithm", type=click.Choice(["auto", "simplex", "ipx", "pdlp"]), default="auto", show_default=True,
               help="LP algorithm (auto: dual simplex below 20k columns, IPX above).")
@@ -232,11 +248,11 @@ def check(results: Path, instance: Path | None, tol: float) -> int:
 @click.option("--periods", help="Years to set the value in, e.g. 2030,2035 (default: every year the policy applies).")
 @click.option("--stage", help="Stage whose provenance-group share is reported (default: the policy's).")
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Sweep folder (default results/<instance>[-<scenario>]-sweep-<policy>-<param>).")
-@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per point (seconds).")
-@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop each point.")
+@time_limit_option(" per point")
+@mip_gap_option("each point")
 @click.option("--keep", is_flag=True, help="Also keep each point's results folder under points/.")
-@click.option("--workers", type=click.IntRange(min=1), help="Local processes solving points side by side (default: the core count).")
-@click.option("--scheduler", help="Address of a Dask distributed scheduler to solve the points on instead.")
+@parallel_options("Local processes solving points side by side (default: the core count).",
+                  "Address of a Dask distributed scheduler to solve the points on instead.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no console summary.")
 @polite
 def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, start: float, stop: float, steps: int,
@@ -265,9 +281,9 @@ def sweep(instance: Path, scenario: tuple[str, ...], policy: str, param: str, st
 @click.option("--replan", is_flag=True, help="Let each outage re-plan the builds (default: keep the base plan's).")
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Stress folder (default results/<instance>[-<scenario>]-stress-<by>).")
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Outages shown in the console table.")
-@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per outage (seconds).")
-@click.option("--workers", type=click.IntRange(min=1), help="Local processes solving side by side (default: the core count).")
-@click.option("--scheduler", help="Address of a Dask distributed scheduler to solve on instead, e.g. tcp://host:8786.")
+@time_limit_option(" per outage")
+@parallel_options("Local processes solving side by side (default: the core count).",
+                  "Address of a Dask distributed scheduler to solve on instead, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-outage lines and no console table.")
 @polite
 def stress(instance: Path, scenario: tuple[str, ...], kind: str, year: int | None, stage: str | None,
@@ -289,11 +305,10 @@ def stress(instance: Path, scenario: tuple[str, ...], kind: str, year: int | Non
 @click.argument("instance", type=click.Path(path_type=Path))
 @scenario_option
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Hedge folder (default results/<instance>[-<scenario>]-hedge).")
-@click.option("--time-limit", type=click.FloatRange(min=0), help="Solver time limit per solve (seconds).")
-@click.option("--mip-gap", type=click.FloatRange(min=0), help="Relative MIP gap at which to stop each solve.")
-@click.option("--workers", type=click.IntRange(min=1),
-              help="Local processes for the perfect-foresight and reference-plan solves (default: the core count).")
-@click.option("--scheduler", help="Address of a Dask distributed scheduler to run those solves on instead.")
+@time_limit_option(" per solve")
+@mip_gap_option("each solve")
+@parallel_options("Local processes for the perfect-foresight and reference-plan solves (default: the core count).",
+                  "Address of a Dask distributed scheduler to run those solves on instead.")
 @click.option("--update-expected", is_flag=True, help="Pin the figures in the instance's expected.json (hedge:<scenario>).")
 @click.option("--reason", help="Why pinned figures change (required with --update-expected when they do).")
 @click.option("--quiet", "-q", is_flag=True, help="No console summary.")
@@ -332,9 +347,8 @@ def hedge(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
               help="Rows where the plans agree within TOL x the table's scale are left out of the diff tables.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
               help="How many of the largest policy duals, and of demand duals, to show.")
-@click.option("--workers", type=click.IntRange(min=1),
-              help="With an INSTANCE: local processes solving the plans side by side (default: the core count).")
-@click.option("--scheduler", help="With an INSTANCE: address of a Dask distributed scheduler to solve the plans on instead.")
+@parallel_options("With an INSTANCE: local processes solving the plans side by side (default: the core count).",
+                  "With an INSTANCE: address of a Dask distributed scheduler to solve the plans on instead.")
 @click.option("--quiet", "-q", is_flag=True, help="No console table.")
 @polite
 def compare(plans: tuple[Path, ...], scenario: tuple[str, ...], no_base: bool, out: Path | None, tol: float, top: int,
