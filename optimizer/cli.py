@@ -321,6 +321,9 @@ def hedge(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     from .core.contract import Status
     from .tools.hedge import print_hedge, run_hedge, write_hedge
 
+    if update_expected and instance.suffix.lower() == ".xlsx":
+        raise InputError([finding(str(instance), "-", "--update-expected",
+                                  "expected.json lives in an instance folder; convert the workbook first (m2m convert)")])
     h = run_hedge(instance, _scenarios(scenario), SolveOptions(time_limit=time_limit, mip_gap=mip_gap), out=out,
                   workers=workers, scheduler=scheduler)
     pinned = None

@@ -482,7 +482,8 @@ def load_outcomes(path: str | Path, scenarios: Iterable[str] = ()) -> tuple[Inst
     base = load_instance(path, scenarios)
     u = base.uncertainty
     if u is None:
-        raise InputError([finding(str(Path(base.folder) / YAML_FILE), "-", "uncertainty",
+        where = str(Path(base.folder) / YAML_FILE) if Path(base.folder).is_dir() else f"{Path(base.folder).name}[instance]"
+        raise InputError([finding(where, "-", "uncertainty",
                                   "no uncertainty block; m2m hedge needs `uncertainty:` with reveal, reference and "
                                   "outcomes (see docs/instance-format.md)")])
     return base, u, {o.name: load_instance(path, [*scenarios, *o.scenarios]) for o in u.outcomes}

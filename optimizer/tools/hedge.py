@@ -185,20 +185,21 @@ def run_hedge(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOption
         built = build_model(insts[o.name], freeze=True)
         members.append(Member(o.name, o.probability, built, MatrixModel(built)))
     reference = next(m for m in members if m.name == u.reference)
+    yaml_file = YAML_FILE if Path(base.folder).is_dir() else f"{Path(base.folder).name}[instance]"  # a workbook's sheet
     problems = []
     for mem in members:
         if mem is reference:
             continue
         if mem.built.inst.tracks_provenance != reference.built.inst.tracks_provenance:
             which, other = (mem.name, u.reference) if mem.built.inst.tracks_provenance else (u.reference, mem.name)
-            problems.append(finding(YAML_FILE, base.outcome_lines.get(mem.name, 1), "scenarios",
+            problems.append(finding(yaml_file, base.outcome_lines.get(mem.name, 1), "scenarios",
                                     f"outcome {mem.name!r}: provenance is tracked in {which!r} and not in {other!r}, which "
                                     "changes every period's material tags, before reveal too; expected every outcome to "
                                     "track provenance or none (give the instance the clean requirement, see docs/model.md)"))
             continue
         changes = changes_before_reveal(reference, mem, u.reveal)
         if changes:
-            problems.append(finding(YAML_FILE, base.outcome_lines.get(mem.name, 1), "scenarios",
+            problems.append(finding(yaml_file, base.outcome_lines.get(mem.name, 1), "scenarios",
                                     f"outcome {mem.name!r} changes the model before reveal {u.reveal} (against "
                                     f"{u.reference!r}): {'; '.join(changes)}; expected its scenarios to change "
                                     f"only periods from {u.reveal} on"))

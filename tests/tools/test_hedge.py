@@ -333,3 +333,13 @@ def test_the_notebook_api_hedges_without_writing(tmp_path, monkeypatch):
     assert h.summary["risk"]["vss"] == pytest.approx(700.0) and list(h.outcomes["outcome"]) == ["calm", "ban"]
     assert set(h.tables["flows"]["outcome"]) == {"calm", "ban"}
     assert not (tmp_path / "results").exists()
+
+
+def test_a_workbook_hedges_and_its_pins_are_refused(tmp_path):
+    book = tmp_path / "hedge.xlsx"
+    invoke("convert", HEDGE, book)
+    out = tmp_path / "out"
+    invoke("hedge", book, "--out", out, "--workers", 1, "--quiet")
+    assert json.loads((out / "summary.json").read_text())["risk"]["vss"] == pytest.approx(700.0)
+    result = invoke("hedge", book, "--update-expected", "--out", tmp_path / "o2", "--workers", 1, ok=EXIT_INPUT)
+    assert "expected.json lives in an instance folder" in result.output and not (tmp_path / "o2").exists()
