@@ -336,3 +336,15 @@ def test_the_console_summary_lists_what_was_built(tmp_path):
     result = invoke("solve", root / "tiny_unlimited_candidate", "--out", tmp_path / "b")
     assert [line for line in result.output.splitlines() if "new_plant" in line] == [
         "│ new_plant │ 2025 │ opened │      unlimited │    2025 │"]
+
+
+def test_the_command_line_starts_without_the_table_and_solver_stacks() -> None:
+    """Importing the CLI (every command starts there) loads neither pandas nor Pyomo nor HiGHS:
+    `m2m --version`, `validate` and `check` never need them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, optimizer.cli, optimizer.check.results; "
+            "print(sorted(m for m in ('pandas', 'pyomo', 'highspy', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

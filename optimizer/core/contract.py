@@ -19,12 +19,13 @@ import enum
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import Finding, InputError, finding
 from .tolerances import BINDING_TOL, ZERO, ZERO_DENOMINATOR  # noqa: F401  (part of the contract)
+
+if TYPE_CHECKING:  # pandas is imported where a table is read: every command starts without it
+    import pandas as pd
 
 #: Version of this contract (``format`` in summary.json).
 RESULTS_FORMAT = 1
@@ -541,6 +542,8 @@ def read_frame(folder: Path, name: str, findings: list[Finding], columns: Iterab
     a blank optional number NaN; whole numbers as int; flags as bool), with the ``leading``
     columns a hedge folder puts first, or None after adding to ``findings`` what is wrong (a
     missing file or column, the first bad cell of a column)."""
+    import pandas as pd
+
     table = RESULT_TABLES[name] if name in RESULT_TABLES else HEDGE_TABLES[name]
     path = folder / table.file
     if not path.is_file():

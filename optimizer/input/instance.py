@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 from pathlib import Path
-
-import pandas as pd
 
 from ..core.contract import ANY, CLEAN, TOUCHED
 from ..core.errors import Finding
@@ -43,6 +41,9 @@ from .schema import (
 
 __all__ = ["ANY", "CLEAN", "TOUCHED", "Instance", "by_period"]
 
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: every command starts without it
+    import pandas as pd
 
 @dataclass(frozen=True, eq=False)
 class Instance:
@@ -459,6 +460,8 @@ class Instance:
     # ---- tables -----------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
         """A table as a DataFrame with the schema's columns (for reports and checks)."""
+        import pandas as pd
+
         rows = {
             "countries": self.countries.values(),
             "products": self.products.values(),
