@@ -90,21 +90,26 @@ def run(
     return Run(inst, sol, Results(results.tables, summary), built, infeasibility, timings)
 
 
+def instance_summary(inst: Instance) -> dict[str, Any]:
+    """summary.json's ``instance``: what was solved (the same in a solve's and a hedge's)."""
+    return {
+        "name": inst.name,
+        "path": str(inst.folder),
+        "scenario": list(inst.scenario),
+        "description": inst.description,
+        "periods": list(inst.periods),
+        "period_years": {str(t): n for t, n in inst.period_years.items()},
+        "discount_rate": inst.discount_rate,
+    }
+
+
 def summarize(inst: Instance, sol: Solution, tables: dict[str, pd.DataFrame], infeasibility: pd.DataFrame | None,
               timings: dict[str, float], opts: SolveOptions) -> dict[str, Any]:
     """summary.json of a run (see docs/results.md)."""
     s: dict[str, Any] = {
         "format": RESULTS_FORMAT,
         "run": "solve",
-        "instance": {
-            "name": inst.name,
-            "path": str(inst.folder),
-            "scenario": list(inst.scenario),
-            "description": inst.description,
-            "periods": list(inst.periods),
-            "period_years": {str(t): n for t, n in inst.period_years.items()},
-            "discount_rate": inst.discount_rate,
-        },
+        "instance": instance_summary(inst),
         "status": sol.status.value,
         "termination": sol.termination,
         "objective": sol.objective,

@@ -37,6 +37,7 @@ from . import network
 from ..core.errors import Finding, InputError, finding
 from .instance import Instance
 from .schema import POLICY_KINDS, period_lengths, TABLES, InstanceHeader, Policy, PolicyBase, Row, Uncertainty
+from .workbook import INSTANCE_SHEET
 from .yamlmap import dotted, line_of, load_with_lines
 from .messages import close_match, describe, field_adapter, simplify, unit_of, yaml_message
 from .readers import YAML_FILE, RawRow, RawTable, read_csv, read_sheet
@@ -475,6 +476,13 @@ def _load(ld: Loader, scenarios: Iterable[str], check_network: bool) -> Instance
     return replace(inst, warnings=tuple(ld.warnings + warnings))
 
 
+def yaml_label(inst: Instance) -> str:
+    """How the loader's findings name the instance's ``instance.yaml``: the file, or the
+    workbook's instance sheet (``book.xlsx[instance]``, its rows the file's lines)."""
+    folder = Path(inst.folder)
+    return YAML_FILE if folder.is_dir() else f"{folder.name}[{INSTANCE_SHEET}]"
+
+
 def load_outcomes(path: str | Path, scenarios: Iterable[str] = ()) -> tuple[Instance, Uncertainty, dict[str, Instance]]:
     """The instance (with ``scenarios``), its ``uncertainty:`` block, and each outcome's instance
     (``scenarios`` then the outcome's own); InputError when there is no block."""
@@ -482,7 +490,7 @@ def load_outcomes(path: str | Path, scenarios: Iterable[str] = ()) -> tuple[Inst
     base = load_instance(path, scenarios)
     u = base.uncertainty
     if u is None:
-        where = str(Path(base.folder) / YAML_FILE) if Path(base.folder).is_dir() else f"{Path(base.folder).name}[instance]"
+        where = str(Path(base.folder) / YAML_FILE) if Path(base.folder).is_dir() else yaml_label(base)
         raise InputError([finding(where, "-", "uncertainty",
                                   "no uncertainty block; m2m hedge needs `uncertainty:` with reveal, reference and "
                                   "outcomes (see docs/instance-format.md)")])

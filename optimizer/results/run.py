@@ -7,7 +7,9 @@ Made by :func:`optimizer.pipeline.run`; written by :mod:`optimizer.results.write
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from ..core.contract import OUTCOME, PLAN_TABLES
 
 if TYPE_CHECKING:  # annotations only: holding a run needs neither Pyomo nor HiGHS
     import pandas as pd
@@ -44,3 +46,17 @@ class Run:
         if customers is not None:
             un = un[un["customer"].isin(customers)]
         return float(sum(q * self.instance.years(int(t)) for q, t in zip(un["unmet"], un["period"])))
+
+
+def stack_outcomes(runs: Mapping[str, Run]) -> dict[str, pd.DataFrame]:
+    """The plan tables of one run per outcome (outcome name -> run), stacked in that order with
+    the ``outcome`` column first: a hedge folder's tables (docs/results.md)."""
+    import pandas as pd
+
+    out: dict[str, pd.DataFrame] = {}
+    for name in PLAN_TABLES:
+        parts = [r.tables[name].assign(**{OUTCOME.name: o})[[OUTCOME.name, *r.tables[name].columns]]
+                 for o, r in runs.items() if name in r.tables]
+        if parts:
+            out[name] = pd.concat(parts, ignore_index=True)
+    return out

@@ -63,7 +63,6 @@ def write_run(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[A
     out = guard_folder(out, "solve", protect=[run.instance.folder])
     t0 = time.perf_counter()
     solve_files = set(SOLVE_FILES) | {f"{name}.csv" for name in run.tables}
-    kept: list[str] = []
     with staged_folder(out) as tmp:
         if run.solution.status.has_solution:
             for name, df in run.tables.items():
@@ -74,12 +73,20 @@ def write_run(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[A
             writer(run, tmp)
         timings = {**run.summary.get("timings", {}), "write": round(time.perf_counter() - t0, 4)}
         write_json(tmp / SUMMARY, {**run.summary, "timings": timings})
-        if out.is_dir():
-            for old in sorted(out.iterdir()):
-                if old.name not in solve_files and not (tmp / old.name).exists():
-                    (shutil.copytree if old.is_dir() else shutil.copy2)(old, tmp / old.name)
-                    kept.append(old.name)
+        kept = keep_previous(out, tmp, solve_files)
     return Written(out, tuple(kept))
+
+
+def keep_previous(out: Path, staged: Path, written: set[str]) -> list[str]:
+    """Copy into ``staged`` the files and folders of the previous ``out`` that this write does not
+    make (``written``, or anything already staged): a report, a note.  Answers their names."""
+    kept: list[str] = []
+    if out.is_dir():
+        for old in sorted(out.iterdir()):
+            if old.name not in written and not (staged / old.name).exists():
+                (shutil.copytree if old.is_dir() else shutil.copy2)(old, staged / old.name)
+                kept.append(old.name)
+    return kept
 
 
 def write_results(run: Run, out: str | Path, extra_writers: tuple[Any, ...] | list[Any] = ()) -> Path:

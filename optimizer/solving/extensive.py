@@ -26,11 +26,11 @@ reports :math:`y`, the change of the hedge objective, under every outcome.  Weig
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import coo_matrix, csc_matrix
 
-from ..core.contract import Status
 from ..input.schema import Risk
 from ..model.build import Built
 from ..model.stages import Key, before_reveal, first_stage, key_of
@@ -55,21 +55,24 @@ class Member:
     #: which of the outcome's rows are kept once for every outcome
     shared_rows: np.ndarray | None = None
 
+    @cached_property
+    def keys(self) -> list[Key]:
+        """The key of each of the outcome's columns (:func:`optimizer.model.stages.key_of`)."""
+        return [key_of(v) for v in self.mm.columns]
+
 
 class Extensive(Matrices):
     """The outcomes' matrices stacked, first-stage columns merged, with the risk objective."""
 
     def __init__(self, members: list[Member], reveal: int, risk: Risk):
         self.members = members
-        self.risk = risk
         n = 0
         col_of: dict[tuple, int] = {}
         lower: list[float] = []
         upper: list[float] = []
         integer: list[bool] = []
         for mem in members:
-            mm, inst = mem.mm, mem.built.inst
-            keys = [key_of(v) for v in mm.columns]
+            mm, inst, keys = mem.mm, mem.built.inst, mem.keys
             mem.shared = np.fromiter((first_stage(k, inst, reveal) for k in keys), dtype=bool, count=len(keys))
             cols = np.empty(len(keys), dtype=np.int64)
             for j, k in enumerate(keys):
@@ -87,7 +90,6 @@ class Extensive(Matrices):
                     integer[g] = integer[g] or bool(mm.integer[j])
                 cols[j] = g
             mem.cols = cols
-        self.n_plan = n
         cvar = risk.measure == "cvar"
         w = float(risk.weight or 0.0) if cvar else 0.0
         # CVaR columns: eta (free), then one excess s_o per outcome
@@ -225,8 +227,6 @@ def solve_extensive(members: list[Member], reveal: int, risk: Risk, opts: SolveO
     if out.row_dual is not None:
         whole.dual_source = "extensive"
     eta = float(out.x[ext.eta]) if out.x is not None and ext.eta >= 0 else None
-    if whole.status == Status.OPTIMAL and out.x is None:  # pragma: no cover - HiGHS said optimal with no values
-        whole.status = Status.ERROR
     return HedgeSolution(whole, per, eta)
 
 
@@ -236,8 +236,7 @@ def _name(key: Key) -> str:
 
 def _pre_reveal(mem: Member, reveal: int) -> tuple[dict[Key, tuple], dict[Key, tuple]]:
     """The outcome's model before ``reveal``: column key -> (cost, bounds), row key -> (terms, bounds)."""
-    mm = mem.mm
-    keys = [key_of(v) for v in mm.columns]
+    mm, keys = mem.mm, mem.keys
     cols = {k: (float(mm.cost[j]), float(mm.col_lower[j]), float(mm.col_upper[j]))
             for j, k in enumerate(keys) if before_reveal(k, reveal)}
     A = csc_matrix((mm.a_value, mm.a_index, mm.a_start), shape=(mm.n_rows, mm.n_cols)).tocsr()
@@ -252,11 +251,17 @@ def _pre_reveal(mem: Member, reveal: int) -> tuple[dict[Key, tuple], dict[Key, t
     return cols, rows
 
 
-def changes_before_reveal(reference: Member, other: Member, reveal: int, limit: int = 3) -> list[str]:
-    """What ``other``'s model differs in from ``reference``'s before ``reveal`` (at most ``limit``
-    examples): an outcome may only change periods from the reveal on."""
-    ref_cols, ref_rows = _pre_reveal(reference, reveal)
-    cols, rows = _pre_reveal(other, reveal)
+def changes_before_reveal(reference: Member, others: list[Member], reveal: int, limit: int = 3) -> dict[str, list[str]]:
+    """What each of ``others``' models differs in from ``reference``'s before ``reveal`` (at most
+    ``limit`` examples each; outcomes without a difference are left out): an outcome may only
+    change periods from the reveal on."""
+    ref = _pre_reveal(reference, reveal)
+    found = {o.name: _differences(ref, _pre_reveal(o, reveal), limit) for o in others}
+    return {name: changes for name, changes in found.items() if changes}
+
+
+def _differences(ref: tuple[dict, dict], got: tuple[dict, dict], limit: int) -> list[str]:
+    (ref_cols, ref_rows), (cols, rows) = ref, got
     found: list[str] = []
     for k in sorted(set(ref_cols) | set(cols), key=str):
         if ref_cols.get(k) != cols.get(k):

@@ -37,6 +37,7 @@ from ..core.errors import Finding, InputError, finding
 from ..core.tolerances import CHECK_TOL
 from .overview import hedge_overview, overview, terms
 from .plans import Plan, with_expected_costs
+from ..results.run import stack_outcomes
 from ..results.write import write_json
 
 #: Name of the base instance (no scenario) among the plans.
@@ -136,22 +137,16 @@ def plan_from_outcome_runs(name: str, runs: Mapping[str, Any], like: dict[str, A
     u = like.get("uncertainty") or {}
     names = [o["name"] for o in u.get("outcomes", [])]
     probs = [float(o["probability"]) for o in u.get("outcomes", [])]
-    served = all(runs[n].solution.status.has_solution for n in names)
+    solved = {n: runs[n] for n in names if runs[n].solution.status.has_solution}
+    tables = _normalise(stack_outcomes(solved), hedge=True)
+    served = len(solved) == len(names)
     costs = [runs[n].summary.get("objective") for n in names]
     objective = risk_objective([float(c) for c in costs], probs, Risk(**u["risk"])) if served else None
-    summary = {"run": "hedge", "status": "optimal" if served else "infeasible", "objective": objective,
-               "instance": like.get("instance"), "uncertainty": u,
-               "outcomes": {n: dict(runs[n].summary) for n in names}}
-    tables = {}
-    for t in COMPARED_COLUMNS:
-        parts = [runs[n].tables[t].assign(outcome=n) for n in names if runs[n].solution.status.has_solution]
-        if parts:
-            tables[t] = pd.concat(parts, ignore_index=True)
-    plan = Plan(name, with_expected_costs(summary), {})
-    plan.tables = _normalise(tables, hedge=True)
-    if not served and tables:  # a plan in the outcomes it serves, and none in the others
-        plan.summary["status"] = PARTIAL
-    return plan
+    # a plan in the outcomes it serves, and none in the others, is partial
+    status = "optimal" if served else PARTIAL if tables else "infeasible"
+    summary = {"run": "hedge", "status": status, "objective": objective, "instance": like.get("instance"),
+               "uncertainty": u, "outcomes": {n: dict(runs[n].summary) for n in names}}
+    return Plan(name, with_expected_costs(summary), tables)
 
 
 def _normalise(tables: dict[str, pd.DataFrame], hedge: bool = False) -> dict[str, pd.DataFrame]:

@@ -25,7 +25,6 @@ column first, ``outcomes.csv``) is documented in ``docs/results.md``.
 from __future__ import annotations
 
 import gc
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,20 +36,19 @@ from rich.console import Console
 from rich.table import Table
 
 from ..core.atomic import staged_folder
-from ..core.contract import (BINDING_TOL, HEDGE_TABLES, OUTCOME, PLAN_TABLES, RESULTS_FORMAT, SOLVED, SUMMARY, Status)
+from ..core.contract import BINDING_TOL, HEDGE_TABLES, PLAN_TABLES, RESULTS_FORMAT, SOLVED, SUMMARY, Status
 from ..core.errors import InputError, finding
-from ..core.risk import cvar, risk_objective, worst
+from ..core.risk import cvar, expected, risk_objective, worst
 from ..input.instance import Instance
-from ..input.load import load_outcomes
-from ..input.readers import YAML_FILE
+from ..input.load import load_outcomes, yaml_label
 from ..input.schema import Uncertainty
 from ..model.build import Built, build_model
 from ..model.stages import Key, first_stage, key_of
-from ..pipeline import run, stamp, summarize
+from ..pipeline import instance_summary, run, stamp, summarize
 from ..results.console import print_whole
 from ..results.outputs import default_out, guard_folder
-from ..results.run import Run
-from ..results.write import write_json
+from ..results.run import Run, stack_outcomes
+from ..results.write import keep_previous, write_json
 from ..solving.extensive import Member, changes_before_reveal, solve_extensive
 from ..solving.extract import Results, extract
 from ..solving.parallel import pinned, solve_all
@@ -157,13 +155,7 @@ class HedgeRun:
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every plan table, the outcomes' rows one after another, with ``outcome`` first."""
-        out: dict[str, pd.DataFrame] = {}
-        for name in PLAN_TABLES:
-            parts = [r.tables[name].assign(**{OUTCOME.name: o})[[OUTCOME.name, *r.tables[name].columns]]
-                     for o, r in self.runs.items() if name in r.tables]
-            if parts:
-                out[name] = pd.concat(parts, ignore_index=True)
-        return out
+        return stack_outcomes(self.runs)
 
 
 def run_hedge(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOptions = SolveOptions(), *,
@@ -185,24 +177,24 @@ def run_hedge(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOption
         built = build_model(insts[o.name], freeze=True)
         members.append(Member(o.name, o.probability, built, MatrixModel(built)))
     reference = next(m for m in members if m.name == u.reference)
-    yaml_file = YAML_FILE if Path(base.folder).is_dir() else f"{Path(base.folder).name}[instance]"  # a workbook's sheet
+    yaml_file = yaml_label(base)
+    # an outcome that tracks provenance where the reference does not (or the reverse) has other tags in every period
+    tags = {m.name for m in members if m.built.inst.tracks_provenance != reference.built.inst.tracks_provenance}
+    changed = changes_before_reveal(reference, [m for m in members if m is not reference and m.name not in tags],
+                                    u.reveal)
     problems = []
-    for mem in members:
-        if mem is reference:
-            continue
-        if mem.built.inst.tracks_provenance != reference.built.inst.tracks_provenance:
+    for mem in members:  # in the order of the outcomes
+        if mem.name in tags:
             which, other = (mem.name, u.reference) if mem.built.inst.tracks_provenance else (u.reference, mem.name)
             problems.append(finding(yaml_file, base.outcome_lines.get(mem.name, 1), "scenarios",
                                     f"outcome {mem.name!r}: provenance is tracked in {which!r} and not in {other!r}, which "
                                     "changes every period's material tags, before reveal too; expected every outcome to "
                                     "track provenance or none (give the instance the clean requirement, see docs/model.md)"))
-            continue
-        changes = changes_before_reveal(reference, mem, u.reveal)
-        if changes:
+        elif mem.name in changed:
             problems.append(finding(yaml_file, base.outcome_lines.get(mem.name, 1), "scenarios",
                                     f"outcome {mem.name!r} changes the model before reveal {u.reveal} (against "
-                                    f"{u.reference!r}): {'; '.join(changes)}; expected its scenarios to change "
-                                    f"only periods from {u.reveal} on"))
+                                    f"{u.reference!r}): {'; '.join(changed[mem.name])}; expected its scenarios to "
+                                    f"change only periods from {u.reveal} on"))
     if problems:
         gc.unfreeze()
         raise InputError(problems)
@@ -248,11 +240,7 @@ def run_hedge(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOption
     summary: dict[str, Any] = {
         "format": RESULTS_FORMAT,
         "run": "hedge",
-        "instance": {
-            "name": base.name, "path": str(base.folder), "scenario": list(base.scenario),
-            "description": base.description, "periods": list(base.periods),
-            "period_years": {str(t): n for t, n in base.period_years.items()}, "discount_rate": base.discount_rate,
-        },
+        "instance": instance_summary(base),
         "uncertainty": u.model_dump(),
         "status": status.value,
         "termination": hedged.whole.termination,
@@ -273,35 +261,37 @@ def run_hedge(path: str | Path, scenarios: Iterable[str] = (), opts: SolveOption
     return HedgeRun(base, u, runs, table, summary, timings, target)
 
 
+def measures(costs: list[float], probs: list[float], risk: Any) -> dict[str, Any]:
+    """A plan's risk figures over the outcomes: ``objective``, ``expected_cost``, ``cvar`` (None
+    without an ``alpha``)."""
+    return {"objective": risk_objective(costs, probs, risk), "expected_cost": expected(costs, probs),
+            "cvar": cvar(costs, probs, float(risk.alpha)) if risk.alpha is not None else None}
+
+
 def risk_summary(u: Uncertainty, names: list[str], probs: list[float], runs: dict[str, Run],
                  ws: dict[str, AloneResult], eev: dict[str, AloneResult], eta: float | None) -> dict[str, Any]:
     """summary.json's ``risk``: the objective, expected cost, CVaR, worst outcome, EVPI and VSS."""
     costs = [float(runs[n].solution.objective) for n in names]  # type: ignore[arg-type]
-    expected = sum(p * c for p, c in zip(probs, costs))
     r = u.risk
+    hedged = measures(costs, probs, r)
     out: dict[str, Any] = {
-        "measure": r.measure, "alpha": r.alpha, "weight": r.weight,
-        "objective": risk_objective(costs, probs, r),
-        "expected_cost": expected,
-        "cvar": cvar(costs, probs, float(r.alpha)) if r.alpha is not None else None,
+        "measure": r.measure, "alpha": r.alpha, "weight": r.weight, **hedged,
         "value_at_risk": eta,
         "worst_outcome": worst(names, costs),
         "worst_cost": max(costs),
     }
     solved = all(ws[n].status in SOLVED and ws[n].objective is not None for n in names)
-    wait_and_see = sum(p * float(ws[n].objective) for n, p in zip(names, probs)) if solved else None  # type: ignore[arg-type]
+    wait_and_see = expected([float(ws[n].objective) for n in names], probs) if solved else None  # type: ignore[arg-type]
     out["wait_and_see"] = wait_and_see
-    out["evpi"] = expected - wait_and_see if wait_and_see is not None else None
+    out["evpi"] = hedged["expected_cost"] - wait_and_see if wait_and_see is not None else None
     served = [n for n in names if eev.get(n) is not None and eev[n].status in SOLVED and eev[n].objective is not None]
     unserved = [n for n in names if n not in served]
     ref_costs = [float(eev[n].objective) for n in served]  # type: ignore[arg-type]
     plan: dict[str, Any] = {"outcome": u.reference, "unserved": unserved,
                             "statuses": {n: (eev[n].status if n in eev else "not solved") for n in names}}
     if not unserved:
-        plan.update({"expected_cost": sum(p * c for p, c in zip(probs, ref_costs)),
-                     "objective": risk_objective(ref_costs, probs, r),
-                     "cvar": cvar(ref_costs, probs, float(r.alpha)) if r.alpha is not None else None})
-        out["vss"] = plan["expected_cost"] - expected
+        plan.update(measures(ref_costs, probs, r))
+        out["vss"] = plan["expected_cost"] - hedged["expected_cost"]
     else:
         out["vss"] = None
     out["reference_plan"] = plan
@@ -317,7 +307,7 @@ def outcomes_table(u: Uncertainty, runs: dict[str, Run], ws: dict[str, AloneResu
         has = run.solution.status.has_solution
         shares = run.tables.get("shares") if has else None
         pol = shares[shares["policy"] != ""] if shares is not None else None
-        peak = (pol.assign(r=pol["share"]).groupby("policy")["r"].max() if pol is not None and len(pol) else pd.Series(dtype=float))
+        peak = pol.groupby("policy")["share"].max() if pol is not None and len(pol) else pd.Series(dtype=float)
         binding = sorted(set(pol.loc[pol["binding"], "policy"])) if pol is not None and len(pol) else []
         offt = run.tables.get("offtakes") if has else None
         if offt is not None and len(offt):  # an offtake binds where it takes no more than it must
@@ -351,10 +341,7 @@ def write_hedge(h: HedgeRun, out: str | Path | None = None) -> Path:
             h.outcomes.to_csv(tmp / OUTCOMES_CSV, index=False)
         timings = {**h.summary.get("timings", {}), "write": round(time.perf_counter() - t0, 4)}
         write_json(tmp / SUMMARY, {**h.summary, "timings": timings})
-        if target.is_dir():  # what a hedge does not write (a report, a note) is kept
-            for old in sorted(target.iterdir()):
-                if old.name not in written and not (tmp / old.name).exists():
-                    (shutil.copytree if old.is_dir() else shutil.copy2)(old, tmp / old.name)
+        keep_previous(target, tmp, written)  # what a hedge does not write (a report, a note) is kept
     return target
 
 

@@ -73,6 +73,7 @@ def test_the_solution_gives_each_outcome_its_cost_and_the_shared_decisions_once(
 
 def test_an_outcome_that_changes_a_period_before_reveal_is_found():
     mems, reveal = members(["early"])
-    changes = changes_before_reveal(mems[0], mems[1], reveal)
-    assert changes == ["adds row export_cap[cn_ban_early, 2025]"]
-    assert changes_before_reveal(*members()[0], reveal) == []
+    changes = changes_before_reveal(mems[0], mems[1:], reveal)
+    assert changes == {"ban": ["adds row export_cap[cn_ban_early, 2025]"]}
+    calm, ban = members()[0]
+    assert changes_before_reveal(calm, [ban], reveal) == {}
