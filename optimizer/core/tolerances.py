@@ -19,6 +19,10 @@ DUAL_ZERO = 1e-9
 #: Below this total a row's variables carry nothing (t/yr): the row's dual is not determined by the plan.
 NOTHING_FLOWS = 1e-9
 
+#: A value the provenance relabelling LP moves by less than this, relative to max(1, |value|), keeps
+#: the first solve's value: the second LP's float noise does not touch what it did not relabel.
+RELABEL_KEEP = 1e-9
+
 #: A 0/1 decision (open, built) read from the solver or a table is 1 above this and 0 below.
 HALF = 0.5
 

@@ -95,6 +95,8 @@ class Built:
     #: minimising ``downgrade`` (these variables) with each tag group's total held.
     downgrades: list = field(default_factory=list)
     tag_groups: list[list] = field(default_factory=list)
+    #: ... and then, among those labellings, delivers the least touched material to buyers.
+    touched_deliveries: list = field(default_factory=list)
     #: Constraint families that only strengthen the LP relaxation of a MILP (valid inequalities
     #: implied once the integers are integral); left out of the LP that prices a MILP.
     strengthening: set[str] = field(default_factory=set)
@@ -270,6 +272,8 @@ class _Builder:
             for (f, p, _g, t), v in table.items():
                 groups[name, f, p, t].append(v)
         b.tag_groups = [vs for vs in groups.values() if len(vs) > 1]
+        b.touched_deliveries = [v for (_o, d, _p, g, _t), v in self.F.items()
+                                if g == TOUCHED and d not in self.inst.facilities]
 
     # ---- build ------------------------------------------------------------------------------
     def build(self) -> Built:

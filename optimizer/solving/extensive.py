@@ -34,7 +34,7 @@ from scipy.sparse import coo_matrix, csc_matrix
 from ..input.schema import Risk
 from ..model.build import Built
 from ..model.stages import Key, before_reveal, first_stage, key_of
-from .solver import (INF, Matrices, MatrixModel, Solution, SolveOptions, _idle_rows, _map_duals, _write_values,
+from .solver import (INF, Labelling, Matrices, MatrixModel, Solution, SolveOptions, _idle_rows, _map_duals, _write_values,
                      solve_matrices)
 
 
@@ -178,16 +178,21 @@ class Extensive(Matrices):
         self.a_index = A.indices.astype(np.int32)
         self.a_value = A.data.astype(float)
 
-    def labels(self) -> tuple[np.ndarray, list[np.ndarray]]:
+    def labels(self) -> Labelling:
         """The provenance relabelling's columns over every outcome (each shared one once)."""
         down: set[int] = set()
+        delivered: set[int] = set()
         groups: dict[tuple[int, ...], None] = {}
         for mem in self.members:
-            d, gs = mem.mm.labels(mem.built)
-            down.update(mem.cols[d].tolist())
-            for g in gs:
+            own = mem.mm.labels(mem.built)
+            down.update(mem.cols[own.down].tolist())
+            delivered.update(mem.cols[own.delivered].tolist())
+            for g in own.groups:
                 groups[tuple(sorted(mem.cols[g].tolist()))] = None
-        return np.array(sorted(down), dtype=np.int32), [np.array(g, dtype=np.int32) for g in groups]
+        if not down:
+            return Labelling()
+        return Labelling(np.array(sorted(down), dtype=np.int32), [np.array(g, dtype=np.int32) for g in groups],
+                         np.array(sorted(delivered), dtype=np.int32))
 
 
 @dataclass
@@ -204,8 +209,7 @@ class HedgeSolution:
 def solve_extensive(members: list[Member], reveal: int, risk: Risk, opts: SolveOptions) -> HedgeSolution:
     """Build the extensive form of ``members``, solve it, and give each outcome its plan and duals."""
     ext = Extensive(members, reveal, risk)
-    down, groups = ext.labels() if any(mem.built.downgrades for mem in members) else (np.zeros(0, dtype=np.int32), [])
-    out = solve_matrices(ext, opts, down, groups)
+    out = solve_matrices(ext, opts, ext.labels())
     whole = out.solution
     per: dict[str, Solution] = {}
     for mem in members:

@@ -24,11 +24,11 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap, ComponentSet
-from scipy.sparse import csc_matrix
+from scipy.sparse import csc_matrix, vstack
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from ..core.tolerances import HALF, NOTHING_FLOWS, ZERO
+from ..core.tolerances import HALF, NOTHING_FLOWS, RELABEL_KEEP, ZERO
 from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
@@ -217,12 +217,27 @@ class MatrixModel(Matrices):
             if val is not None:
                 self.col_lower[j] = self.col_upper[j] = val
 
-    def labels(self, built: Built) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Columns of the provenance relabelling (:func:`_relabel`): the downgrades, and each tag group."""
+    def labels(self, built: Built) -> Labelling:
+        """Columns of the provenance relabelling (:func:`_relabel`)."""
+        if not built.downgrades:
+            return Labelling()
         col = {id(v): j for j, v in enumerate(self.columns)}
-        down = np.array([col[id(v)] for v in built.downgrades if id(v) in col], dtype=np.int32)
-        groups = [np.array([col[id(v)] for v in g if id(v) in col], dtype=np.int32) for g in built.tag_groups]
-        return down, groups
+
+        def cols(vs: list) -> np.ndarray:
+            return np.array([col[id(v)] for v in vs if id(v) in col], dtype=np.int32)
+
+        return Labelling(cols(built.downgrades), [cols(g) for g in built.tag_groups], cols(built.touched_deliveries))
+
+
+@dataclass(frozen=True)
+class Labelling:
+    """Columns of the provenance relabelling (:func:`_relabel`): the downgrades (clean input used as
+    touched), each tag group (columns that differ only by tag, whose total is the plan's), and the
+    touched deliveries to buyers."""
+
+    down: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    groups: list[np.ndarray] = field(default_factory=list)
+    delivered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
 
 @dataclass
@@ -251,13 +266,13 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
         return Solution(Status.INFEASIBLE, f"trivially infeasible: {exc}", None, False, "none")
     if fix is not None:
         mm.fix(fix)
-    down, groups = mm.labels(built) if built.downgrades else (np.zeros(0, dtype=np.int32), [])
+    labelling = mm.labels(built)
     timings = {"compile": mm.compile_seconds}
     if write_model is not None:
         t0 = time.perf_counter()
         write_model_file(mm, Path(write_model))
         timings["write_model"] = time.perf_counter() - t0
-    out = solve_matrices(mm, opts, down, groups, timings)
+    out = solve_matrices(mm, opts, labelling, timings)
     sol = out.solution
     if out.x is not None:
         if opts.duals and out.row_dual is not None:
@@ -299,11 +314,11 @@ def write_model_file(mm: MatrixModel, path: Path) -> None:
             shutil.copyfileobj(src, fh)
 
 
-def solve_matrices(mm: Matrices, opts: SolveOptions, down: np.ndarray, groups: list[np.ndarray],
+def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
                    timings: dict[str, float] | None = None) -> Solved:
     """Hand ``mm`` to HiGHS and solve it: status, objective, the plan's column values and the row
     duals (a MILP's from its LP with the integers fixed), the provenance labels made exact
-    (``down``, ``groups``: :func:`_relabel`)."""
+    (:func:`_relabel`)."""
     timings = dict(timings or {})
     timings.setdefault("compile", 0.0)
     is_mip = mm.is_mip
@@ -343,7 +358,7 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, down: np.ndarray, groups: l
         x = np.asarray(h.getSolution().col_value, dtype=float)
         sol.objective = float(h.getInfo().objective_function_value)
         lp: highspy.Highs | None = h
-        if is_mip and (opts.duals or len(down)):
+        if is_mip and (opts.duals or len(labelling.down)):
             t0 = time.perf_counter()
             left = None if opts.time_limit is None else max(1.0, opts.time_limit - timings["highs"])
             lp = _fixed_lp(mm, x, opts, left)
@@ -357,9 +372,9 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, down: np.ndarray, groups: l
         if opts.duals and lp is not None:
             out.row_dual = np.asarray(lp.getSolution().row_dual, dtype=float)
             sol.dual_source = "fixed_lp" if is_mip else "lp"
-        if len(down) and lp is not None:
+        if len(labelling.down) and lp is not None:
             t0 = time.perf_counter()
-            x = _relabel(lp, mm.n_cols, x, down, groups)
+            x = _relabel(mm, x, labelling, opts)
             timings["relabel"] = time.perf_counter() - t0
         out.x = np.where(mm.integer, np.round(x), x) if is_mip else x
     return out
@@ -407,41 +422,81 @@ def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: fl
     return lp if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
 
-def _relabel(h: highspy.Highs, n: int, x: np.ndarray, down: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """Among equally cheap plans, keep clean material clean.
+def _relabel(mm: Matrices, x: np.ndarray, labelling: Labelling, opts: SolveOptions) -> np.ndarray:
+    r"""Among equally cheap plans, keep clean material clean.
 
     Costs do not depend on provenance tags, so an optimum may label clean material touched for
     no reason.  With every tag group's total held at its optimal value (and all constraints,
-    provenance policies included, kept), minimise the clean input downgraded to touched.  The
-    result has the same cost, so the duals of the first solve still price it.  Every other
-    variable is held at its value.
+    provenance policies included, kept), minimise the clean input downgraded to touched; then,
+    with the downgrade held at that least value, minimise the touched tonnes delivered to buyers.
+    Every other variable is held at its value, so the result has the same cost and the duals of
+    the first solve still price it.
+
+    The LP solved is that one with the held variables substituted out: only the free columns
+    (downgrades and tag-group members), the rows they appear in (their bounds less the held
+    columns' part), and one row per tag group, :math:`\sum_{g} v_g = \text{total}`; a fresh
+    HiGHS presolves and solves it, and solves its second objective from the first one's basis.
+    For a model with integer decisions the rows its LP frees (strengthening rows, the
+    ``open_link`` rows of open candidates) are left out here too.  A value it moves by less than
+    :data:`RELABEL_KEEP` keeps the first solve's value.
     """
-    if not len(down) or x[down].sum() <= NOTHING_FLOWS:
+    down = labelling.down
+    if not len(down) or (x[down].sum() <= NOTHING_FLOWS and x[labelling.delivered].sum() <= NOTHING_FLOWS):
         return x
+    n = mm.n_cols
     free = np.zeros(n, dtype=bool)
     free[down] = True
-    starts, index, totals = [0], [], []
-    for js in groups:
-        if len(js) < 2:
-            continue
-        index.extend(js.tolist())
-        starts.append(len(index))
-        totals.append(float(x[js].sum()))
-        free[js] = True
-    if totals:
-        t = np.array(totals)
-        h.addRows(len(t), t, t, len(index), np.array(starts[:-1], dtype=np.int32),
-                  np.array(index, dtype=np.int32), np.ones(len(index)))
-    held = np.flatnonzero(~free).astype(np.int32)
-    h.changeColsBounds(len(held), held, x[held], x[held])
-    cost = np.zeros(n)
-    cost[down] = 1.0
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-    h.setOptionValue("solver", "simplex")
+    groups = [g for g in labelling.groups if len(g) >= 2]
+    for g in groups:
+        free[g] = True
+    cols = np.flatnonzero(free)
+    at = np.full(n, -1, dtype=np.int64)
+    at[cols] = np.arange(len(cols))
+    A = csc_matrix((mm.a_value, mm.a_index, mm.a_start), shape=(mm.n_rows, n))
+    held = A[:, ~free] @ x[~free]
+    part = A[:, cols].tocsr()
+    keep = np.diff(part.indptr) > 0
+    if mm.is_mip:
+        linked = mm.open_decision >= 0
+        keep &= ~(mm.strengthening | (linked & (x[np.where(linked, mm.open_decision, 0)] > HALF)))
+    rows = np.flatnonzero(keep)
+    lower = np.where(np.isinf(mm.row_lower[rows]), -INF, mm.row_lower[rows] - held[rows])
+    upper = np.where(np.isinf(mm.row_upper[rows]), INF, mm.row_upper[rows] - held[rows])
+    g_rows = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    g_cols = at[np.concatenate(groups)] if groups else np.zeros(0, dtype=np.int64)
+    totals = np.array([x[g].sum() for g in groups])
+    G = csc_matrix((np.ones(len(g_cols)), (g_rows, g_cols)), shape=(len(groups), len(cols)))
+    M = vstack([part[rows], G]).tocsc()
+    cost = np.zeros(len(cols))
+    cost[at[down]] = 1.0
+    h = new_highs()
+    _set_options(h, SolveOptions(log=opts.log, threads=opts.threads), "simplex")
+    status = h.passModel(
+        len(cols), M.shape[0], M.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), 0.0,
+        cost, mm.col_lower[cols], mm.col_upper[cols], np.concatenate([lower, totals]), np.concatenate([upper, totals]),
+        M.indptr.astype(np.int32), M.indices.astype(np.int32), M.data.astype(float), np.zeros(len(cols), dtype=np.int32),
+    )
+    if status == highspy.HighsStatus.kError:
+        return x
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return x
-    return np.asarray(h.getSolution().col_value, dtype=float)[:n]
+    new = np.asarray(h.getSolution().col_value, dtype=float)
+    delivered = at[labelling.delivered[free[labelling.delivered]]] if len(labelling.delivered) else []
+    if len(delivered) and new[delivered].sum() > NOTHING_FLOWS:
+        least = float(h.getInfo().objective_function_value)
+        d = at[down].astype(np.int32)
+        h.addRow(-INF, least + RELABEL_KEEP * max(1.0, least), len(d), d, np.ones(len(d)))
+        second = np.zeros(len(cols))
+        second[delivered] = 1.0
+        h.changeColsCost(len(cols), np.arange(len(cols), dtype=np.int32), second)
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            new = np.asarray(h.getSolution().col_value, dtype=float)
+    out = x.copy()
+    old = x[cols]
+    out[cols] = np.where(np.abs(new - old) <= RELABEL_KEEP * np.maximum(1.0, np.abs(old)), old, new)
+    return out
 
 
 def _idle_rows(mm: MatrixModel, x: np.ndarray, tol: float = ZERO) -> ComponentSet:

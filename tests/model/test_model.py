@@ -19,6 +19,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import pyomo.environ as pyo
 
@@ -736,6 +737,48 @@ def test_provenance_mixed_inputs_downgrade_to_touched(tmp_path):
     u = r.tables["unmet"].set_index("customer")
     assert u.loc["clean_buyer", "unmet"] == approx(10)
     assert u.loc["clean_buyer", "provenance"] == CLEAN
+
+
+def surplus_chain() -> dict:
+    """chain() with 100 t/yr of ore at each mine, magnets worth 100/t left over (surplus), buyer
+    (any) and clean_buyer (clean) wanting 10 t each.  Every magnet pays (47 <= 100), so both mines
+    run full: 50 touched magnets (CN ore) and 50 clean (US ore); 20 go to buyers, 80 are left
+    over.  Objective 100*11 + 100*21 + 100*5 - 80*100 = -4300."""
+    t = chain(demand=10)
+    t["products"] = [prod("ore"), prod("magnet", 100)]
+    t["lanes"].append(lane("plant", "clean_buyer", "magnet"))
+    t["demands"].append(dem("clean_buyer", "US", "magnet", 2025, 10, provenance="clean"))
+    return t
+
+
+def test_provenance_least_touched_delivered_among_equal_labellings(tmp_path):
+    """No clean material needs downgrading, so every labelling has the least downgrade (0); of
+    those the one reported delivers the least touched magnets: buyer (any) gets clean ones and
+    the 50 touched magnets are all left over."""
+    r = solve(tmp_path, surplus_chain())
+    assert r.solution.objective == approx(-4300)
+    assert flow(r, "plant", "buyer", "magnet", 2025, CLEAN) == approx(10)
+    assert flow(r, "plant", "buyer", "magnet", 2025, TOUCHED) == 0
+    s = r.tables["surplus"]
+    assert s[s.provenance == TOUCHED]["quantity"].sum() == approx(50)
+
+
+def test_relabel_moves_touched_deliveries_to_surplus(tmp_path):
+    """The relabelling itself, from a plan labelled the other way (buyer's 10 t touched, 40 t of
+    touched and 40 t of clean magnets left over): same totals, buyer's 10 t relabelled clean."""
+    from optimizer.solving.solver import MatrixModel, SolveOptions, _relabel
+
+    r = solve(tmp_path, surplus_chain())
+    mm = MatrixModel(r.built)
+    m = r.built.model
+    index = {id(v): j for j, v in enumerate(mm.columns)}
+    x = np.array([v.value or 0.0 for v in mm.columns])
+    to_buyer = {g: index[id(m.flow["plant", "buyer", "magnet", g, 2025])] for g in (CLEAN, TOUCHED)}
+    left = {g: index[id(m.surplus["plant", "magnet", g, 2025])] for g in (CLEAN, TOUCHED)}
+    x[to_buyer[CLEAN]], x[to_buyer[TOUCHED]], x[left[CLEAN]], x[left[TOUCHED]] = 0, 10, 40, 40
+    out = _relabel(mm, x, mm.labels(r.built), SolveOptions())
+    assert out[to_buyer[CLEAN]] == approx(10) and out[to_buyer[TOUCHED]] == approx(0, abs=1e-9)
+    assert out[left[TOUCHED]] == approx(50) and out[left[CLEAN]] == approx(30)
 
 
 def test_provenance_covered_facility_output_is_touched(tmp_path):
