@@ -14,6 +14,7 @@ import functools
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -191,12 +192,14 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
         raise InputError([finding(str(instance), "-", "--update-expected",
                                   "expected.json lives in an instance folder; convert the workbook first (m2m convert)")])
     opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
+    t0 = time.perf_counter()
     inst = load_instance(instance, _scenarios(scenario))
+    loaded_in = time.perf_counter() - t0
     target = guard_folder(out if out is not None else default_out("solve", inst.name, inst.scenario), "solve",
                           protect=[inst.folder])  # before solving: a refused --out costs nothing
     if write_model is not None:
         guard_model_file(write_model, protect=[inst.folder, target])
-    r = run(instance, inst.scenario, opts, instance=inst, write_model=write_model)
+    r = run(instance, inst.scenario, opts, instance=inst, write_model=write_model, loaded_in=loaded_in)
     pinned = None
     if update_expected:  # before anything is written: a refused re-pin writes nothing
         try:
