@@ -348,3 +348,16 @@ def test_the_command_line_starts_without_the_table_and_solver_stacks() -> None:
             "print(sorted(m for m in ('pandas', 'pyomo', 'highspy', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_a_solve_loads_scipy_sparse_without_the_rest_of_scipy() -> None:
+    """Pyomo would import scipy.stats, scipy.spatial and scipy.integrate with SciPy (over 1 s of
+    every solve); optimizer.model.lean keeps to scipy.sparse, the one package the model uses."""
+    import subprocess
+    import sys
+
+    code = ("import sys, optimizer.pipeline, optimizer.solving.extensive, optimizer.tools.sweep, optimizer.tools.hedge; "
+            "print(sorted(m for m in ('scipy.sparse', 'scipy.stats', 'scipy.spatial', 'scipy.integrate') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "['scipy.sparse']"

@@ -24,6 +24,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap, ComponentSet
+from ..model import lean  # noqa: F401  (before SciPy: Pyomo would load scipy.stats with it)
 from scipy.sparse import csc_matrix, vstack
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
