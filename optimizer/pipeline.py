@@ -28,6 +28,7 @@ from .model.build import build_model
 from .model.stages import Key
 from .results.run import Run
 from .solving.solver import Solution, SolveOptions, Status, solve
+from .solving.warm import Warm
 
 
 
@@ -59,12 +60,14 @@ def run(
     fix: Callable[[Key], float | None] | None = None,
     write_model: Path | None = None,
     loaded_in: float | None = None,
+    warm: Warm | None = None,
 ) -> Run:
     """Solve one instance (with scenarios applied in order).  Raises InputError on bad input.
 
     ``fix`` holds the variables it gives a value for at that value (``solve``'s ``fix``);
     ``write_model`` is where the model handed to HiGHS is written (``.mps`` or ``.lp``);
-    ``loaded_in``: the seconds it took to load ``instance``, when the caller loaded it."""
+    ``loaded_in``: the seconds it took to load ``instance``, when the caller loaded it; ``warm``:
+    carried from solve to solve, so that a model like the last one starts from its end."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     inst = instance if instance is not None else load_instance(path, scenarios)
@@ -74,7 +77,7 @@ def run(
         built = build_model(inst, freeze=True)
         timings["build"] = built.build_seconds
         t0 = time.perf_counter()
-        sol = solve(built, opts, fix=fix, write_model=write_model)
+        sol = solve(built, opts, fix=fix, write_model=write_model, warm=warm)
         timings["solve"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         results = extract(built, sol)

@@ -34,6 +34,7 @@ from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
 from ..model.stages import Key, key_of
+from .warm import Warm, structure
 
 #: Below this many columns the dual simplex is pinned; above it, the interior point solver
 #: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.
@@ -72,6 +73,9 @@ class Solution:
     iis: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
+    #: How HiGHS started: ``cold`` (the model handed over whole) or ``warm`` (from the previous
+    #: model's end: :mod:`optimizer.solving.warm`).
+    start: str = "cold"
 
 
 def new_highs() -> highspy.Highs:
@@ -254,13 +258,15 @@ class Solved:
 
 
 def solve(built: Built, opts: SolveOptions = SolveOptions(),
-          fix: Callable[[Key], float | None] | None = None, write_model: Path | None = None) -> Solution:
+          fix: Callable[[Key], float | None] | None = None, write_model: Path | None = None,
+          warm: Warm | None = None) -> Solution:
     """Solve; write variable values into the Pyomo model; return status, objective and duals.
 
     ``fix`` holds the variables it gives a value for (by :func:`optimizer.model.stages.key_of`)
     at that value: how ``m2m hedge`` re-solves an outcome under another plan's shared decisions.
     ``write_model`` (``.mps`` or ``.lp``): the model exactly as handed to HiGHS is written there
-    first (:func:`write_model_file`)."""
+    first (:func:`write_model_file`).  ``warm`` carries the HiGHS instance from one solve to the
+    next: a model of the same structure as the last one starts from its end (:class:`Warm`)."""
     try:
         mm = MatrixModel(built)
     except InfeasibleConstraintException as exc:
@@ -273,8 +279,17 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
         t0 = time.perf_counter()
         write_model_file(mm, Path(write_model))
         timings["write_model"] = time.perf_counter() - t0
-    out = solve_matrices(mm, opts, labelling, timings)
+    highs, shape = None, ()
+    if warm is not None:
+        t0 = time.perf_counter()
+        shape = structure(mm)
+        highs = warm.take(mm, shape)
+        timings["warm_update"] = time.perf_counter() - t0
+    out = solve_matrices(mm, opts, labelling, timings, highs=highs,
+                         start=warm.x if warm is not None and highs is not None and mm.is_mip else None)
     sol = out.solution
+    if warm is not None and out.highs is not None:
+        warm.keep(out.highs, mm, shape, out.x, sol.start)
     if out.x is not None:
         if opts.duals and out.row_dual is not None:
             sol.duals = _map_duals(mm, out.row_dual)
@@ -316,19 +331,31 @@ def write_model_file(mm: MatrixModel, path: Path) -> None:
 
 
 def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
-                   timings: dict[str, float] | None = None) -> Solved:
+                   timings: dict[str, float] | None = None, *, highs: highspy.Highs | None = None,
+                   start: np.ndarray | None = None) -> Solved:
     """Hand ``mm`` to HiGHS and solve it: status, objective, the plan's column values and the row
     duals (a MILP's from its LP with the integers fixed), the provenance labels made exact
-    (:func:`_relabel`)."""
+    (:func:`_relabel`).  ``highs``: a HiGHS instance that already holds ``mm`` and the end of a
+    previous solve (:mod:`optimizer.solving.warm`): an LP re-solves from its basis with the
+    simplex method, a MILP starts from ``start`` (the previous plan)."""
     timings = dict(timings or {})
     timings.setdefault("compile", 0.0)
     is_mip = mm.is_mip
     algorithm = _choose_algorithm(opts, mm.n_cols, is_mip)
 
-    h = new_highs()
-    _set_options(h, opts, algorithm)
     t0 = time.perf_counter()
-    mm.pass_to(h)
+    if highs is None:
+        h = new_highs()
+        _set_options(h, opts, algorithm)
+        mm.pass_to(h)
+    else:
+        h = highs
+        if not is_mip:
+            algorithm = "simplex"
+        h.setOptionValue("solver", algorithm)
+        h.setOptionValue("time_limit", float(opts.time_limit) if opts.time_limit is not None else INF)
+        if start is not None:
+            h.setSolution(len(start), np.arange(len(start), dtype=np.int32), np.asarray(start, dtype=float))
     timings["handover"] = timings["compile"] + (time.perf_counter() - t0)
 
     t0 = time.perf_counter()
@@ -350,7 +377,8 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
         "integers": int(mm.integer.sum()),
         "nonzeros": int(len(mm.a_value)),
     }
-    sol = Solution(status, text, None, is_mip, algorithm, timings=timings, size=size)
+    sol = Solution(status, text, None, is_mip, algorithm, timings=timings, size=size,
+                   start="cold" if highs is None else "warm")
     if is_mip and status.has_solution:
         sol.mip_gap = float(h.getInfo().mip_gap)
 

@@ -43,6 +43,7 @@ from ..families import POLICY_FAMILIES, family_of
 from ..input.schema import MaxShare, PolicyBase, policy_value_problem
 from ..solving.parallel import pinned, solve_all
 from ..solving.solver import SolveOptions
+from ..solving.warm import Warm
 from ..core.atomic import staged_folder
 from ..results.outputs import MARKERS, default_out, guard_folder
 from ..results.write import write_json, write_results
@@ -283,6 +284,7 @@ def point_row(p: SweepSpec, pol: PolicyBase, value: float, r: Run, seconds: floa
                 row["dual_discounted"] = sum(by_year[t] * p.inst.weight(t) for t in in_swept)
     row["build_seconds"] = float(r.timings.get("build", math.nan))
     row["solve_seconds"] = float(r.timings.get("solve", math.nan))
+    row["start"] = r.solution.start
     row["seconds"] = seconds
     return row
 
@@ -348,30 +350,55 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+#: A sweep solves its points in chains of up to this many consecutive values (and in at least two
+#: chains, so that two processes share even a short sweep): the first point of a chain cold, each
+#: next one from the end of the one before (:mod:`optimizer.solving.warm`).  The chains are fixed
+#: by the number of points alone, so the frontier is the same however they are spread.
+CHAIN = 10
+
+
 @dataclass(frozen=True)
-class PointTask:
-    """What a worker needs to solve one point: the sweep (its instance's data) and the value, and
-    where to keep the point's results folder (``--keep``), if anywhere."""
+class ChainTask:
+    """What a worker needs to solve a chain of consecutive points: the sweep (its instance's data),
+    the values in order, and where to keep each point's results folder (``--keep``), if anywhere."""
 
     spec: SweepSpec
-    value: float
+    values: tuple[float, ...]
     opts: SolveOptions
-    keep_to: Path | None = None
+    keep_to: tuple[Path | None, ...] = ()
 
 
-def solve_point(task: PointTask) -> dict[str, Any]:
-    """One row of frontier.csv: the point's instance solved (runs in a worker)."""
-    p = task.spec
-    point = p.instance_at(task.value)
+def chains(values: Sequence[float], keep_to: Sequence[Path | None], opts: SolveOptions, spec: SweepSpec,
+           size: int | None = None) -> list[ChainTask]:
+    """The sweep's points cut into chains of up to ``size`` consecutive values (at least two chains
+    when there are two points), as even as can be."""
+    n = len(values)
+    k = max(math.ceil(n / (size or CHAIN)), min(n, 2))
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [ChainTask(spec, tuple(values[a:b]), opts, tuple(keep_to[a:b])) for a, b in zip(bounds, bounds[1:])]
+
+
+def solve_chain(task: ChainTask) -> list[dict[str, Any]]:
+    """The rows of frontier.csv of a chain's points, each solved from the end of the one before
+    (runs in a worker)."""
+    warm = Warm()
+    return [solve_point(task.spec, value, task.opts, keep, warm)
+            for value, keep in zip(task.values, task.keep_to or (None,) * len(task.values))]
+
+
+def solve_point(p: SweepSpec, value: float, opts: SolveOptions, keep_to: Path | None, warm: Warm | None = None
+                ) -> dict[str, Any]:
+    """One row of frontier.csv: the point's instance solved."""
+    point = p.instance_at(value)
     pol = point.policy(p.policy.name)
     t0 = time.perf_counter()
-    r = run(p.inst.folder, p.inst.scenario, task.opts, instance=point)
+    r = run(p.inst.folder, p.inst.scenario, opts, instance=point, warm=warm)
     r = replace(r, built=None)  # the model is not needed any more: keep memory flat over the sweep
-    if task.keep_to is not None:
-        swept = {"policy": pol.name, "param": p.param, "value": task.value,
+    if keep_to is not None:
+        swept = {"policy": pol.name, "param": p.param, "value": value,
                  "periods": list(p.periods) if p.periods is not None else None}
-        write_results(replace(r, results=replace(r.results, summary={**r.summary, "sweep": swept})), task.keep_to)
-    return point_row(p, pol, task.value, r, time.perf_counter() - t0)
+        write_results(replace(r, results=replace(r.results, summary={**r.summary, "sweep": swept})), keep_to)
+    return point_row(p, pol, value, r, time.perf_counter() - t0)
 
 
 def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: str, values: Sequence[float], *,
@@ -396,19 +423,21 @@ def run_sweep(path: str | Path, scenarios: Iterable[str], policy: str, param: st
                             TextColumn("{task.fields[last]}"), console=console, disable=console is None)
         with progress:
             task = progress.add_task(f"sweep {_label(p)}", total=len(p.values), last="")
-            tasks = [PointTask(p, value, opts, tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}" if keep else None)
-                     for i, value in enumerate(p.values)]
+            keep_to = [tmp / POINTS / f"{i + 1:0{width}d}-{p.param}-{_fmt(value)}" if keep else None
+                       for i, value in enumerate(p.values)]
 
-            def report(_i: int, row: dict[str, Any]) -> None:
-                cost = f"{row['objective']:,.0f} USD" if row["status"] in SOLVED else "no plan"
-                if console is not None:
-                    progress.console.print(
-                        f"{p.param} {_fmt(row['value'])}: {row['status']}, {cost}; solve {row['solve_seconds']:.2f}s, "
-                        f"point {row['seconds']:.2f}s", markup=False, highlight=False)
-                progress.update(task, advance=1, description=f"{p.param} = {_fmt(row['value'])}",
-                                last=f"last solve {row['solve_seconds']:.2f}s")
+            def report(_i: int, rows: list[dict[str, Any]]) -> None:
+                for row in rows:
+                    cost = f"{row['objective']:,.0f} USD" if row["status"] in SOLVED else "no plan"
+                    if console is not None:
+                        progress.console.print(
+                            f"{p.param} {_fmt(row['value'])}: {row['status']}, {cost}; solve {row['solve_seconds']:.2f}s "
+                            f"({row['start']}), point {row['seconds']:.2f}s", markup=False, highlight=False)
+                    progress.update(task, advance=1, description=f"{p.param} = {_fmt(row['value'])}",
+                                    last=f"last solve {row['solve_seconds']:.2f}s")
 
-            rows = solve_all(solve_point, tasks, workers=workers, scheduler=scheduler, on_result=report)
+            rows = [row for chain in solve_all(solve_chain, chains(p.values, keep_to, opts, p), workers=workers,
+                                               scheduler=scheduler, on_result=report) for row in chain]
         frontier = pd.DataFrame(rows)
         ok = frontier["status"].isin(SOLVED)
         mark_shedding(frontier, ok)

@@ -153,6 +153,26 @@ def test_achieved_share_group_share_and_dual_equal_the_slope(swept):
     assert (f["solve_seconds"] >= 0).all() and (f["seconds"] >= f["solve_seconds"]).all()
 
 
+def test_each_point_of_a_chain_starts_from_the_one_before(swept):
+    """Ten points, two chains of five: the first of each chain is handed to HiGHS whole, the others
+    go into the HiGHS instance of the point before with only the cap's coefficients changed (and
+    still give the hand-derived costs above); a cap of 0 has no share row left, so its model differs
+    in structure and starts cold."""
+    out, _ = swept
+    f = frontier(out)
+    assert f["start"].tolist() == ["cold", "warm", "warm", "warm", "warm", "cold", "warm", "warm", "warm", "cold"]
+
+
+@pytest.mark.parametrize(("n", "lengths"), [(1, [1]), (2, [1, 1]), (6, [3, 3]), (20, [10, 10]), (25, [8, 9, 8]),
+                                            (31, [8, 8, 7, 8])])
+def test_points_are_cut_into_chains_by_their_number_alone(n, lengths):
+    from optimizer.tools.sweep import chains
+
+    got = chains(list(range(n)), [None] * n, None, None)
+    assert [len(c.values) for c in got] == lengths
+    assert [v for c in got for v in c.values] == list(range(n))
+
+
 def test_infeasible_points_do_not_stop_the_sweep_and_knee_is_the_breakpoint(swept):
     out, result = swept
     f = frontier(out)
@@ -307,6 +327,8 @@ def test_export_cap_quantity_sweep(tmp_path):
     assert f["dual_2025"].tolist()[:4] == pytest.approx([10] * 4)
     assert f["dual_2025"].iloc[-1] == pytest.approx(0)
     assert f["group_share"].tolist() == pytest.approx([min(v, 80) / 80 for v in q])  # CN share of the mine stage
+    # two chains of three points; within each, a point re-solves from the one before (a changed bound)
+    assert f["start"].tolist() == ["cold", "warm", "warm", "cold", "warm", "warm"]
 
 
 def test_offtake_above_capacity_is_infeasible_and_the_sweep_goes_on(tmp_path):
@@ -362,6 +384,7 @@ def test_supplier_share_price_floor_and_max_open_sweeps(tmp_path):
     # knee: normalised y = 0, .4, .8, 1, 1 against x = 0, .25, .5, .75, 1: farthest from y = x at x = .5
     assert f.loc[f["knee"], "value"].tolist() == [8]
     assert f["transfer_price_floor"].tolist() == pytest.approx([0] * 5)
+    assert f["start"].tolist() == ["cold", "warm", "cold", "warm", "warm"]  # changed costs, put in place
 
     invoke("sweep", inst, "--policy", "cn_floor_paid", "--param", "floor", "--from", 0, "--to", 16, "--steps", 5,
            "--out", tmp_path / "t", "--quiet")

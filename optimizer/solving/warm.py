@@ -1,0 +1,91 @@
+"""Solving a series of models that differ only in their numbers, each from the last one's end.
+
+A sweep's points are the same instance with one policy parameter moved: the same variables and
+rows, other right-hand sides, costs, bounds or coefficients.  :class:`Warm` keeps the HiGHS
+instance that solved the previous model; when the next model has the same structure (the same
+columns, in the same order, the same rows of the same families and the same non-zero pattern),
+only the numbers that changed are put into it (``changeColsCost``, ``changeColsBounds``,
+``changeRowsBounds``, ``changeCoeff``) and HiGHS starts from where it stopped:
+
+* an LP re-solves with the simplex method from the previous optimal basis (HiGHS keeps it across
+  these changes), instead of solving from scratch;
+* a model with integer decisions gets the previous plan as a starting solution
+  (``setSolution``), which HiGHS checks and uses as its first incumbent when it is feasible.
+
+A model whose structure differs is handed over whole, as a first solve is.  The answer is the
+optimum either way; where a model has several optimal plans, the one found can depend on the
+start, so a sweep fixes which points start from which (its chains of consecutive values) and is
+then the same run to run, however the chains are spread over processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+
+from ..model.stages import key_of
+
+
+def structure(mm: Any) -> tuple:
+    """What must be equal for a model to be updated in place of another: the columns (their keys
+    and integrality), the rows (their families), and the non-zero pattern."""
+    return (
+        mm.n_cols, mm.n_rows,
+        tuple(key_of(v) for v in mm.columns),
+        tuple(r.constraint.parent_component().local_name for r in mm.rows),
+    )
+
+
+@dataclass
+class Warm:
+    """The HiGHS instance of the last solve and the model it holds, carried to the next solve."""
+
+    highs: highspy.Highs | None = None
+    mm: Any = None
+    shape: tuple | None = None
+    x: np.ndarray | None = None
+    #: How the last solve started: ``cold`` (the model handed over whole) or ``warm``.
+    last: str = "cold"
+    stats: dict[str, int] = field(default_factory=lambda: {"cold": 0, "warm": 0})
+
+    def take(self, mm: Any, shape: tuple) -> highspy.Highs | None:
+        """The kept HiGHS instance, now holding ``mm``'s numbers, when the kept model has ``mm``'s
+        structure (``shape``: :func:`structure` of ``mm``); None (the caller hands ``mm`` over
+        whole) when not."""
+        old = self.mm
+        if self.highs is None or old is None or shape != self.shape or not (
+                np.array_equal(old.integer, mm.integer) and np.array_equal(old.a_start, mm.a_start)
+                and np.array_equal(old.a_index, mm.a_index)):
+            return None
+        h = self.highs
+        _changed_costs(h, old, mm)
+        _changed_bounds(h.changeColsBounds, old.col_lower, old.col_upper, mm.col_lower, mm.col_upper)
+        _changed_bounds(h.changeRowsBounds, old.row_lower, old.row_upper, mm.row_lower, mm.row_upper)
+        moved = np.flatnonzero(old.a_value != mm.a_value)
+        if len(moved):
+            col = np.repeat(np.arange(mm.n_cols), np.diff(mm.a_start))
+            for k in moved.tolist():
+                h.changeCoeff(int(mm.a_index[k]), int(col[k]), float(mm.a_value[k]))
+        return h
+
+    def keep(self, h: highspy.Highs, mm: Any, shape: tuple, x: np.ndarray | None, how: str) -> None:
+        """Remember the HiGHS instance that has just solved ``mm`` (its plan ``x``, or None)."""
+        self.highs, self.mm, self.shape, self.x, self.last = h, mm, shape, x, how
+        self.stats[how] += 1
+
+
+def _changed_costs(h: highspy.Highs, old: Any, mm: Any) -> None:
+    idx = np.flatnonzero(old.cost != mm.cost).astype(np.int32)
+    if len(idx):
+        h.changeColsCost(len(idx), idx, mm.cost[idx])
+    if old.offset != mm.offset:
+        h.changeObjectiveOffset(mm.offset)
+
+
+def _changed_bounds(change: Any, lo0: np.ndarray, up0: np.ndarray, lo: np.ndarray, up: np.ndarray) -> None:
+    idx = np.flatnonzero((lo0 != lo) | (up0 != up)).astype(np.int32)
+    if len(idx):
+        change(len(idx), idx, lo[idx], up[idx])
