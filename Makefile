@@ -6,6 +6,7 @@ M2M      := $(VENV)/bin/m2m
 INSTANCE ?= instances/us_mine_to_magnet
 RUNTIME  := $(VENV)/.installed-runtime
 DEV      := $(VENV)/.installed-dev
+BENCH    := $(VENV)/.installed-bench
 
 .PHONY: run test test-slow bench docs repin clean
 
@@ -21,6 +22,10 @@ $(DEV): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(RUNTIME)
 
+$(BENCH): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(DEV) $(RUNTIME)
+
 ## make run: create .venv, install, solve the default instance, write results/
 run: $(RUNTIME)
 	$(M2M) solve $(INSTANCE)
@@ -33,8 +38,10 @@ test: $(DEV)
 test-slow: $(DEV)
 	$(PY) -m pytest -q -m slow
 
-## make bench: build/hand-over/solve timings of the solver paths
-bench: $(DEV)
+## make bench: m2m solve end to end against HiGHS alone and linopy (10k, 100k), then the solver paths;
+## writes benchmarks/results.md (see benchmarks/README.md for the long runs: 300k, 1m, the OR-Library MILPs)
+bench: $(BENCH)
+	$(PY) benchmarks/end_to_end.py
 	$(PY) benchmarks/solver_paths.py
 
 ## make docs: regenerate what the docs show from the tool: the instance-format and results references, the flagship

@@ -1,0 +1,416 @@
+"""m2m solve end to end against HiGHS alone on the very LP it builds, and linopy as a peer.
+
+    python benchmarks/end_to_end.py                          # 10k and 100k variables (make bench)
+    python benchmarks/end_to_end.py --sizes 10k 100k 300k 1m --repeat 1   # the scale curve, long
+    python benchmarks/end_to_end.py --sizes 10k --no-results # quick look, nothing written
+
+For every size a synthetic instance (``benchmarks/synthetic.py``) is written to a scratch folder
+and solved once with ``m2m solve --write-model`` to get the LP exactly as handed to HiGHS (MPS)
+and the algorithm the project chooses for it.  Then, ``--repeat`` times and in turn, three fresh
+processes are timed as wholes (wall clock and peak resident memory, from ``os.wait4``):
+
+* ``m2m``          ``m2m solve INSTANCE --algorithm A --threads 1``: interpreter start, imports,
+                   load, build, compile, hand-over, HiGHS, provenance relabelling, extraction and
+                   writing, each phase read from the run's ``summary.json``;
+* ``highs-alone``  a fresh Python process that imports highspy, reads the MPS file and runs HiGHS
+                   with the same algorithm, thread count and seed: the floor;
+* ``linopy``       a fresh Python process that builds the same LP in linopy from its coefficient
+                   arrays (columns with bounds and costs, rows as term lists with bounds) and hands
+                   it to HiGHS (``Model.to_highspy``), without solving: what a peer modelling layer
+                   costs to produce the same matrix.  It starts from the compiled arrays, so it does
+                   none of the modelling work (reading tables, index sets, recipes) m2m's load and
+                   build do.
+
+The ratio is m2m's median wall time over HiGHS alone's median.  Times vary with other work on the
+shared machine; the load average is recorded with the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for p in (str(ROOT), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import synthetic  # noqa: E402
+from report import ORDER, busy, markdown, write_section  # noqa: E402
+
+#: HiGHS alone: read the MPS file and solve it, as m2m would (same algorithm, threads and seed).
+ALONE = """
+import json, sys, time
+t0 = time.perf_counter()
+import highspy
+h = highspy.Highs()
+h.setOptionValue("output_flag", False)
+h.setOptionValue("solver", sys.argv[2])
+h.setOptionValue("threads", 1)
+h.setOptionValue("random_seed", 0)
+t1 = time.perf_counter()
+h.readModel(sys.argv[1])
+t2 = time.perf_counter()
+h.run()
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "read": t2 - t1, "run": t3 - t2,
+                  "status": h.modelStatusToString(h.getModelStatus()),
+                  "objective": h.getInfo().objective_function_value}))
+"""
+
+#: linopy: the same LP from its arrays (saved by ``dump_arrays``), handed to HiGHS, not solved.
+LINOPY = """
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np, xarray as xr, linopy
+t1 = time.perf_counter()
+a = np.load(sys.argv[1])
+m = linopy.Model()
+x = m.add_variables(lower=xr.DataArray(a["col_lower"], dims="col"), upper=xr.DataArray(a["col_upper"], dims="col"),
+                    name="x")
+n = len(a["col_lower"])
+def rows(sel):
+    starts, index, value = a["r_start"], a["r_index"], a["r_value"]
+    width = np.diff(starts)[sel]
+    k = int(width.max()) if len(width) else 1
+    vars_ = np.full((len(width), k), -1, dtype=np.int64)
+    coef = np.zeros((len(width), k))
+    for i, r in enumerate(np.flatnonzero(sel)):
+        s, e = starts[r], starts[r + 1]
+        vars_[i, :e - s] = index[s:e]
+        coef[i, :e - s] = value[s:e]
+    return linopy.LinearExpression(xr.Dataset({"coeffs": (("row", "_term"), coef), "vars": (("row", "_term"), vars_)}), m)
+lo, up = a["row_lower"], a["row_upper"]
+eq = lo == up
+ge = np.isfinite(lo) & ~eq
+le = np.isfinite(up) & ~eq
+for name, sel, sign, rhs in (("eq", eq, "=", lo), ("ge", ge, ">=", lo), ("le", le, "<=", up)):
+    if sel.any():
+        m.add_constraints(rows(sel), sign, xr.DataArray(rhs[sel], dims="row"), name=name)
+m.add_objective((xr.DataArray(a["cost"], dims="col") * x).sum())
+t2 = time.perf_counter()
+h = m.to_highspy()
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "build": t2 - t1, "handover": t3 - t2, "columns": h.getNumCol(),
+                  "rows": h.getNumRow()}))
+"""
+
+
+@dataclass
+class Child:
+    """One fresh process: wall seconds, peak resident memory (bytes), what it printed."""
+
+    wall: float
+    peak: int
+    out: str
+
+
+def run_child(cmd: list[str], env: dict[str, str] | None = None) -> Child:
+    with tempfile.TemporaryFile("w+") as fh:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        _pid, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        fh.seek(0)
+        out = fh.read()
+    if p.returncode not in (0,):
+        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}:\n{out[-2000:]}")
+    return Child(wall, usage.ru_maxrss * 1024, out)
+
+
+def m2m() -> list[str]:
+    exe = Path(sys.executable).parent / "m2m"
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from optimizer.cli import main; main()"]
+
+
+def dump_arrays(instance: Path, target: Path) -> None:
+    """The project's LP as arrays (row-wise terms), for the linopy peer (not timed)."""
+    code = f"""
+import numpy as np
+from scipy.sparse import csc_matrix
+from optimizer.input.load import load_instance
+from optimizer.model.build import build_model
+from optimizer.solving.solver import MatrixModel
+mm = MatrixModel(build_model(load_instance({str(instance)!r})))
+A = csc_matrix((mm.a_value, mm.a_index, mm.a_start), shape=(mm.n_rows, mm.n_cols)).tocsr()
+np.savez({str(target)!r}, col_lower=mm.col_lower, col_upper=mm.col_upper, cost=mm.cost, row_lower=mm.row_lower,
+         row_upper=mm.row_upper, r_start=A.indptr, r_index=A.indices, r_value=A.data)
+"""
+    run_child([sys.executable, "-c", code])
+
+
+# ---- one size ---------------------------------------------------------------------------------
+
+PHASES = ("load", "build", "solver_compile", "pass", "solver_highs", "solver_relabel", "solve_rest", "extract", "write")
+
+
+@dataclass
+class Size:
+    label: str
+    variables: int = 0
+    constraints: int = 0
+    nonzeros: int = 0
+    algorithm: str = ""
+    m2m: list[Child] = field(default_factory=list)
+    phases: list[dict[str, float]] = field(default_factory=list)
+    alone: list[Child] = field(default_factory=list)
+    alone_parts: list[dict[str, Any]] = field(default_factory=list)
+    linopy: list[Child] = field(default_factory=list)
+    linopy_parts: list[dict[str, Any]] = field(default_factory=list)
+    objective: float | None = None
+
+
+def phases(summary: dict[str, Any], wall: float) -> dict[str, float]:
+    """m2m's phases from summary.json; ``start`` is the rest of the process's wall time (interpreter,
+    imports, the CLI, summary and console)."""
+    t = summary["timings"]
+    p = {k: float(t.get(k, 0.0)) for k in ("load", "build", "solver_compile", "solver_highs", "solver_relabel",
+                                           "extract", "write")}
+    p["pass"] = float(t.get("solver_handover", 0.0)) - p["solver_compile"]
+    p["solve_rest"] = float(t.get("solve", 0.0)) - float(t.get("solver_handover", 0.0)) - p["solver_highs"] - \
+        p["solver_relabel"]
+    p["start"] = wall - sum(float(t.get(k, 0.0)) for k in ("load", "build", "solve", "extract", "write"))
+    return p
+
+
+def measure(label: str, args: argparse.Namespace, scratch: Path) -> Size:
+    folder = synthetic.write(synthetic.sized(synthetic.parse_size(label), seed=args.seed, name=f"synthetic_{label}"),
+                             scratch / label)
+    model = scratch / f"{label}.mps"
+    first = scratch / f"{label}-first"
+    run_child(m2m() + ["solve", str(folder), "--out", str(first), "--quiet", "--threads", "1",
+                       "--write-model", str(model)])
+    summary = json.loads((first / "summary.json").read_text())
+    s = Size(label, summary["size"]["variables"], summary["size"]["constraints"], summary["size"]["nonzeros"],
+             summary["algorithm"], objective=summary["objective"])
+    arrays = scratch / f"{label}.npz"
+    if args.linopy:
+        dump_arrays(folder, arrays)
+    repeat = args.repeat or (1 if s.variables >= 500_000 else 3)
+    for i in range(repeat):
+        out = scratch / f"{label}-{i}"
+        c = run_child(m2m() + ["solve", str(folder), "--out", str(out), "--quiet", "--threads", "1",
+                               "--algorithm", s.algorithm])
+        s.m2m.append(c)
+        s.phases.append(phases(json.loads((out / "summary.json").read_text()), c.wall))
+        shutil.rmtree(out, ignore_errors=True)
+        c = run_child([sys.executable, "-c", ALONE, str(model), s.algorithm])
+        s.alone.append(c)
+        s.alone_parts.append(json.loads(c.out.strip().splitlines()[-1]))
+        if args.linopy:
+            c = run_child([sys.executable, "-c", LINOPY, str(arrays)])
+            s.linopy.append(c)
+            s.linopy_parts.append(json.loads(c.out.strip().splitlines()[-1]))
+        print(f"  {label} run {i + 1}/{repeat}: m2m {s.m2m[-1].wall:.2f} s, HiGHS alone {s.alone[-1].wall:.2f} s"
+              + (f", linopy build+hand-over {s.linopy[-1].wall:.2f} s" if args.linopy else ""), flush=True)
+    return s
+
+
+# ---- a warm sweep -------------------------------------------------------------------------------
+
+#: The synthetic instance's cap on the covered group's share of separation output, swept from
+#: SWEEP_FROM to SWEEP_TO.
+SWEEP_POLICY, SWEEP_FROM, SWEEP_TO = "covered_separation_cap", 0.8, 0.5
+
+
+@dataclass
+class Sweep:
+    label: str
+    points: int
+    workers: int
+    cold: Child | None = None
+    sweep: Child | None = None
+    frontier: list[dict[str, str]] = field(default_factory=list)
+
+
+def measure_sweep(label: str, points: int, workers: int, args: argparse.Namespace, scratch: Path) -> Sweep:
+    """One cold ``m2m solve`` and one ``m2m sweep`` of ``points`` points, both fresh processes."""
+    import csv
+
+    folder = scratch / f"sweep-{label}"
+    if not folder.exists():
+        synthetic.write(synthetic.sized(synthetic.parse_size(label), seed=args.seed, name=f"synthetic_{label}"), folder)
+    s = Sweep(label, points, workers)
+    s.cold = run_child(m2m() + ["solve", str(folder), "--out", str(scratch / "sweep-cold"), "--quiet", "--threads", "1"])
+    out = scratch / "sweep-out"
+    s.sweep = run_child(m2m() + ["sweep", str(folder), "--policy", SWEEP_POLICY, "--param", "share", "--from",
+                                 str(SWEEP_FROM), "--to", str(SWEEP_TO), "--steps", str(points), "--workers",
+                                 str(workers), "--out", str(out), "--quiet"])
+    with (out / "frontier.csv").open() as fh:
+        s.frontier = list(csv.DictReader(fh))
+    print(f"  sweep {label}: {points} points in {s.sweep.wall:.1f} s; one cold solve {s.cold.wall:.1f} s", flush=True)
+    return s
+
+
+def sweep_section(s: Sweep, command: str) -> str:
+    starts = [r["start"] for r in s.frontier]
+    solve = {k: [float(r["solve_seconds"]) for r in s.frontier if r["start"] == k] for k in ("cold", "warm")}
+    head = ["size", "points", "workers", "one cold m2m solve s", "m2m sweep s", "sweep / cold solve",
+            "points started cold / warm", "median solve s: cold / warm", "sweep peak"]
+    row = [s.label, str(s.points), str(s.workers), f"{s.cold.wall:.2f}", f"{s.sweep.wall:.2f}",
+           f"**{s.sweep.wall / s.cold.wall:.2f}x**", f"{starts.count('cold')} / {starts.count('warm')}",
+           f"{med(solve['cold']):.2f} / {med(solve['warm']):.2f}", gib(s.sweep.peak)]
+    return "\n".join([
+        f"## Sweep: `{command}`",
+        "",
+        f"`m2m sweep` of `{SWEEP_POLICY}`'s share from {SWEEP_FROM} to {SWEEP_TO} on the synthetic instance, "
+        "as a fresh process, against one `m2m solve` of the same instance (fresh process, one HiGHS thread). "
+        "The sweep runs its chains of points on `--workers` processes, one HiGHS thread each; within a chain "
+        "each point starts from the one before (`start` in frontier.csv). *median solve*: HiGHS and what "
+        "surrounds it in the solve step, per point, by how the point started.",
+        "",
+        markdown(head, [row]),
+        "",
+    ])
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB"
+
+
+def ratio_table(sizes: list[Size]) -> str:
+    head = ["size", "variables", "rows", "nonzeros", "algorithm", "m2m solve s", "HiGHS alone s", "ratio",
+            "pair ratios", "m2m peak", "HiGHS alone peak", "objective check"]
+    rows = []
+    for s in sizes:
+        ratios = [a.wall / b.wall for a, b in zip(s.m2m, s.alone)]
+        same = all(abs(p["objective"] - s.objective) <= 1e-6 * max(1.0, abs(s.objective)) for p in s.alone_parts)
+        rows.append([s.label, f"{s.variables:,}", f"{s.constraints:,}", f"{s.nonzeros:,}", s.algorithm,
+                     f"{med([c.wall for c in s.m2m]):.2f}", f"{med([c.wall for c in s.alone]):.2f}",
+                     f"**{med([c.wall for c in s.m2m]) / med([c.wall for c in s.alone]):.2f}x**",
+                     f"{min(ratios):.2f}-{max(ratios):.2f}", gib(max(c.peak for c in s.m2m)),
+                     gib(max(c.peak for c in s.alone)), "same" if same else "DIFFERS"])
+    return markdown(head, rows)
+
+
+def phase_table(sizes: list[Size]) -> str:
+    names = {"start": "start s", "load": "load s", "build": "build s", "solver_compile": "compile s",
+             "pass": "pass s", "solver_highs": "HiGHS s", "solver_relabel": "relabel s",
+             "solve_rest": "values + duals s", "extract": "extract s", "write": "write s"}
+    head = ["size", "variables"] + list(names.values()) + ["m2m total s", "HiGHS alone: start + read + run s"]
+    rows = []
+    for s in sizes:
+        p = {k: med([ph[k] for ph in s.phases]) for k in names}
+        alone = " + ".join(f"{med([a[k] for a in s.alone_parts]):.2f}" for k in ("import", "read", "run"))
+        rows.append([s.label, f"{s.variables:,}"] + [f"{p[k]:.2f}" for k in names]
+                    + [f"{med([c.wall for c in s.m2m]):.2f}", alone])
+    return markdown(head, rows)
+
+
+def peer_table(sizes: list[Size]) -> str:
+    head = ["size", "variables", "m2m load + build + compile + pass s", "linopy build s", "linopy hand-over s",
+            "linopy build + hand-over s", "linopy process s", "linopy peak"]
+    rows = []
+    for s in sizes:
+        if not s.linopy:
+            continue
+        ours = med([ph["load"] + ph["build"] + ph["solver_compile"] + ph["pass"] for ph in s.phases])
+        b = med([x["build"] for x in s.linopy_parts])
+        h = med([x["handover"] for x in s.linopy_parts])
+        rows.append([s.label, f"{s.variables:,}", f"{ours:.2f}", f"{b:.2f}", f"{h:.2f}", f"{b + h:.2f}",
+                     f"{med([c.wall for c in s.linopy]):.2f}", gib(max(c.peak for c in s.linopy))])
+    return markdown(head, rows) if rows else ""
+
+
+def section(sizes: list[Size], command: str, seconds: float, load: str) -> str:
+    out = [
+        f"## End to end: `{command}`",
+        "",
+        f"- took {seconds:.0f} s; medians of {', '.join(f'{s.label}: {len(s.m2m)}' for s in sizes)} runs of "
+        "each process, taken in turn (m2m, HiGHS alone, linopy)",
+        f"- load average (1 min): {load}; 2 cores shared with other work: read differences below ~10 % as noise",
+        "- every process is fresh; HiGHS runs with one thread and `random_seed` 0 in both; m2m with "
+        "`--threads 1 --algorithm` the algorithm it chose for the LP",
+        "",
+        "### m2m solve against HiGHS alone",
+        "",
+        "*ratio*: median m2m wall time over median HiGHS-alone wall time; *pair ratios*: the range of the "
+        "ratio run by run; *peak*: the process's peak resident memory; *objective check*: HiGHS alone's "
+        "optimum against m2m's (relative 1e-6).",
+        "",
+        ratio_table(sizes),
+        "",
+        "### Where m2m's time goes (medians)",
+        "",
+        "*start*: interpreter, imports and the CLI (the process's wall time less the phases); *pass*: "
+        "handing the matrices to HiGHS; *relabel*: the provenance relabelling LP; *values + duals*: the "
+        "solution written back into the model and the duals mapped.",
+        "",
+        phase_table(sizes),
+        "",
+    ]
+    peer = peer_table(sizes)
+    if peer:
+        out += [
+            "### A peer: linopy building the same LP",
+            "",
+            "linopy starts from the LP's coefficient arrays (it does none of the reading and modelling that "
+            "m2m's load and build do) and hands the model to HiGHS with `to_highspy`; *linopy process*: "
+            "the whole process, imports included.",
+            "",
+            peer,
+            "",
+        ]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", nargs="*", default=["10k", "100k"], help="sizes (variables): 10k 100k 300k 1m")
+    ap.add_argument("--repeat", type=int, default=0, help="runs of each process (default 3; 1 at >= 500k)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-linopy", dest="linopy", action="store_false", help="leave the linopy peer out")
+    ap.add_argument("--sweep", default="100k", metavar="SIZE", help="size of the warm-sweep measurement ('' for none)")
+    ap.add_argument("--sweep-points", type=int, default=20)
+    ap.add_argument("--sweep-workers", type=int, default=2)
+    ap.add_argument("--results", type=Path, default=HERE / "results.md")
+    ap.add_argument("--append", action="store_true", help="add this run to the section instead of replacing it")
+    ap.add_argument("--no-results", action="store_true", help="print only; do not write the report")
+    args = ap.parse_args(argv)
+    if args.linopy:
+        try:
+            import linopy  # noqa: F401
+        except ImportError:
+            ap.error("linopy is not installed (pip install -e '.[bench]'), or pass --no-linopy")
+    command = "python benchmarks/end_to_end.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    t0 = time.perf_counter()
+    load = f"{busy():.1f} at the start"
+    scratch = Path(tempfile.mkdtemp(prefix="m2m_e2e_"))
+    try:
+        sizes = [measure(label, args, scratch) for label in args.sizes]
+        load += f", {busy():.1f} at the end"
+        text = section(sizes, command.strip(), time.perf_counter() - t0, load) if sizes else ""
+        sweep = sweep_section(measure_sweep(args.sweep, args.sweep_points, args.sweep_workers, args, scratch),
+                              command.strip()) if args.sweep else ""
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(text + "\n" + sweep)
+    if not args.no_results:
+        if text:
+            write_section("end-to-end", text, args.results, append=args.append, order=ORDER)
+        if sweep:
+            write_section("sweep", sweep, args.results, append=args.append, order=ORDER)
+        print(f"wrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
