@@ -10,7 +10,9 @@ Exit codes (a public contract):
 
 from __future__ import annotations
 
+import atexit
 import functools
+import os
 import signal
 import sys
 import threading
@@ -118,6 +120,30 @@ scenario_option = click.option(
     "--scenario", "-s", "scenario", multiple=True,
     help="Scenario(s) to apply, in order: --scenario a,b or repeated.",
 )
+
+
+def entry() -> None:
+    """The ``m2m`` command: :func:`main`, then out of the process without freeing its objects one by
+    one (a model of 100k variables took about 0.9 s to tear down, and the time grows with the model;
+    the operating system takes the memory back at once). Output is flushed and exit handlers run
+    first, so nothing but the teardown is skipped."""
+    try:
+        main()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.solving.extract import COLUMNS
 from optimizer.solving.infeasibility import INFEASIBILITY_COLUMNS
-from tests.helpers import cflp, edit_csv, two_mine_chain, write_instance
+from tests.helpers import ROOT, cflp, edit_csv, two_mine_chain, write_instance
 
 M2M = Path(sys.executable).with_name("m2m")
 TABLE_FILES = {f"{name}.csv" for name in COLUMNS}
@@ -361,3 +361,18 @@ def test_a_solve_loads_scipy_sparse_without_the_rest_of_scipy() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "['scipy.sparse']"
+
+
+def test_the_m2m_command_keeps_its_exit_codes_and_output(tmp_path) -> None:
+    """The console script leaves without tearing its objects down (optimizer.cli.entry): what it
+    printed is all there, on the right stream, with the command's exit code."""
+    import subprocess
+
+    ok = subprocess.run([str(M2M), "solve", str(ROOT / "instances" / "tiny_hedge"), "--out", str(tmp_path / "a")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "optimal" in ok.stdout and (tmp_path / "a" / "summary.json").is_file()
+    bad = subprocess.run([str(M2M), "validate", str(tmp_path / "missing")], capture_output=True, text=True)
+    assert (bad.returncode, bad.stdout, bad.stderr.strip()) == (2, "", f"{tmp_path / 'missing'}:-:-: no such instance folder")
+    none = subprocess.run([str(M2M), "solve", str(ROOT / "instances" / "tiny_infeasible"), "--out", str(tmp_path / "b"),
+                           "--quiet"], capture_output=True, text=True)
+    assert none.returncode == 1
