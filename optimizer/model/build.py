@@ -56,6 +56,21 @@ def lin(terms: Terms, constant: float = 0.0) -> LinearExpression:
     return LinearExpression(args)
 
 
+def lin_value(expr: LinearExpression) -> float:
+    """The value of an expression made by :func:`lin`, from its variables' values: the products and
+    the left-to-right sum Pyomo's evaluator makes (the same float), without its generic visitor."""
+    parts = []
+    for a in expr.args:
+        if a.__class__ is MonomialTermExpression:
+            c, v = a.args
+            parts.append(c * v.value)
+        elif a.__class__ in (int, float):
+            parts.append(a)
+        else:
+            parts.append(a.value)
+    return sum(parts)
+
+
 def rel(lo, body, hi):
     """The relational expression lo <= body <= hi, made directly (no tuple parsing per row)."""
     if lo is None:

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import pyomo.environ as pyo
 
 from ..core.tolerances import DUAL_ZERO, HALF
 from ..core.contract import BINDING_TOL, PLAN_TABLES, RESULT_TABLES, TRANSFER_TERMS, ZERO, ZERO_DENOMINATOR
 from ..families import ALWAYS_LISTED  # families whose duals are listed with zeros
 from ..input.instance import by_period
-from ..model.build import MODEL_TERMS, Built
+from ..model.build import MODEL_TERMS, Built, lin_value
 from ..input.schema import DEFAULT_LIFETIME, MaxShare, Offtake
 from .solver import Solution
 
@@ -153,7 +152,7 @@ def shares_table(b: Built) -> pd.DataFrame:
     rows = []
     for (name, t), info in sorted(b.share_rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         pol: MaxShare = info["policy"]
-        num, den = _clip(pyo.value(info["num"])), _clip(pyo.value(info["den"]))
+        num, den = _clip(lin_value(info["num"])), _clip(lin_value(info["den"]))
         group, members = inst.share_group(pol)
         empty = den <= ZERO_DENOMINATOR
         rows.append({
@@ -215,7 +214,7 @@ def costs_table(b: Built) -> pd.DataFrame:
                 expr = exprs.get(term, {}).get(t)
                 if expr is None:
                     continue
-                cost = float(pyo.value(expr)) + 0.0  # no negative zeros in the tables
+                cost = float(lin_value(expr)) + 0.0  # no negative zeros in the tables
                 w = b.weight(t)
                 rows.append({"term": term, "period": t, "cost": cost, "discount_factor": b.inst.discount(t),
                              "discounted": cost * w, "years": b.inst.years(t), "weight": w, "kind": kind})
