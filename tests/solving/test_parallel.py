@@ -56,17 +56,26 @@ def test_no_scheduler_at_the_address_is_an_input_error(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_a_sweep_gives_the_same_frontier_on_a_pool(tmp_path):
+def test_a_sweep_gives_the_same_frontier_on_a_pool_and_a_dask_cluster(tmp_path):
+    """Its chains of points (two of two here, each second point warm) are the same however spread."""
     import pandas as pd
 
     from optimizer.tools.sweep import run_sweep
 
     folder = TINY.parent / "tiny_china_cap"
-    a = run_sweep(folder, [], "china_cap", "share", [0.9, 0.6, 0.3], workers=1, out=tmp_path / "a").frontier
-    b = run_sweep(folder, [], "china_cap", "share", [0.9, 0.6, 0.3], workers=2, out=tmp_path / "b").frontier
-    timing = [c for c in a.columns if c.endswith("seconds")]
+    values = [0.9, 0.7, 0.5, 0.3]
+    a = run_sweep(folder, [], "china_cap", "share", values, workers=1, out=tmp_path / "a").frontier
+    b = run_sweep(folder, [], "china_cap", "share", values, workers=2, out=tmp_path / "b").frontier
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        c = run_sweep(folder, [], "china_cap", "share", values, scheduler=cluster.scheduler_address,
+                      out=tmp_path / "c").frontier
+    timing = [col for col in a.columns if col.endswith("seconds")]
     pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
-    assert a["value"].tolist() == [0.9, 0.6, 0.3]
+    pd.testing.assert_frame_equal(a.drop(columns=timing), c.drop(columns=timing))
+    assert a["value"].tolist() == values
+    assert a["start"].tolist() == ["cold", "warm", "cold", "warm"]
+    assert a["objective"].tolist() == pytest.approx([6400, 7200, 8000, 8800])  # 10,000 - 4,000 x share (docs/cli.md)
 
 
 def test_kept_points_stay_on_this_machine(tmp_path):
