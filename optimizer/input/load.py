@@ -271,11 +271,12 @@ class Loader:
         valid: list[tuple[RawRow, Row]] = []
         views: list[View] = []
         seen: dict[tuple, RawRow] = {}
+        fields = model.model_fields  # read once: pydantic makes it anew on every access
         for r in raw.rows:
             if r.broken:
                 continue
             # A blank cell means "use the default" (None for optional columns).
-            values = {k: v for k, v in r.values.items() if k in model.model_fields and v != ""}
+            values = {k: v for k, v in r.values.items() if k in fields and v != ""}
             try:
                 row = model.model_validate(values)
             except ValidationError as exc:
