@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
 from pyomo.common.collections import ComponentMap, ComponentSet
 from ..model import lean  # noqa: F401  (before SciPy: Pyomo would load scipy.stats with it)
 from scipy.sparse import csc_matrix, vstack

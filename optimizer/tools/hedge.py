@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
 from rich.console import Console
 from rich.table import Table
 
