@@ -38,10 +38,11 @@ test: $(DEV)
 test-slow: $(DEV)
 	$(PY) -m pytest -q -m slow
 
-## make bench: m2m solve end to end against HiGHS alone and linopy (10k, 100k), then the solver paths;
-## writes benchmarks/results.md (see benchmarks/README.md for the long runs: 300k, 1m, the OR-Library MILPs)
+## make bench: m2m solve end to end against HiGHS alone and linopy (10k, 100k), a warm sweep, the OR-Library
+## capa MILPs (60 s each), the solver paths; writes benchmarks/results.md (see benchmarks/README.md for the long runs)
 bench: $(BENCH)
 	$(PY) benchmarks/end_to_end.py
+	$(PY) benchmarks/milp.py
 	$(PY) benchmarks/solver_paths.py
 
 ## make docs: regenerate what the docs show from the tool: the instance-format and results references, the flagship

@@ -116,7 +116,7 @@ class Child:
     out: str
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None) -> Child:
+def run_child(cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> Child:
     with tempfile.TemporaryFile("w+") as fh:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
@@ -125,7 +125,7 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None) -> Child:
         p.returncode = os.waitstatus_to_exitcode(status)
         fh.seek(0)
         out = fh.read()
-    if p.returncode not in (0,):
+    if p.returncode not in ok:
         raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}:\n{out[-2000:]}")
     return Child(wall, usage.ru_maxrss * 1024, out)
 
@@ -384,6 +384,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sweep-workers", type=int, default=2)
     ap.add_argument("--results", type=Path, default=HERE / "results.md")
     ap.add_argument("--append", action="store_true", help="add this run to the section instead of replacing it")
+    ap.add_argument("--section", default="end-to-end",
+                    help="section of the report to write the sizes into (the scale curve: scale)")
     ap.add_argument("--no-results", action="store_true", help="print only; do not write the report")
     args = ap.parse_args(argv)
     if args.linopy:
@@ -406,7 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text + "\n" + sweep)
     if not args.no_results:
         if text:
-            write_section("end-to-end", text, args.results, append=args.append, order=ORDER)
+            write_section(args.section, text, args.results, append=args.append, order=ORDER)
         if sweep:
             write_section("sweep", sweep, args.results, append=args.append, order=ORDER)
         print(f"wrote {args.results}")
