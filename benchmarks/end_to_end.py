@@ -80,24 +80,31 @@ m = linopy.Model()
 x = m.add_variables(lower=xr.DataArray(a["col_lower"], dims="col"), upper=xr.DataArray(a["col_upper"], dims="col"),
                     name="x")
 n = len(a["col_lower"])
-def rows(sel):
+def blocks(sel):
+    # rows of similar length together (widths up to a power of two), so that padding at most doubles them
     starts, index, value = a["r_start"], a["r_index"], a["r_value"]
-    width = np.diff(starts)[sel]
-    k = int(width.max()) if len(width) else 1
-    vars_ = np.full((len(width), k), -1, dtype=np.int64)
-    coef = np.zeros((len(width), k))
-    for i, r in enumerate(np.flatnonzero(sel)):
-        s, e = starts[r], starts[r + 1]
-        vars_[i, :e - s] = index[s:e]
-        coef[i, :e - s] = value[s:e]
-    return linopy.LinearExpression(xr.Dataset({"coeffs": (("row", "_term"), coef), "vars": (("row", "_term"), vars_)}), m)
+    width = np.diff(starts)
+    bucket = np.ceil(np.log2(np.maximum(width, 1))).astype(int)
+    for b in np.unique(bucket[sel]):
+        rs = np.flatnonzero(sel & (bucket == b))
+        k = int(width[rs].max())
+        vars_ = np.full((len(rs), k), -1, dtype=np.int64)
+        coef = np.zeros((len(rs), k))
+        lens = width[rs]
+        at_row = np.repeat(np.arange(len(rs)), lens)
+        offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        src = np.repeat(starts[rs], lens) + offset
+        vars_[at_row, offset] = index[src]
+        coef[at_row, offset] = value[src]
+        yield b, rs, linopy.LinearExpression(
+            xr.Dataset({"coeffs": (("row", "_term"), coef), "vars": (("row", "_term"), vars_)}), m)
 lo, up = a["row_lower"], a["row_upper"]
 eq = lo == up
 ge = np.isfinite(lo) & ~eq
 le = np.isfinite(up) & ~eq
 for name, sel, sign, rhs in (("eq", eq, "=", lo), ("ge", ge, ">=", lo), ("le", le, "<=", up)):
-    if sel.any():
-        m.add_constraints(rows(sel), sign, xr.DataArray(rhs[sel], dims="row"), name=name)
+    for b, rs, lhs in blocks(sel):
+        m.add_constraints(lhs, sign, xr.DataArray(rhs[rs], dims="row"), name=f"{name}{b}")
 m.add_objective((xr.DataArray(a["cost"], dims="col") * x).sum())
 t2 = time.perf_counter()
 h = m.to_highspy()
@@ -170,6 +177,7 @@ class Size:
     linopy: list[Child] = field(default_factory=list)
     linopy_parts: list[dict[str, Any]] = field(default_factory=list)
     objective: float | None = None
+    linopy_failed: str = ""
 
 
 def phases(summary: dict[str, Any], wall: float) -> dict[str, float]:
@@ -209,12 +217,15 @@ def measure(label: str, args: argparse.Namespace, scratch: Path) -> Size:
         c = run_child([sys.executable, "-c", ALONE, str(model), s.algorithm])
         s.alone.append(c)
         s.alone_parts.append(json.loads(c.out.strip().splitlines()[-1]))
-        if args.linopy:
-            c = run_child([sys.executable, "-c", LINOPY, str(arrays)])
-            s.linopy.append(c)
-            s.linopy_parts.append(json.loads(c.out.strip().splitlines()[-1]))
+        if args.linopy and not s.linopy_failed:
+            try:
+                c = run_child([sys.executable, "-c", LINOPY, str(arrays)])
+                s.linopy.append(c)
+                s.linopy_parts.append(json.loads(c.out.strip().splitlines()[-1]))
+            except RuntimeError as exc:  # out of memory, say: reported, and the other measurements kept
+                s.linopy_failed = str(exc).splitlines()[0][-200:]
         print(f"  {label} run {i + 1}/{repeat}: m2m {s.m2m[-1].wall:.2f} s, HiGHS alone {s.alone[-1].wall:.2f} s"
-              + (f", linopy build+hand-over {s.linopy[-1].wall:.2f} s" if args.linopy else ""), flush=True)
+              + (f", linopy build+hand-over {s.linopy[-1].wall:.2f} s" if s.linopy else ""), flush=True)
     return s
 
 
@@ -321,6 +332,8 @@ def peer_table(sizes: list[Size]) -> str:
             "linopy build + hand-over s", "linopy process s", "linopy peak"]
     rows = []
     for s in sizes:
+        if s.linopy_failed:
+            rows.append([s.label, f"{s.variables:,}", "-", "-", "-", "-", f"failed: {s.linopy_failed}", "-"])
         if not s.linopy:
             continue
         ours = med([ph["load"] + ph["build"] + ph["solver_compile"] + ph["pass"] for ph in s.phases])
