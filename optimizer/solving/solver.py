@@ -289,7 +289,7 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
                          start=warm.x if warm is not None and highs is not None and mm.is_mip else None)
     sol = out.solution
     if warm is not None and out.highs is not None:
-        warm.keep(out.highs, mm, shape, out.x, sol.start)
+        warm.keep(out.highs, mm, shape, out.x)
     if out.x is not None:
         if opts.duals and out.row_dual is not None:
             sol.duals = _map_duals(mm, out.row_dual)

@@ -20,7 +20,7 @@ then the same run to run, however the chains are spread over processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -30,8 +30,8 @@ from ..model.stages import key_of
 
 
 def structure(mm: Any) -> tuple:
-    """What must be equal for a model to be updated in place of another: the columns (their keys
-    and integrality), the rows (their families), and the non-zero pattern."""
+    """What must be equal, beside integrality and the non-zero pattern (compared in :meth:`Warm.take`),
+    for a model to be updated in place of another: the columns (their keys) and the rows (their families)."""
     return (
         mm.n_cols, mm.n_rows,
         tuple(key_of(v) for v in mm.columns),
@@ -47,9 +47,6 @@ class Warm:
     mm: Any = None
     shape: tuple | None = None
     x: np.ndarray | None = None
-    #: How the last solve started: ``cold`` (the model handed over whole) or ``warm``.
-    last: str = "cold"
-    stats: dict[str, int] = field(default_factory=lambda: {"cold": 0, "warm": 0})
 
     def take(self, mm: Any, shape: tuple) -> highspy.Highs | None:
         """The kept HiGHS instance, now holding ``mm``'s numbers, when the kept model has ``mm``'s
@@ -71,10 +68,9 @@ class Warm:
                 h.changeCoeff(int(mm.a_index[k]), int(col[k]), float(mm.a_value[k]))
         return h
 
-    def keep(self, h: highspy.Highs, mm: Any, shape: tuple, x: np.ndarray | None, how: str) -> None:
+    def keep(self, h: highspy.Highs, mm: Any, shape: tuple, x: np.ndarray | None) -> None:
         """Remember the HiGHS instance that has just solved ``mm`` (its plan ``x``, or None)."""
-        self.highs, self.mm, self.shape, self.x, self.last = h, mm, shape, x, how
-        self.stats[how] += 1
+        self.highs, self.mm, self.shape, self.x = h, mm, shape, x
 
 
 def _changed_costs(h: highspy.Highs, old: Any, mm: Any) -> None:
