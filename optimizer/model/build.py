@@ -28,6 +28,7 @@ Tags g: ``any`` when no customer or policy cares about provenance; otherwise ``c
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -448,9 +449,27 @@ def build_model(inst: Instance, *, relax: bool = False, freeze: bool = False) ->
     the caller must ``gc.unfreeze()`` when done with the model, as ``pipeline.run`` does.
     """
     start = time.perf_counter()
-    with paused_gc():
+    with paused_gc(), _construction_errors_raised_only():
         built = _Builder(inst, relax).build()
         if freeze:
             gc.freeze()
     built.build_seconds = time.perf_counter() - start
     return built
+
+
+class _ConstructionFailed(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Constructing component")
+
+
+@contextmanager
+def _construction_errors_raised_only() -> Iterator[None]:
+    """Pyomo logs a component whose construction raised (an interrupt, say) before raising it on;
+    the exception reaches the caller, which says it once (a Ctrl-C is one line on stderr)."""
+    log = logging.getLogger("pyomo.core")
+    quiet = _ConstructionFailed()
+    log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        log.removeFilter(quiet)

@@ -1271,3 +1271,24 @@ def test_objective_equals_sum_of_cost_terms(tmp_path):
     assert r.tables["costs"]["discounted"].sum() == approx(r.solution.objective, rel=1e-9)
     terms = set(r.tables["costs"].term)
     assert {"production", "transport", "tariff", "fixed", "capex", "unmet_penalty", "surplus", "price_floor"} <= terms
+
+
+def test_a_construction_that_raises_is_not_also_logged(caplog):
+    """Pyomo logs a component whose construction raised before raising it on; inside build_model
+    only the exception goes on (a Ctrl-C during a build is one line, said by the command line)."""
+    from optimizer.model.build import _construction_errors_raised_only
+
+    def interrupted(_m, _i):
+        raise KeyboardInterrupt
+
+    for quiet in (False, True):
+        m = pyo.ConcreteModel()
+        with pytest.raises(KeyboardInterrupt):
+            if quiet:
+                with _construction_errors_raised_only():
+                    m.x = pyo.Var([1], initialize=interrupted)
+            else:
+                m.x = pyo.Var([1], initialize=interrupted)
+        logged = any("Constructing component" in str(r.msg) for r in caplog.records)
+        assert logged is not quiet
+        caplog.clear()
