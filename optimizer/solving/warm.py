@@ -39,12 +39,35 @@ def structure(mm: Any) -> tuple:
     )
 
 
+@dataclass(frozen=True)
+class Numbers:
+    """The numbers of a model that HiGHS holds: what the next model is compared with (its
+    variables and rows themselves are not kept, so the model they belong to can be freed)."""
+
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    integer: np.ndarray
+    a_start: np.ndarray
+    a_index: np.ndarray
+    a_value: np.ndarray
+
+    @classmethod
+    def of(cls, mm: Any) -> Numbers:
+        return cls(mm.cost, mm.offset, mm.col_lower, mm.col_upper, mm.row_lower, mm.row_upper, mm.integer,
+                   mm.a_start, mm.a_index, mm.a_value)
+
+
 @dataclass
 class Warm:
-    """The HiGHS instance of the last solve and the model it holds, carried to the next solve."""
+    """The HiGHS instance of the last solve and the numbers of the model it holds, carried to the
+    next solve."""
 
     highs: highspy.Highs | None = None
-    mm: Any = None
+    mm: Numbers | None = None
     shape: tuple | None = None
     x: np.ndarray | None = None
 
@@ -70,10 +93,10 @@ class Warm:
 
     def keep(self, h: highspy.Highs, mm: Any, shape: tuple, x: np.ndarray | None) -> None:
         """Remember the HiGHS instance that has just solved ``mm`` (its plan ``x``, or None)."""
-        self.highs, self.mm, self.shape, self.x = h, mm, shape, x
+        self.highs, self.mm, self.shape, self.x = h, Numbers.of(mm), shape, x
 
 
-def _changed_costs(h: highspy.Highs, old: Any, mm: Any) -> None:
+def _changed_costs(h: highspy.Highs, old: Numbers, mm: Any) -> None:
     idx = np.flatnonzero(old.cost != mm.cost).astype(np.int32)
     if len(idx):
         h.changeColsCost(len(idx), idx, mm.cost[idx])

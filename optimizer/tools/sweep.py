@@ -365,7 +365,7 @@ class ChainTask:
     spec: SweepSpec
     values: tuple[float, ...]
     opts: SolveOptions
-    keep_to: tuple[Path | None, ...] = ()
+    keep_to: tuple[Path | None, ...]
 
 
 def chains(values: Sequence[float], keep_to: Sequence[Path | None], opts: SolveOptions, spec: SweepSpec,
@@ -383,7 +383,7 @@ def solve_chain(task: ChainTask) -> list[dict[str, Any]]:
     (runs in a worker)."""
     warm = Warm()
     return [solve_point(task.spec, value, task.opts, keep, warm)
-            for value, keep in zip(task.values, task.keep_to or (None,) * len(task.values))]
+            for value, keep in zip(task.values, task.keep_to)]
 
 
 def solve_point(p: SweepSpec, value: float, opts: SolveOptions, keep_to: Path | None, warm: Warm | None = None
