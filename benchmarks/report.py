@@ -95,4 +95,4 @@ def write_section(name: str, body: str, path: Path = RESULTS, *, append: bool = 
 
 
 #: The order of the sections in results.md.
-ORDER = ("machine", "end-to-end", "scale", "sweep", "milp", "solver-paths")
+ORDER = ("machine", "end-to-end", "scale", "sweep", "milp", "milp-12", "solver-paths")

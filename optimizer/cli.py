@@ -100,6 +100,20 @@ def polite(func: Callable) -> Callable:
     return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(wrapper)
 
 
+def _highs_options(_ctx: click.Context, param: click.Parameter, specs: tuple[str, ...]) -> tuple:
+    """``--highs-option NAME=VALUE`` values as checked ``(name, value)`` pairs; the last of a name wins."""
+    from .solving.solver import highs_option
+
+    pairs: dict[str, object] = {}
+    for spec in specs:
+        try:
+            name, value = highs_option(spec)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param=param) from None
+        pairs[name] = value
+    return tuple(pairs.items())
+
+
 def time_limit_option(each: str = "") -> Callable:
     return click.option("--time-limit", type=click.FloatRange(min=0), help=f"Solver time limit{each} (seconds).")
 
@@ -192,6 +206,9 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
 @click.option("--algorithm", type=click.Choice(["auto", "simplex", "ipx", "pdlp"]), default="auto", show_default=True,
               help="LP algorithm (auto: dual simplex below 20k columns, IPX above).")
 @click.option("--iis", is_flag=True, help="If infeasible, also ask HiGHS for an irreducible infeasible subsystem.")
+@click.option("--highs-option", "highs_options", multiple=True, metavar="NAME=VALUE", callback=_highs_options,
+              help="A further HiGHS option for the solve, checked against HiGHS's own (repeatable), e.g. "
+                   "mip_heuristic_effort=0.3.")
 @click.option("--update-expected", is_flag=True, help="Rewrite this scenario's entry in the instance's expected.json.")
 @click.option("--reason", help="Why a pinned entry changes (required by --update-expected when pinned figures move; "
                                "recorded, dated, in expected-changes.md).")
@@ -202,8 +219,8 @@ def validate(instance: Path, scenario: tuple[str, ...]) -> int:
               help="Also write the model exactly as handed to HiGHS to FILE (.mps or .lp), for another solver.")
 @polite
 def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limit: float | None, mip_gap: float | None,
-          threads: int | None, algorithm: str, iis: bool, update_expected: bool, reason: str | None, log: bool,
-          quiet: bool, excel: bool, write_model: Path | None) -> int:
+          threads: int | None, algorithm: str, iis: bool, highs_options: tuple, update_expected: bool,
+          reason: str | None, log: bool, quiet: bool, excel: bool, write_model: Path | None) -> int:
     """Solve an instance (a folder or an .xlsx workbook) and write its results folder."""
     from .results import expected
     from .tools.excel import write_results_book
@@ -217,7 +234,8 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
     if update_expected and instance.suffix.lower() == ".xlsx":
         raise InputError([finding(str(instance), "-", "--update-expected",
                                   "expected.json lives in an instance folder; convert the workbook first (m2m convert)")])
-    opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log)
+    opts = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, algorithm=algorithm, iis=iis, log=log,
+                        highs=highs_options)
     t0 = time.perf_counter()
     inst = load_instance(instance, _scenarios(scenario))
     loaded_in = time.perf_counter() - t0

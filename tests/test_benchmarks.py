@@ -3,6 +3,7 @@ section of benchmarks/results.md and leaves the others, and m2m's phases add up 
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -37,3 +38,20 @@ def test_phases_cover_the_process_wall_time():
     assert p["solve_rest"] == pytest.approx(10.0 - 1.3 - 6.0 - 1.0)
     assert p["start"] == pytest.approx(2.0)
     assert sum(p[k] for k in end_to_end.PHASES) + p["start"] == pytest.approx(17.0)
+
+
+def test_a_milp_case_runs_through_m2m_solve_with_each_settings_highs_options(tmp_path):
+    # cap41 (16 warehouses, 50 customers) solves in about a second; the setting's options go to
+    # HiGHS through --highs-option and show in the row.
+    import milp
+    from tests.orlib import write_cflp_instance
+
+    assert milp.setting("nosym:mip_detect_symmetry=false,presolve=off") == (
+        "nosym", ["mip_detect_symmetry=false", "presolve=off"])
+    assert milp.setting("default") == ("default", [])
+    case = {"instance": "cap41", "capacity": "", "optimum": "1040444.375"}
+    folder = write_cflp_instance(milp.DATA / "cap41.txt", tmp_path / "cap41")
+    row, proven, _wall = milp.run_case(case, folder, tmp_path / "out", "nosym", ["mip_detect_symmetry=false"], 60)
+    assert proven and row[2:4] == ["mip_detect_symmetry=false", "optimal"]
+    stamp = json.loads((tmp_path / "out" / "summary.json").read_text())["stamp"]
+    assert stamp["options"]["highs"] == {"mip_detect_symmetry": False}

@@ -138,6 +138,37 @@ def test_solver_options_are_recorded_in_the_stamp(inst, tmp_path):
     assert summary(default)["stamp"]["sha256"] != s["stamp"]["sha256"]
 
 
+def test_highs_options_reach_highs_and_are_recorded(plain, tmp_path):
+    # No simplex iteration allowed, and no presolve to solve the LP without one: HiGHS stops
+    # with nothing; the same solve without the options is optimal (1080 USD).
+    r = invoke("solve", plain, "--out", tmp_path / "o", "--algorithm", "simplex", "--highs-option",
+               "simplex_iteration_limit=0", "--highs-option", "presolve=on", "--highs-option", "presolve=off", "-q",
+               ok=1)
+    s = summary(tmp_path / "o")
+    assert (s["status"], s["termination"]) == ("no_solution", "Iteration limit reached"), r.output
+    assert s["stamp"]["options"]["highs"] == {"simplex_iteration_limit": 0, "presolve": "off"}  # the last one wins
+    invoke("solve", plain, "--out", tmp_path / "p", "--algorithm", "simplex", "-q")
+    assert summary(tmp_path / "p")["objective"] == pytest.approx(1080)
+    assert "highs" not in summary(tmp_path / "p")["stamp"]["options"]
+
+
+@pytest.mark.parametrize("spec, says", [
+    ("no_such_option=1", "no_such_option: HiGHS has no such option"),
+    ("mip_heuristic_effort=2", "mip_heuristic_effort=2: outside what HiGHS accepts"),
+    ("presolve=sometimes", "presolve=sometimes: outside what HiGHS accepts"),
+    ("mip_max_nodes=1.5", "mip_max_nodes=1.5: HiGHS expects an integer"),
+    ("mip_detect_symmetry=maybe", "mip_detect_symmetry=maybe: HiGHS expects true or false"),
+    ("time_limit=5", "time_limit: m2m sets this HiGHS option itself; use --time-limit"),
+    ("threads=2", "use --threads"),
+    ("solution_file=x.sol", "solution_file: m2m does not let HiGHS write files"),
+    ("mip_heuristic_effort", "expected NAME=VALUE"),
+])
+def test_a_highs_option_highs_refuses_exits_2_before_solving(plain, tmp_path, spec, says):
+    r = invoke("solve", plain, "--out", tmp_path / "o", "--highs-option", spec, ok=2)
+    assert says in r.output
+    assert not (tmp_path / "o").exists()
+
+
 # ============================================================================================
 # scenarios and output paths
 # ============================================================================================
