@@ -53,7 +53,8 @@ import synthetic  # noqa: E402
 from report import ORDER, markdown, write_section  # noqa: E402
 from optimizer.input.load import load_instance  # noqa: E402
 from optimizer.model.build import build_model  # noqa: E402
-from optimizer.solving.solver import IPX_FROM_COLUMNS, MatrixModel, SolveOptions, _choose_algorithm, new_highs, solve  # noqa: E402
+from optimizer.solving.options import new_highs  # noqa: E402
+from optimizer.solving.solver import IPX_FROM_COLUMNS, MatrixModel, SolveOptions, _choose_algorithm, solve  # noqa: E402
 
 ALGORITHMS = ("simplex", "ipx", "pdlp", "choose")
 REL_TOL = 1e-6

@@ -102,7 +102,7 @@ def polite(func: Callable) -> Callable:
 
 def _highs_options(_ctx: click.Context, param: click.Parameter, specs: tuple[str, ...]) -> tuple:
     """``--highs-option NAME=VALUE`` values as checked ``(name, value)`` pairs; the last of a name wins."""
-    from .solving.solver import highs_option
+    from .solving.options import highs_option
 
     pairs: dict[str, object] = {}
     for spec in specs:

@@ -45,10 +45,6 @@ def versions() -> dict[str, str]:
 def stamp(inst: Instance, opts: SolveOptions) -> dict[str, Any]:
     """What this result depends on; ``sha256`` changes when any of it does."""
     options = {k: v for k, v in opts.as_dict().items() if k not in ("log",)}
-    if options["highs"]:  # --highs-option pairs, as a mapping; a solve without them keeps its stamp
-        options["highs"] = dict(options["highs"])
-    else:
-        del options["highs"]
     body = {"inputs_sha256": inst.input_digest, "scenario": list(inst.scenario), **versions(), "options": options}
     body["sha256"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     return body

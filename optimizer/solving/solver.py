@@ -3,17 +3,15 @@
 Path: Pyomo's standard-form compiler (``pyomo.repn.plugins.standard_form``, mixed form) turns
 the model into sparse matrices, which go to ``highspy`` in one ``passModel`` call.  That path
 is measured against Pyomo's own HiGHS interfaces and an LP file in
-``benchmarks/solver_paths.py``.  Every solver option, the status mapping, the dual retrieval
-(with integer decisions fixed for a MILP) and the IIS request live here; nothing raises on a
-non-optimal result: the caller gets a typed :class:`Status`.
+``benchmarks/solver_paths.py``.  The status mapping, the dual retrieval (with integer decisions
+fixed for a MILP) and the IIS request live here, the options in :mod:`.options`; nothing raises
+on a non-optimal result: the caller gets a typed :class:`Status`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -34,29 +32,13 @@ from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
 from ..model.stages import Key, key_of
+from .options import SolveOptions, new_highs, set_options
 from .warm import Warm, structure
 
 #: Below this many columns the dual simplex is pinned; above it, the interior point solver
 #: IPX (with crossover, so duals stay basic).  See benchmarks/solver_paths.py.
 IPX_FROM_COLUMNS = 20_000
 INF = highspy.kHighsInf
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    time_limit: float | None = None  # seconds
-    mip_gap: float | None = None  # relative
-    threads: int | None = None
-    algorithm: str = "auto"  # auto | simplex | ipx | pdlp
-    iis: bool = False
-    log: bool = False
-    duals: bool = True
-    #: Further HiGHS options for the main solve, ``(name, value)`` pairs checked by
-    #: :func:`highs_option` (``m2m solve --highs-option NAME=VALUE``).
-    highs: tuple[tuple[str, bool | int | float | str], ...] = ()
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 @dataclass
@@ -79,88 +61,6 @@ class Solution:
     #: How HiGHS started: ``cold`` (the model handed over whole) or ``warm`` (from the previous
     #: model's end: :mod:`optimizer.solving.warm`).
     start: str = "cold"
-
-
-def new_highs() -> highspy.Highs:
-    """A HiGHS instance; the banner HiGHS prints on its first construction is kept off stdout."""
-    global _BANNER_SHOWN
-    if _BANNER_SHOWN:
-        return highspy.Highs()
-    _BANNER_SHOWN = True
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-_BANNER_SHOWN = False
-
-#: HiGHS options m2m sets from its own command-line options; ``--highs-option`` refuses them
-#: and names the option to use instead.
-OWN_OPTIONS = {"time_limit": "--time-limit", "mip_rel_gap": "--mip-gap", "threads": "--threads",
-               "solver": "--algorithm", "output_flag": "--log", "log_to_console": "--log"}
-_TRUE, _FALSE = {"true", "on", "1", "yes"}, {"false", "off", "0", "no"}
-
-
-def highs_option(spec: str) -> tuple[str, bool | int | float | str]:
-    """``NAME=VALUE`` as a HiGHS option and a value of its type, checked by HiGHS itself (name,
-    type and range); ``ValueError`` says in one line why not.  Options m2m sets itself
-    (:data:`OWN_OPTIONS`) and options that make HiGHS write files are refused: m2m writes only
-    its own results and ``--write-model``."""
-    name, sep, text = spec.partition("=")
-    name, text = name.strip(), text.strip()
-    if not sep or not name or not text:
-        raise ValueError(f"{spec!r}: expected NAME=VALUE, e.g. mip_heuristic_effort=0.3")
-    if name in OWN_OPTIONS:
-        raise ValueError(f"{name}: m2m sets this HiGHS option itself; use {OWN_OPTIONS[name]}")
-    if "file" in name:
-        raise ValueError(f"{name}: m2m does not let HiGHS write files; results go to --out, the model to --write-model")
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    status, kind = h.getOptionType(name)
-    if status != highspy.HighsStatus.kOk:
-        raise ValueError(f"{name}: HiGHS has no such option (see https://ergo-code.github.io/HiGHS/stable/options/definitions/)")
-    value: bool | int | float | str
-    try:
-        if kind == highspy.HighsOptionType.kBool:
-            if text.lower() not in _TRUE | _FALSE:
-                raise ValueError
-            value = text.lower() in _TRUE
-        elif kind == highspy.HighsOptionType.kInt:
-            value = int(text)
-        elif kind == highspy.HighsOptionType.kDouble:
-            value = float(text)
-        else:
-            value = text
-    except ValueError:
-        kinds = {highspy.HighsOptionType.kBool: "true or false", highspy.HighsOptionType.kInt: "an integer",
-                 highspy.HighsOptionType.kDouble: "a number"}
-        raise ValueError(f"{name}={text}: HiGHS expects {kinds[kind]}") from None
-    if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-        raise ValueError(f"{name}={text}: outside what HiGHS accepts for this option "
-                         f"(default {h.getOptionValue(name)[1]!r}; see its option definitions)")
-    return name, value
-
-
-def _set_options(h: highspy.Highs, opts: SolveOptions, algorithm: str) -> None:
-    h.setOptionValue("output_flag", bool(opts.log))
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("solver", algorithm)
-    if opts.time_limit is not None:
-        h.setOptionValue("time_limit", float(opts.time_limit))
-    if opts.mip_gap is not None:
-        h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
-    if opts.threads is not None:
-        # HiGHS keeps one thread pool per process; a different thread count needs a new one.
-        highspy.Highs.resetGlobalScheduler(True)
-        h.setOptionValue("threads", int(opts.threads))
-    for name, value in opts.highs:
-        h.setOptionValue(name, value)
 
 
 def _choose_algorithm(opts: SolveOptions, n_cols: int, is_mip: bool) -> str:
@@ -397,7 +297,7 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
     t0 = time.perf_counter()
     if highs is None:
         h = new_highs()
-        _set_options(h, opts, algorithm)
+        set_options(h, opts, algorithm)
         mm.pass_to(h)
     else:
         h = highs
@@ -484,7 +384,7 @@ def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: fl
     """
     fixed = np.round(x)
     lp = new_highs()
-    _set_options(lp, SolveOptions(log=opts.log, time_limit=time_limit), "simplex")
+    set_options(lp, SolveOptions(log=opts.log, time_limit=time_limit), "simplex")
     saved = (mm.col_lower, mm.col_upper, mm.row_lower, mm.row_upper)
     mm.col_lower = np.where(mm.integer, fixed, mm.col_lower)
     mm.col_upper = np.where(mm.integer, fixed, mm.col_upper)
@@ -550,7 +450,7 @@ def _relabel(mm: Matrices, x: np.ndarray, labelling: Labelling, opts: SolveOptio
     cost = np.zeros(len(cols))
     cost[at[down]] = 1.0
     h = new_highs()
-    _set_options(h, SolveOptions(log=opts.log, threads=opts.threads), "simplex")
+    set_options(h, SolveOptions(log=opts.log, threads=opts.threads), "simplex")
     status = h.passModel(
         len(cols), M.shape[0], M.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), 0.0,
         cost, mm.col_lower[cols], mm.col_upper[cols], np.concatenate([lower, totals]), np.concatenate([upper, totals]),

@@ -214,6 +214,8 @@ def test_options_are_passed_and_recorded():
     opts = SolveOptions(time_limit=5, mip_gap=0.01, threads=1, algorithm="simplex", iis=True)
     assert opts.as_dict() == {"time_limit": 5, "mip_gap": 0.01, "threads": 1, "algorithm": "simplex",
                               "iis": True, "log": False, "duals": True}
+    tuned = SolveOptions(highs=(("presolve", "off"), ("mip_heuristic_effort", 0.3)))
+    assert tuned.as_dict()["highs"] == {"presolve": "off", "mip_heuristic_effort": 0.3}
 
 
 # ============================================================================================
