@@ -47,6 +47,7 @@ for p in (str(ROOT), str(HERE)):
         sys.path.insert(0, p)
 
 import synthetic  # noqa: E402
+import targets  # noqa: E402
 from report import ORDER, busy, markdown, write_section  # noqa: E402
 
 #: HiGHS alone: read the MPS file and solve it, as m2m would (same algorithm, threads and seed).
@@ -424,6 +425,7 @@ def main(argv: list[str] | None = None) -> None:
             write_section(args.section, text, args.results, append=args.append, order=ORDER)
         if sweep:
             write_section("sweep", sweep, args.results, append=args.append, order=ORDER)
+        targets.refresh(args.results)
         print(f"wrote {args.results}")
 
 

@@ -31,6 +31,7 @@ for p in (str(ROOT), str(HERE)):
         sys.path.insert(0, p)
 
 from end_to_end import m2m, run_child  # noqa: E402
+import targets  # noqa: E402
 from report import ORDER, busy, markdown, write_section  # noqa: E402
 from tests.orlib import write_cflp_instance  # noqa: E402
 
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if not args.no_results:
         write_section(args.section, text, args.results, order=ORDER)
+        targets.refresh(args.results)
         print(f"wrote {args.results}")
 
 

@@ -62,6 +62,27 @@ def markdown(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def tables(body: str) -> list[list[dict[str, str]]]:
+    """The tables :func:`markdown` wrote into a section's ``body``, in order: each a list of rows,
+    a row a mapping from column head to cell (bold marks taken off)."""
+    out: list[list[dict[str, str]]] = []
+    lines = body.splitlines()
+    i = 0
+    while i + 1 < len(lines):
+        if lines[i].startswith("| ") and re.fullmatch(r"\|(---\|)+", lines[i + 1]):
+            head = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].startswith("| "):
+                cells = [c.strip().replace("**", "") for c in lines[i].strip().strip("|").split("|")]
+                rows.append(dict(zip(head, cells)))
+                i += 1
+            out.append(rows)
+        else:
+            i += 1
+    return out
+
+
 def busy() -> float:
     """The 1-minute load average (the machine is shared: read the numbers with it)."""
     try:
@@ -95,4 +116,4 @@ def write_section(name: str, body: str, path: Path = RESULTS, *, append: bool = 
 
 
 #: The order of the sections in results.md.
-ORDER = ("machine", "end-to-end", "scale", "sweep", "milp", "milp-12", "solver-paths")
+ORDER = ("machine", "targets", "end-to-end", "scale", "sweep", "milp", "milp-12", "solver-paths")

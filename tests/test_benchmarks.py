@@ -55,3 +55,51 @@ def test_a_milp_case_runs_through_m2m_solve_with_each_settings_highs_options(tmp
     assert proven and row[2:4] == ["mip_detect_symmetry=false", "optimal"]
     stamp = json.loads((tmp_path / "out" / "summary.json").read_text())["stamp"]
     assert stamp["options"]["highs"] == {"mip_detect_symmetry": False}
+
+
+def test_tables_reads_back_what_markdown_wrote():
+    head = ["size", "ratio", "m2m peak"]
+    rows = [["100k", "**1.67x**", "0.50 GiB"], ["1m", "**1.16x**", "3.79 GiB"]]
+    body = "## A section\n\ntext\n\n" + report.markdown(head, rows) + "\n\nmore text\n\n" + report.markdown(["a"], [["1"]])
+    assert report.tables(body) == [[{"size": "100k", "ratio": "1.67x", "m2m peak": "0.50 GiB"},
+                                     {"size": "1m", "ratio": "1.16x", "m2m peak": "3.79 GiB"}], [{"a": "1"}]]
+
+
+PHASE_HEAD = ["size", "start s", "load s", "build s", "compile s", "pass s", "HiGHS s", "relabel s",
+              "values + duals s", "extract s", "write s", "m2m total s"]
+RATIO_HEAD = ["size", "m2m solve s", "HiGHS alone s", "ratio", "m2m peak", "HiGHS alone peak"]
+
+
+def test_the_targets_are_read_from_the_measured_tables(tmp_path):
+    import targets
+
+    path = tmp_path / "results.md"
+    # 100k: 12 s against 10 s alone (1.20x, met); 1m: 120 s against 100 s (1.20x > 1.10x) with
+    # 96 s in HiGHS, so 24 s outside against the 14 s left; 2.5 GiB against 1.5 GiB alone.
+    e2e = report.markdown(RATIO_HEAD, [["100k", "12.00", "10.00", "**1.20x**", "0.50 GiB", "0.15 GiB"]]) + "\n\n" + \
+        report.markdown(PHASE_HEAD, [["100k", "1", "0.5", "0.5", "0.5", "0", "9.5", "0", "0", "0", "0", "12"]])
+    scale = report.markdown(RATIO_HEAD, [["1m", "120.00", "100.00", "**1.20x**", "2.50 GiB", "1.50 GiB"]]) + "\n\n" + \
+        report.markdown(PHASE_HEAD, [["1m", "2", "3", "8", "5", "0", "96", "4", "1", "1", "0", "120"]])
+    sweep = report.markdown(["size", "points", "workers", "one cold m2m solve s", "m2m sweep s", "sweep / cold solve",
+                             "median solve s: cold / warm"], [["100k", "20", "2", "10.00", "60.00", "**6.00x**",
+                                                               "8.00 / 4.00"]])
+    milp = report.markdown(["instance", "status", "wall s", "vs optimum", "MIP gap left"],
+                           [["capa", "optimal", "50.0", "+1.00e-06", "9.00e-05"]] * 11
+                           + [["capb", "feasible", "100.0", "+2.00e-02", "1.00e+00"]])
+    for name, body in (("end-to-end", e2e), ("scale", scale), ("sweep", sweep), ("milp-12", milp)):
+        report.write_section(name, f"## {name}\n\n{body}", path, order=report.ORDER)
+    targets.refresh(path)
+    got = {r["target"]: r for r in report.tables(report.sections(path.read_text())["targets"])[0]}
+    assert list(report.sections(path.read_text()))[:2] == ["machine", "targets"]
+    assert got["end to end <= 1.25x HiGHS alone at 100k"]["met"] == "yes"
+    one_m = got["end to end <= 1.10x HiGHS alone at 1m"]
+    assert one_m["met"] == "no" and one_m["what is left, and where it goes"].startswith(
+        "m2m spends 24.00 s outside HiGHS against the 14.00 s the target leaves beside HiGHS's 96.00 s; largest: "
+        "build 8.00, compile 5.00, relabel 4.00, load 3.00 s")
+    assert got["peak memory <= 2 GiB at 1m"]["met"] == "no"
+    assert "m2m's process holds 1.00 GiB more" in got["peak memory <= 2 GiB at 1m"]["what is left, and where it goes"]
+    s = got["a 20-point sweep <= 5x one cold solve"]
+    assert s["met"] == "no" and "a point takes 6.0 s of a worker" in s["what is left, and where it goes"]
+    m = got["the 12 large OR-Library MILPs proven optimal in <= 20 min in total"]
+    assert (m["measured"], m["met"]) == ("11 of 12 in 11 min", "no")
+    assert "1 with no bound yet" in m["what is left, and where it goes"]
