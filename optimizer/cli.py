@@ -58,6 +58,14 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt()
 
 
+def _swallowed() -> None:
+    """Raise the signal received whose exception was lost: one raised inside a callback that
+    Python runs without letting exceptions out (during an import, say) is only printed, and the
+    command would run on to the end as if never stopped."""
+    if _received:
+        raise Terminated() if _received[-1] == signal.SIGTERM else KeyboardInterrupt()
+
+
 def _stopped(what: str, code: int) -> None:
     err_console.print(f"interrupted ({what}): stopped; outputs are swapped in whole, so no partial output is left",
                       markup=False)
@@ -75,6 +83,7 @@ def polite(func: Callable) -> Callable:
             signal.signal(signal.SIGINT, _interrupt)
         try:
             code = func(*args, **kwargs)
+            _swallowed()
         except InputError as exc:
             if debug:
                 raise
@@ -250,6 +259,7 @@ def solve(instance: Path, scenario: tuple[str, ...], out: Path | None, time_limi
             pinned = expected.update(r.instance.folder, r, reason)
         except expected.ReasonRequired as exc:
             raise InputError([finding(str(r.instance.folder / expected.FILE), "-", "--reason", str(exc))]) from None
+    _swallowed()  # an interrupt lost during the imports stops the command before anything is written
     written = write_run(r, target, extra_writers=[write_results_book] if excel else [])
     if not quiet:
         print_summary(r, target, out_console)
