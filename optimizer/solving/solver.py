@@ -32,7 +32,6 @@ from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
 from ..model.stages import Key, key_of
-from . import separation as separate
 from .options import SolveOptions, new_highs, set_options
 from .warm import Warm, structure
 
@@ -207,8 +206,6 @@ class Solved:
     row_dual: np.ndarray | None = None
     #: The HiGHS instance that solved it (for an IIS of an infeasible model).
     highs: Any = None
-    #: Whether ``highs`` holds the whole model (not so when strengthening rows were separated).
-    whole: bool = True
 
 
 def solve(built: Built, opts: SolveOptions = SolveOptions(),
@@ -242,7 +239,7 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
     out = solve_matrices(mm, opts, labelling, timings, highs=highs,
                          start=warm.x if warm is not None and highs is not None and mm.is_mip else None)
     sol = out.solution
-    if warm is not None and out.highs is not None and out.whole:
+    if warm is not None and out.highs is not None:
         warm.keep(out.highs, mm, shape, out.x)
     if out.x is not None:
         if opts.duals and out.row_dual is not None:
@@ -298,19 +295,10 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
     algorithm = _choose_algorithm(opts, mm.n_cols, is_mip)
 
     t0 = time.perf_counter()
-    separation = None
     if highs is None:
         h = new_highs()
         set_options(h, opts, algorithm)
-        if separate.wanted(mm):
-            relaxation, search = new_highs(), new_highs()
-            set_options(relaxation, opts, "simplex")
-            set_options(search, opts, algorithm)
-            separation = separate.pass_separated(mm, h, relaxation, search, opts.time_limit)
-            del relaxation, search
-            timings["separation"] = separation.seconds
-        else:
-            mm.pass_to(h)
+        mm.pass_to(h)
     else:
         h = highs
         if not is_mip:
@@ -319,7 +307,7 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
         h.setOptionValue("time_limit", float(opts.time_limit) if opts.time_limit is not None else INF)
         if start is not None:
             h.setSolution(len(start), np.arange(len(start), dtype=np.int32), np.asarray(start, dtype=float))
-    timings["handover"] = timings["compile"] + (time.perf_counter() - t0) - timings.get("separation", 0.0)
+    timings["handover"] = timings["compile"] + (time.perf_counter() - t0)
 
     t0 = time.perf_counter()
     h.run()
@@ -343,10 +331,9 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
     sol = Solution(status, text, None, is_mip, algorithm, timings=timings, size=size,
                    start="cold" if highs is None else "warm")
     if is_mip and status.has_solution:
-        sol.mip_gap = float(h.getInfo().mip_gap) if separation is None else separate.gap(h, separation.bound)
+        sol.mip_gap = float(h.getInfo().mip_gap)
 
-    # A separated model's HiGHS holds only some of its strengthening rows: not one to re-solve from.
-    out = Solved(sol, highs=h, whole=separation is None)
+    out = Solved(sol, highs=h)
     if status.has_solution:
         x = np.asarray(h.getSolution().col_value, dtype=float)
         sol.objective = float(h.getInfo().objective_function_value)
