@@ -116,4 +116,4 @@ def write_section(name: str, body: str, path: Path = RESULTS, *, append: bool = 
 
 
 #: The order of the sections in results.md.
-ORDER = ("machine", "targets", "end-to-end", "scale", "sweep", "milp", "milp-12", "solver-paths")
+ORDER = ("machine", "targets", "end-to-end", "scale", "sweep", "milp", "milp-12", "milp-settings", "solver-paths")
