@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
         f"thread; time limit {args.time_limit:.0f} s per case",
         f"- {proven} of {len(rows)} proven optimal at the published optimum (HiGHS's relative gap 1e-4) in "
         f"{total:.0f} s in total",
+        "- a case stopped by its time limit ends where HiGHS got to in that time, which depends on the machine's "
+        "load: another run can end at another plan, so one run per setting is an indication, not a ranking",
         "",
         markdown(head, rows),
         "",
