@@ -149,5 +149,6 @@ def refresh(path: Path = RESULTS) -> None:
 
 
 if __name__ == "__main__":
-    refresh(Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS)
-    print(sections(RESULTS.read_text() if len(sys.argv) < 2 else Path(sys.argv[1]).read_text())["targets"])
+    results = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS
+    refresh(results)
+    print(sections(results.read_text())["targets"])
