@@ -10,8 +10,12 @@ For every size a synthetic instance (``benchmarks/synthetic.py``) is written to 
 folder, loaded (``optimizer.input.load.load_instance``) and built (``optimizer.model.build.build_model``),
 then handed to HiGHS along each path, with the same pinned HiGHS options everywhere:
 
-* ``project``      ``optimizer.solving.solver.solve``: standard-form compile + ``passModel``
+* ``project``      ``optimizer.solving.solver.solve``: matrices from the builder's term lists
+                   (``optimizer.model.standard_form``) + ``passModel``
                    (hand-over = compile + pass; "after" = values written back + duals mapped)
+* ``pyomo-compiler`` Pyomo's ``LinearStandardFormCompiler`` (mixed form) on the same model, the
+                   same arrays made from its output, + ``passModel``: what the project's
+                   assembly replaced (it gives the same arrays)
 * ``appsi``        ``pyomo.contrib.appsi.solvers.Highs``: ``set_instance`` + ``run``
 * ``contrib``      ``pyomo.contrib.solver`` ``highs``: ``set_instance`` + ``run``
 * ``lp-file``      Pyomo LP writer, then ``highspy.Highs.readModel``
@@ -47,7 +51,10 @@ for p in (str(ROOT), str(HERE)):
         sys.path.insert(0, p)
 
 import highspy  # noqa: E402
+import numpy as np  # noqa: E402
+import pyomo.core as pyo  # noqa: E402
 from pyomo.common.timing import HierarchicalTimer  # noqa: E402
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler  # noqa: E402
 
 import synthetic  # noqa: E402
 from report import ORDER, markdown, write_section  # noqa: E402
@@ -171,6 +178,35 @@ def _persistent(kind: str, algorithm: str):
     return ContribHighs(), kw
 
 
+def handover_compiler(built, algorithm: str, keep: list) -> dict[str, Any]:
+    """Pyomo's standard-form compiler, the arrays HiGHS takes made from its output, ``passModel``."""
+    with Clock() as c:
+        t0 = time.perf_counter()
+        repn = LinearStandardFormCompiler().write(built.model, mixed_form=True, set_sense=pyo.minimize)
+        n = len(repn.columns)
+        kind = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=len(repn.rows))
+        rhs = np.asarray(repn.rhs, dtype=float)
+        A = repn.A
+        arrays = (
+            n, len(repn.rows), A.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
+            float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
+            np.asarray(repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n), dtype=float),
+            np.fromiter((-highspy.kHighsInf if v.lb is None else v.lb for v in repn.columns), dtype=float, count=n),
+            np.fromiter((highspy.kHighsInf if v.ub is None else v.ub for v in repn.columns), dtype=float, count=n),
+            np.where(kind == 1, -highspy.kHighsInf, rhs), np.where(kind == -1, highspy.kHighsInf, rhs),
+            A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
+            np.fromiter((v.is_integer() for v in repn.columns), dtype=np.int32, count=n),
+        )
+        compiled = time.perf_counter() - t0
+        h = new_highs()
+        apply(h, highs_options(algorithm))
+        t0 = time.perf_counter()
+        h.passModel(*arrays)
+        passed = time.perf_counter() - t0
+    keep[:] = [h]
+    return {"wall": c.wall, "cpu": c.cpu, "detail": f"compile {compiled:.2f} + pass {passed:.2f}"}
+
+
 def handover_persistent(kind: str, built, algorithm: str) -> dict[str, Any]:
     """``set_instance`` of a fresh persistent solver object."""
     opt, _kw = _persistent(kind, algorithm)
@@ -200,6 +236,8 @@ def run_persistent(kind: str, built, algorithm: str) -> dict[str, Any]:
 
 def handover_lp_file(built, algorithm: str, scratch: Path, keep: list) -> dict[str, Any]:
     """Pyomo's LP writer, then ``Highs.readModel``."""
+    import pyomo.environ  # noqa: F401  (registers the writers; the project imports pyomo.core only)
+
     lp = scratch / "model.lp"
     with Clock() as c:
         t0 = time.perf_counter()
@@ -313,6 +351,7 @@ def measure_size(label: str, target: int, args: argparse.Namespace, scratch: Pat
 
     if paths:
         lp_keep: list = []
+        compiler_keep: list = []
         alone_keep: list = []
         alg = res.algorithm
 
@@ -325,6 +364,7 @@ def measure_size(label: str, target: int, args: argparse.Namespace, scratch: Pat
 
         runs: list[tuple[str, Callable[[], dict[str, Any]], Callable[[], dict[str, Any]]]] = [
             ("project", lambda: handover_project(built, alg), lambda: run_project(built, alg)),
+            ("pyomo-compiler", lambda: handover_compiler(built, alg, compiler_keep), lambda: run_highs(compiler_keep[0])),
             ("appsi", lambda: handover_persistent("appsi", built, alg), lambda: run_persistent("appsi", built, alg)),
             ("contrib", lambda: handover_persistent("contrib", built, alg), lambda: run_persistent("contrib", built, alg)),
             ("lp-file", lambda: handover_lp_file(built, alg, scratch, lp_keep), lambda: run_highs(lp_keep[0])),
@@ -339,6 +379,7 @@ def measure_size(label: str, target: int, args: argparse.Namespace, scratch: Pat
                 r = run() if not args.handover_only else {
                     "highs": None, "after": None, "objective": None, "note": "not solved (--handover-only)"}
                 lp_keep.clear()
+                compiler_keep.clear()
                 alone_keep.clear()
                 res.paths[name] = p = {**r, "handover": ho["wall"], "handover_cpu": ho["cpu"], "detail": ho["detail"]}
                 say(f"[{label}] {name:12s} hand-over {p['handover']:.2f}s (cpu {p['handover_cpu']:.2f})  "
@@ -574,7 +615,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="per pdlp run (s); PDLP is a first-order method and is slow to reach 1e-7 on these LPs")
     ap.add_argument("--handover-only", action="store_true",
                     help="measure the paths' hand-over only (HiGHS runs once per algorithm; for --size 1m)")
-    ap.add_argument("--skip", nargs="*", default=[], help="paths to skip: project appsi contrib lp-file highs-alone")
+    ap.add_argument("--skip", nargs="*", default=[], help="paths to skip: project pyomo-compiler appsi contrib lp-file highs-alone")
     ap.add_argument("--no-policies", action="store_true", help="instances without max_share / clean offtake")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile-build", nargs="?", const="100k", default=None, metavar="SIZE",

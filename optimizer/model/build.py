@@ -124,10 +124,17 @@ class Built:
 
     #: Transfers (``TRANSFER_TERMS``) per term and period, USD/yr: reported, not in the objective.
     transfers: dict[str, dict[int, object]] = field(default_factory=dict)
+    #: What the matrices are assembled from (:mod:`optimizer.model.standard_form`): each constraint
+    #: component with its rows ``key -> (lower, terms, upper)``, in the order added, and the
+    #: objective as ``(weight, terms, constant)`` per cost term and period, in objective order.
+    row_blocks: list[tuple[pyo.Constraint, dict]] = field(default_factory=list)
+    objective_parts: list[tuple[float, Terms, float]] = field(default_factory=list)
+    cost_terms: dict[tuple[str, int], tuple[Terms, float]] = field(default_factory=dict)
 
     def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
         if terms or constant:
             self.costs.setdefault(term, {})[period] = lin(terms, constant)
+            self.cost_terms[term, period] = (terms, constant)
 
     def add_transfer(self, term: str, period: int, terms: Terms) -> None:
         if terms:
@@ -323,6 +330,7 @@ class _Builder:
         """The constraint component ``name``: one row ``lower <= sum(terms) <= upper`` per key, in key order."""
         comp = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(rows[k][0], lin(rows[k][1]), rows[k][2]))
         self.m.add_component(name, comp)
+        self.built.row_blocks.append((comp, rows))
         return comp
 
     def constrain(self, family: PolicyFamily, make: Callable) -> None:
@@ -437,7 +445,10 @@ class _Builder:
         for term, per in b.costs.items():
             if self.relax and term != "violation":
                 continue
-            parts.extend(b.weight(t) * expr if not self.relax else expr for t, expr in per.items())
+            for t, expr in per.items():
+                weight = 1 if self.relax else b.weight(t)
+                parts.append(weight * expr if not self.relax else expr)
+                b.objective_parts.append((weight, *b.cost_terms[term, t]))
         self.m.total_cost = pyo.Objective(expr=sum(parts) if parts else 0.0, sense=pyo.minimize)
 
 

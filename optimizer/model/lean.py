@@ -2,8 +2,8 @@
 
 Pyomo declares SciPy a deferred import whose first use, or any ``import scipy`` once Pyomo is
 loaded, also imports ``scipy.stats``, ``scipy.integrate`` and ``scipy.spatial`` (about 1.2 s of
-every ``m2m solve``). The project uses ``scipy.sparse`` only (Pyomo's standard-form compiler and
-the solver's matrices), so importing this module before SciPy takes that extra import away. If
+every ``m2m solve``). The project uses ``scipy.sparse`` only (the model's matrices and the
+solver's), so importing this module before SciPy takes that extra import away. If
 Pyomo's internals differ from what is expected here, nothing changes but the time.
 """
 

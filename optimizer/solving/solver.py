@@ -1,7 +1,8 @@
 """Stage 3: solve a built model with HiGHS.  The one place that talks to the solver.
 
-Path: Pyomo's standard-form compiler (``pyomo.repn.plugins.standard_form``, mixed form) turns
-the model into sparse matrices, which go to ``highspy`` in one ``passModel`` call.  That path
+Path: the builder's term lists become sparse matrices (:mod:`optimizer.model.standard_form`, the
+same arrays Pyomo's standard-form compiler makes, without walking the model again), which go to
+``highspy`` in one ``passModel`` call.  That path
 is measured against Pyomo's own HiGHS interfaces and an LP file in
 ``benchmarks/solver_paths.py``.  The status mapping, the dual retrieval (with integer decisions
 fixed for a MILP) and the IIS request live here, the options in :mod:`.options`; nothing raises
@@ -25,12 +26,12 @@ from pyomo.common.collections import ComponentMap, ComponentSet
 from ..model import lean  # noqa: F401  (before SciPy: Pyomo would load scipy.stats with it)
 from scipy.sparse import csc_matrix, vstack
 from pyomo.common.errors import InfeasibleConstraintException
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from ..core.tolerances import HALF, NOTHING_FLOWS, RELABEL_KEEP, ZERO
 from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
+from ..model.standard_form import standard_form
 from ..model.stages import Key, key_of
 from .options import SolveOptions, new_highs, set_options
 from .warm import Warm, structure
@@ -133,38 +134,33 @@ class MatrixModel(Matrices):
 
     def __init__(self, built: Built):
         t0 = time.perf_counter()
-        repn = LinearStandardFormCompiler().write(built.model, mixed_form=True, set_sense=pyo.minimize)
-        self.compile_seconds = time.perf_counter() - t0
-        self.columns = repn.columns
-        self.rows = repn.rows
-        n, m = len(repn.columns), len(repn.rows)
+        with paused_gc():
+            form = standard_form(built)
+        self.columns = form.columns
+        self.rows = form.rows
+        n, m = len(form.columns), len(form.rows)
         self.n_cols, self.n_rows = n, m
-        self.cost = np.asarray(repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n), dtype=float)
-        self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-        rhs = np.asarray(repn.rhs, dtype=float)
-        kind = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=m)
-        self.row_lower = np.where(kind == 1, -INF, rhs)
-        self.row_upper = np.where(kind == -1, INF, rhs)
+        self.cost = form.cost
+        self.offset = form.offset
+        self.row_lower = np.where(form.kind == 1, -INF, form.rhs)
+        self.row_upper = np.where(form.kind == -1, INF, form.rhs)
         with paused_gc():
             self.col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in self.columns), dtype=float, count=n)
             self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), dtype=float, count=n)
             self.integer = np.fromiter((v.is_integer() for v in self.columns), dtype=bool, count=n)
         # Rows that only strengthen a MILP's relaxation: freed in the LP that prices it.
-        self.strengthening = np.fromiter(
-            (r.constraint.parent_component().local_name in built.strengthening for r in repn.rows), dtype=bool, count=m
-        )
+        names = np.array([comp.local_name in built.strengthening for comp, _rows in built.row_blocks], dtype=bool)
+        self.strengthening = names[form.block]
         # open_link rows: the column of their candidate's open decision (-1 for other rows).
         self.open_decision = np.full(m, -1, dtype=np.int64)
         if built.open_links:
-            column = {id(v): j for j, v in enumerate(repn.columns)}
-            for i, r in enumerate(repn.rows):
+            column = {id(v): j for j, v in enumerate(form.columns)}
+            for i, r in enumerate(form.rows):
                 y = built.open_links.get(r.constraint)
                 if y is not None:
                     self.open_decision[i] = column.get(id(y), -1)
-        A = repn.A
-        self.a_start = A.indptr.astype(np.int32)
-        self.a_index = A.indices.astype(np.int32)
-        self.a_value = A.data.astype(float)
+        self.a_start, self.a_index, self.a_value = form.a_start, form.a_index, form.a_value
+        self.compile_seconds = time.perf_counter() - t0
 
     def fix(self, value_of: Callable[[Key], float | None]) -> None:
         """Hold every column ``value_of`` gives a value for (by its key) at that value."""
