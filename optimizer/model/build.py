@@ -140,6 +140,11 @@ class Built:
         if terms:
             self.transfers.setdefault(term, {})[period] = lin(terms)
 
+    @property
+    def n_variables(self) -> int:
+        """How many variables the model has (columns the matrices leave out included)."""
+        return sum(len(var) for var in self.model.component_objects(pyo.Var, descend_into=True))
+
     def weight(self, period: int) -> float:
         """Objective weight of a period's per-year quantities: the discounted years it stands for."""
         return self.inst.weight(period)

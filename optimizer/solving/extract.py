@@ -145,9 +145,10 @@ def surplus_table(b: Built) -> pd.DataFrame:
     return _frame("surplus", rows)
 
 
-def shares_table(b: Built) -> pd.DataFrame:
+def shares_table(b: Built, act: pd.DataFrame | None = None) -> pd.DataFrame:
     """Shares under each max_share policy, then the provenance group's share of every stage's
-    production of each of its products (t/yr located in the group over t/yr made)."""
+    production of each of its products (t/yr located in the group over t/yr made).  ``act``: the
+    plan's :func:`activity_table`, when already made."""
     inst = b.inst
     rows = []
     for (name, t), info in sorted(b.share_rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
@@ -166,7 +167,7 @@ def shares_table(b: Built) -> pd.DataFrame:
             "note": (f"nothing counted in the denominator in {t}: the share is undefined and the cap holds only as "
                      "0 <= 0 (see the dual of the row, USD per t)") if empty else "",
         })
-    act = activity_table(b)
+    act = activity_table(b) if act is None else act
     if not act.empty:
         covered = inst.covered_countries
         made: dict[tuple[str, str, int], list[float]] = {}
@@ -317,12 +318,13 @@ def extract(b: Built, sol: Solution) -> Results:
     """All result tables for a solved model (empty tables when there is no solution)."""
     if not sol.status.has_solution:
         return Results({name: _frame(name, []) for name in COLUMNS}, {})
+    activity = activity_table(b)
     tables = {
         "flows": flows_table(b),
-        "activity": activity_table(b),
+        "activity": activity,
         "unmet": unmet_table(b),
         "surplus": surplus_table(b),
-        "shares": shares_table(b),
+        "shares": shares_table(b, activity),
         "offtakes": offtakes_table(b),
         "duals": duals_table(b, sol),
         "costs": costs_table(b),

@@ -359,12 +359,15 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
 def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
     """Put the solution into the Pyomo variables (columns the compiler dropped are 0)."""
     with paused_gc():
-        for v in built.model.component_data_objects(pyo.Var, descend_into=True):
-            v.set_value(0.0, skip_validation=True)
         if mm.is_mip:
             x = np.where(mm.integer, np.round(x), x)
         for v, val in zip(mm.columns, x.tolist()):
             v.set_value(val, skip_validation=True)
+        if len(mm.columns) < built.n_variables:
+            columns = set(map(id, mm.columns))
+            for v in built.model.component_data_objects(pyo.Var, descend_into=True):
+                if id(v) not in columns:
+                    v.set_value(0.0, skip_validation=True)
 
 
 def _fixed_lp(mm: MatrixModel, x: np.ndarray, opts: SolveOptions, time_limit: float | None) -> highspy.Highs | None:
