@@ -58,7 +58,7 @@ class Member:
     @cached_property
     def keys(self) -> list[Key]:
         """The key of each of the outcome's columns (:func:`optimizer.model.stages.key_of`)."""
-        return [key_of(v) for v in self.mm.columns]
+        return self.mm.keys()
 
 
 class Extensive(Matrices):

@@ -32,7 +32,7 @@ from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
 from ..model.standard_form import standard_form
-from ..model.stages import Key, key_of
+from ..model.stages import Key
 from .options import SolveOptions, new_highs, set_options
 from .warm import Warm, structure
 
@@ -145,8 +145,9 @@ class MatrixModel(Matrices):
         self.row_lower = np.where(form.kind == 1, -INF, form.rhs)
         self.row_upper = np.where(form.kind == -1, INF, form.rhs)
         with paused_gc():
-            self.col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in self.columns), dtype=float, count=n)
-            self.col_upper = np.fromiter((INF if v.ub is None else v.ub for v in self.columns), dtype=float, count=n)
+            bounds = [v.bounds for v in self.columns]  # (lower, upper) in one call per variable
+            self.col_lower = np.fromiter((-INF if lo is None else lo for lo, _up in bounds), dtype=float, count=n)
+            self.col_upper = np.fromiter((INF if up is None else up for _lo, up in bounds), dtype=float, count=n)
             self.integer = np.fromiter((v.is_integer() for v in self.columns), dtype=bool, count=n)
         # Rows that only strengthen a MILP's relaxation: freed in the LP that prices it.
         names = np.array([comp.local_name in built.strengthening for comp, _rows in built.row_blocks], dtype=bool)
@@ -160,12 +161,32 @@ class MatrixModel(Matrices):
                 if y is not None:
                     self.open_decision[i] = column.get(id(y), -1)
         self.a_start, self.a_index, self.a_value = form.a_start, form.a_index, form.a_value
+        self.row_block = form.block
+        self.block_names = [comp.local_name for comp, _rows in built.row_blocks]
+        self._model = built.model
+        self._keys: list[Key] | None = None
         self.compile_seconds = time.perf_counter() - t0
+
+    def keys(self) -> list[Key]:
+        """Each column's key (:func:`optimizer.model.stages.key_of`), in column order: read once
+        from the variable components' own index lists (``key_of`` looks each index up again)."""
+        if self._keys is None:
+            at: dict[int, Key] = {}
+            with paused_gc():
+                for comp in self._model.component_objects(pyo.Var, descend_into=True):
+                    name = comp.local_name
+                    at.update((id(v), (name, k if isinstance(k, tuple) else (k,))) for k, v in comp.items())
+                self._keys = [at[id(v)] for v in self.columns]
+        return self._keys
+
+    def row_families(self) -> tuple[str, ...]:
+        """Each row's constraint family (its component's name), in row order."""
+        return tuple(np.asarray(self.block_names + [""], dtype=object)[self.row_block].tolist())
 
     def fix(self, value_of: Callable[[Key], float | None]) -> None:
         """Hold every column ``value_of`` gives a value for (by its key) at that value."""
-        for j, v in enumerate(self.columns):
-            val = value_of(key_of(v))
+        for j, key in enumerate(self.keys()):
+            val = value_of(key)
             if val is not None:
                 self.col_lower[j] = self.col_upper[j] = val
 

@@ -26,17 +26,11 @@ from typing import Any
 import highspy
 import numpy as np
 
-from ..model.stages import key_of
-
 
 def structure(mm: Any) -> tuple:
     """What must be equal, beside integrality and the non-zero pattern (compared in :meth:`Warm.take`),
     for a model to be updated in place of another: the columns (their keys) and the rows (their families)."""
-    return (
-        mm.n_cols, mm.n_rows,
-        tuple(key_of(v) for v in mm.columns),
-        tuple(r.constraint.parent_component().local_name for r in mm.rows),
-    )
+    return mm.n_cols, mm.n_rows, tuple(mm.keys()), mm.row_families()
 
 
 @dataclass(frozen=True)
