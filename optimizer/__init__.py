@@ -20,15 +20,25 @@ from __future__ import annotations
 from typing import Iterable
 
 from .core.version import __version__
-
 from .core.errors import Finding, InputError
-from .input.instance import Instance
-from .input.load import load_instance
+
+__all__ = ["Finding", "InputError", "Instance", "SolveOptions", "Status", "__version__", "compare_runs", "hedge",
+           "load_instance", "solve"]
 
 
 def __getattr__(name: str):
-    # Solver names load Pyomo and HiGHS: import them only when asked for, so that light
-    # consumers (the results checker, the loader) stay free of the solver stack.
+    # Every name that loads more than the package's core is imported when asked for: ``m2m``
+    # imports the package first, and sets its signal handlers up as its first step after that
+    # (optimizer.cli); the solver names load Pyomo and HiGHS, which light consumers (the results
+    # checker, the loader) stay free of.
+    if name == "Instance":
+        from .input.instance import Instance
+
+        return Instance
+    if name == "load_instance":
+        from .input.load import load_instance
+
+        return load_instance
     if name in ("SolveOptions", "Status"):
         from .solving import solver
 
@@ -41,7 +51,7 @@ def __getattr__(name: str):
 
 
 def solve(
-    instance: "str | Instance",
+    instance: "str | Instance",  # noqa: F821 (imported when called)
     scenario: str | Iterable[str] = (),
     *,
     time_limit: float | None = None,
@@ -51,6 +61,7 @@ def solve(
     """Load (unless given an Instance), build, solve and extract: returns a ``optimizer.results.run.Run``.
 
     ``scenario`` is one scenario name (``"export_ban"``) or several, applied in order."""
+    from .input.instance import Instance
     from .pipeline import run
     from .solving.solver import SolveOptions
 

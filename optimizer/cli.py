@@ -25,6 +25,7 @@ from rich.console import Console
 
 from .core.errors import Finding, InputError, finding
 from .core.tolerances import CHECK_TOL
+from .core.signals import received
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: Stopped by a signal: 128 + its number, as shells report it.
@@ -44,8 +45,9 @@ class Terminated(BaseException):
 
 
 #: The signal received, if any: an interrupt that surfaces as another exception (a library that
-#: wraps whatever stopped its import, say) still ends as an interrupt.
-_received: list[int] = []
+#: wraps whatever stopped its import, say) still ends as an interrupt.  On record from the
+#: program's first step (:mod:`optimizer.core.signals`) until the end of the command that saw it.
+_received: list[int] = received
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -58,6 +60,17 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt()
 
 
+def _catch_signals() -> None:
+    """Record SIGINT and SIGTERM and raise them where the program is (main thread only).
+
+    Until a command starts, ``m2m`` only records them (:mod:`optimizer.core.signals`): the command
+    then stops at once with one line (click would turn a KeyboardInterrupt while it parses into
+    "Aborted!", exit 1), and one outside any command stops :func:`entry`."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGINT, _interrupt)
+
+
 def _swallowed() -> None:
     """Raise the signal received whose exception was lost: one raised inside a callback that
     Python runs without letting exceptions out (during an import, say) is only printed, and the
@@ -66,7 +79,9 @@ def _swallowed() -> None:
         raise Terminated() if _received[-1] == signal.SIGTERM else KeyboardInterrupt()
 
 
-def _stopped(what: str, code: int) -> None:
+def _stopped(signum: int) -> None:
+    """Stop for ``signum``: one line, exit 143 for SIGTERM, 130 for SIGINT."""
+    what, code = ("SIGTERM", EXIT_TERMINATED) if signum == signal.SIGTERM else ("SIGINT", EXIT_INTERRUPTED)
     err_console.print(f"interrupted ({what}): stopped; outputs are swapped in whole, so no partial output is left",
                       markup=False)
     sys.exit(code)
@@ -77,11 +92,15 @@ def polite(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, debug: bool = False, **kwargs):
-        _received.clear()  # a signal an earlier command in this process received is not this one's
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _terminate)
-            signal.signal(signal.SIGINT, _interrupt)
+        _catch_signals()
         try:
+            return _run(args, kwargs, debug)
+        finally:
+            _received.clear()  # a signal this command received is not the next one's (tests, notebooks)
+
+    def _run(args: tuple, kwargs: dict, debug: bool) -> None:
+        try:
+            _swallowed()  # a signal that came before the command started
             code = func(*args, **kwargs)
             _swallowed()
         except InputError as exc:
@@ -94,14 +113,14 @@ def polite(func: Callable) -> Callable:
         except (KeyboardInterrupt, Terminated) as exc:
             if debug:
                 raise
-            _stopped(*(("SIGTERM", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("SIGINT", EXIT_INTERRUPTED)))
+            _stopped(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
         except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
                 raise
             if _received:  # a signal stopped it, whatever the exception it surfaced as
-                _stopped(*(("SIGTERM", EXIT_TERMINATED) if _received[-1] == signal.SIGTERM else ("SIGINT", EXIT_INTERRUPTED)))
+                _stopped(_received[-1])
             err_console.print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", markup=False)
             sys.exit(EXIT_INTERNAL)
         sys.exit(code or EXIT_OK)
@@ -155,6 +174,11 @@ def entry() -> None:
         code: Any = 0
     except SystemExit as exc:
         code = exc.code
+    if _received:  # a signal outside any command (each command clears what it saw)
+        try:
+            _stopped(_received[-1])
+        except SystemExit as exc:
+            code = exc.code
     if code is None:
         code = 0
     elif not isinstance(code, int):

@@ -93,23 +93,71 @@ def test_a_signal_that_surfaces_as_another_error_still_ends_as_the_signal(monkey
 
 
 def test_a_signal_received_by_an_earlier_command_does_not_stop_the_next(monkeypatch):
-    """Commands invoked one after another in one process (tests, notebooks) each start with no
-    signal received: an error in the second is an internal error, not an interrupt."""
+    """Commands invoked one after another in one process (tests, notebooks): the signal that
+    stopped the first is not the second's, so an error in the second is an internal error."""
     import click
     from click.testing import CliRunner
 
     from optimizer import cli
 
-    monkeypatch.setattr(cli, "_received", [signal.SIGINT])
+    monkeypatch.setattr(cli, "_received", [])
+
+    @click.command()
+    @cli.polite
+    def stopped():
+        cli._received.append(signal.SIGINT)  # what the handler does before it raises
+        raise KeyboardInterrupt()
 
     @click.command()
     @cli.polite
     def fails():
         raise RuntimeError("disk full")
 
+    assert CliRunner().invoke(stopped, []).exit_code == 130
     result = CliRunner().invoke(fails, [])
     assert result.exit_code == 3
     assert "internal error: RuntimeError: disk full" in result.output
+
+
+def test_a_signal_before_the_command_starts_stops_it_before_it_runs(monkeypatch):
+    """Until a command starts, the command line's handlers only record a signal (click would turn
+    a KeyboardInterrupt in its parsing into "Aborted!", exit 1): the command then stops at once."""
+    import click
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    ran = []
+    monkeypatch.setattr(cli, "_received", [signal.SIGTERM])  # recorded while the command line was read
+
+    @click.command()
+    @cli.polite
+    def work():
+        ran.append(True)
+        return 0
+
+    result = CliRunner().invoke(work, [])
+    assert result.exit_code == 143 and not ran
+    assert result.output.strip() == "interrupted (SIGTERM): stopped; outputs are swapped in whole, so no partial output is left"
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3])
+def test_ctrl_c_while_m2m_starts_up_never_lets_the_solve_finish(tmp_path, delay):
+    """A SIGINT in the first moments of ``m2m solve`` (the interpreter starting, the package and
+    its libraries imported, the command line read) stops it: never exit 0, nothing written.
+    Before the command line's handlers are set up it is Python's own KeyboardInterrupt; after,
+    the one line and exit 130."""
+    chain = two_mine_chain(tmp_path / "chain")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(M2M), "solve", str(chain), "--out", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode != 0, stderr
+    assert not out.exists()
+    if proc.returncode == 130:
+        assert stderr == "interrupted (SIGINT): stopped; outputs are swapped in whole, so no partial output is left\n"
 
 
 def test_an_interrupt_whose_exception_was_lost_still_stops_the_command(monkeypatch):

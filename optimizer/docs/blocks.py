@@ -144,7 +144,7 @@ def render_model(text: str) -> str:
 #: do not import each other: the checker never sees the model or the solver.
 LAYERS: dict[str, int] = {
     "core": 0, "families": 1, "input": 2, "model": 3, "solving": 4, "results": 5, "check": 5,
-    "pipeline": 6, "tools": 7, "docs": 8, "__init__": 9, "cli": 9,
+    "pipeline": 6, "tools": 7, "docs": 8, "__init__": 9, "cli": 9, "entry": 10,
 }
 
 PACKAGE_BLOCK = re.compile(r"(<!-- packages -->\n)(.*?)(<!-- /packages -->)", re.DOTALL)
