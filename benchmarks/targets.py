@@ -29,6 +29,10 @@ OUTSIDE = ("start s", "load s", "build s", "compile s", "pass s", "relabel s", "
            "write s")
 
 
+#: The phase table's column of HiGHS alone's phases: ``start + read + run``.
+ALONE_PHASES = "HiGHS alone: start + read + run s"
+
+
 def num(cell: str) -> float:
     """A table cell as a number: ``1.67x``, ``3.79 GiB``, ``1,234.5`` or ``+1.2e-03``."""
     return float(cell.replace(",", "").replace("GiB", "").rstrip("x").strip())
@@ -66,6 +70,14 @@ def ratio_row(size: str, limit: float, r: dict[str, str] | None, p: dict[str, st
     m2m, alone, inside = num(r["m2m solve s"]), num(r["HiGHS alone s"]), num(p["HiGHS s"])
     measured = f"{num(r['ratio']):.2f}x ({m2m:.2f} s against {alone:.2f} s)"
     if m2m <= limit * alone:
+        # HiGHS's own time varies run to run: met on the same HiGHS time, or only on a faster run?
+        alone_run = num(p.get(ALONE_PHASES, "nan").split("+")[-1])
+        outside, leaves = m2m - inside, limit * alone - alone_run
+        if alone_run == alone_run and inside < alone_run and outside > leaves:
+            return [target, measured, "yes, in this run only",
+                    f"met because m2m's HiGHS run took {inside:.2f} s against HiGHS alone's {alone_run:.2f} s; with "
+                    f"the same HiGHS time it would be {(outside + alone_run) / alone:.2f}x: m2m spends {outside:.2f} s "
+                    f"outside HiGHS against the {max(0.0, leaves):.2f} s the target leaves"]
         return [target, measured, "yes", "-"]
     parts = sorted(((num(p[c]), c.removesuffix(" s")) for c in OUTSIDE if c in p), reverse=True)
     left = (f"m2m spends {m2m - inside:.2f} s outside HiGHS against the {max(0.0, limit * alone - inside):.2f} s "
