@@ -22,6 +22,9 @@ every shipped instance).  The rules it follows are the compiler's:
 * **rows**: in the order the builder added them; ``lo == hi`` is one equality row, a range two
   rows (the upper side first), a row with no terms is left out when it holds and refused
   (``InfeasibleConstraintException``) when it does not.
+
+The builder fixes no variable (the compiler would make a fixed one a constant); holding columns
+at values is done on the matrices (``MatrixModel.fix``).
 """
 
 from __future__ import annotations
