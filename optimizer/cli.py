@@ -25,7 +25,7 @@ from rich.console import Console
 
 from .core.errors import Finding, InputError, finding
 from .core.tolerances import CHECK_TOL
-from .core.signals import received
+from .core import signals
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: Stopped by a signal: 128 + its number, as shells report it.
@@ -45,9 +45,9 @@ class Terminated(BaseException):
 
 
 #: The signal received, if any: an interrupt that surfaces as another exception (a library that
-#: wraps whatever stopped its import, say) still ends as an interrupt.  On record from the
-#: program's first step (:mod:`optimizer.core.signals`) until the end of the command that saw it.
-_received: list[int] = received
+#: wraps whatever stopped its import, say) still ends as an interrupt.  A command starts with the
+#: signals ``m2m`` recorded before it (:mod:`optimizer.core.signals`), or none.
+_received: list[int] = []
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -93,10 +93,11 @@ def polite(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, debug: bool = False, **kwargs):
         _catch_signals()
-        try:
-            return _run(args, kwargs, debug)
-        finally:
-            _received.clear()  # a signal this command received is not the next one's (tests, notebooks)
+        # A signal an earlier command in this process received is not this one's (tests, notebooks);
+        # one m2m recorded while it started up is.
+        _received[:] = signals.received
+        signals.received.clear()
+        return _run(args, kwargs, debug)
 
     def _run(args: tuple, kwargs: dict, debug: bool) -> None:
         try:
@@ -174,9 +175,9 @@ def entry() -> None:
         code: Any = 0
     except SystemExit as exc:
         code = exc.code
-    if _received:  # a signal outside any command (each command clears what it saw)
+    if signals.received:  # recorded while m2m started up, and no command took it (--help, say)
         try:
-            _stopped(_received[-1])
+            _stopped(signals.received[-1])
         except SystemExit as exc:
             code = exc.code
     if code is None:

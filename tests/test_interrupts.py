@@ -119,6 +119,28 @@ def test_a_signal_received_by_an_earlier_command_does_not_stop_the_next(monkeypa
     assert "internal error: RuntimeError: disk full" in result.output
 
 
+def test_a_ctrl_c_between_commands_in_one_process_does_not_stop_the_next(monkeypatch):
+    """In a notebook, a Ctrl-C while no command runs (after one has set its handlers up) raises
+    there, as Python's own would, and the next command runs as usual."""
+    import click
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    monkeypatch.setattr(cli, "_received", [])
+
+    @click.command()
+    @cli.polite
+    def works():
+        return 0
+
+    assert CliRunner().invoke(works, []).exit_code == 0  # its handlers are now the process's
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+    assert CliRunner().invoke(works, []).exit_code == 0
+
+
 def test_a_signal_before_the_command_starts_stops_it_before_it_runs(monkeypatch):
     """Until a command starts, the command line's handlers only record a signal (click would turn
     a KeyboardInterrupt in its parsing into "Aborted!", exit 1): the command then stops at once."""
@@ -127,8 +149,10 @@ def test_a_signal_before_the_command_starts_stops_it_before_it_runs(monkeypatch)
 
     from optimizer import cli
 
+    from optimizer.core import signals
+
     ran = []
-    monkeypatch.setattr(cli, "_received", [signal.SIGTERM])  # recorded while the command line was read
+    monkeypatch.setattr(signals, "received", [signal.SIGTERM])  # recorded while m2m started up
 
     @click.command()
     @cli.polite

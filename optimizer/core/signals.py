@@ -15,7 +15,7 @@ import signal
 import threading
 from typing import Any
 
-#: The numbers of the signals received, oldest first.
+#: The numbers of the signals received, oldest first, until a command takes them.
 received: list[int] = []
 
 
