@@ -9,6 +9,7 @@ numbers.  ``end_to_end.py`` and ``milp.py`` refresh this section whenever they w
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def ratio_row(size: str, limit: float, r: dict[str, str] | None, p: dict[str, st
         # HiGHS's own time varies run to run: met on the same HiGHS time, or only on a faster run?
         alone_run = num(p.get(ALONE_PHASES, "nan").split("+")[-1])
         outside, leaves = m2m - inside, limit * alone - alone_run
-        if alone_run == alone_run and inside < alone_run and outside > leaves:
+        if not math.isnan(alone_run) and inside < alone_run and outside > leaves:
             return [target, measured, "yes, in this run only",
                     f"met because m2m's HiGHS run took {inside:.2f} s against HiGHS alone's {alone_run:.2f} s; with "
                     f"the same HiGHS time it would be {(outside + alone_run) / alone:.2f}x: m2m spends {outside:.2f} s "
