@@ -14,7 +14,7 @@ import platform
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 import pandas as pd
 
@@ -61,13 +61,16 @@ def run(
     write_model: Path | None = None,
     loaded_in: float | None = None,
     warm: Warm | None = None,
+    duals_of: Collection[str] | None = None,
 ) -> Run:
     """Solve one instance (with scenarios applied in order).  Raises InputError on bad input.
 
     ``fix`` holds the variables it gives a value for at that value (``solve``'s ``fix``);
     ``write_model`` is where the model handed to HiGHS is written (``.mps`` or ``.lp``);
     ``loaded_in``: the seconds it took to load ``instance``, when the caller loaded it; ``warm``:
-    carried from solve to solve, so that a model like the last one starts from its end."""
+    carried from solve to solve, so that a model like the last one starts from its end;
+    ``duals_of``: the constraint families the duals table lists (None: every one), for a run
+    whose results are read, not written (a sweep's point)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     inst = instance if instance is not None else load_instance(path, scenarios)
@@ -80,7 +83,7 @@ def run(
         sol = solve(built, opts, fix=fix, write_model=write_model, warm=warm)
         timings["solve"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        results = extract(built, sol)
+        results = extract(built, sol, duals_of)
         timings["extract"] = time.perf_counter() - t0
 
         infeasibility = None

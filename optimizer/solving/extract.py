@@ -8,7 +8,7 @@ below ``ZERO`` are treated as zero and flows that are zero are not listed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 import pandas as pd
 
@@ -281,12 +281,15 @@ def dual_note(b: Built, family: str, k: tuple, con: Any, shut: set[tuple[str, in
     return ""
 
 
-def duals_table(b: Built, sol: Solution) -> pd.DataFrame:
+def duals_table(b: Built, sol: Solution, families: Collection[str] | None = None) -> pd.DataFrame:
+    """The duals of every family that reports them (of ``families`` only, when given)."""
     rows = []
     if not sol.duals:
         return _frame("duals", rows)
     shut = shut_candidates(b)
     for family, spec in b.families.items():
+        if families is not None and family not in families:
+            continue
         comp = getattr(b.model, family, None)
         if comp is None:
             continue
@@ -314,8 +317,9 @@ def inventory_table(b: Built) -> pd.DataFrame:
     return _frame("inventory", rows).sort_values(["facility", "product", "period", "provenance"], ignore_index=True)
 
 
-def extract(b: Built, sol: Solution) -> Results:
-    """All result tables for a solved model (empty tables when there is no solution)."""
+def extract(b: Built, sol: Solution, duals_of: Collection[str] | None = None) -> Results:
+    """All result tables for a solved model (empty tables when there is no solution); the duals
+    table lists the families ``duals_of`` only, when given."""
     if not sol.status.has_solution:
         return Results({name: _frame(name, []) for name in COLUMNS}, {})
     activity = activity_table(b)
@@ -326,7 +330,7 @@ def extract(b: Built, sol: Solution) -> Results:
         "surplus": surplus_table(b),
         "shares": shares_table(b, activity),
         "offtakes": offtakes_table(b),
-        "duals": duals_table(b, sol),
+        "duals": duals_table(b, sol, duals_of),
         "costs": costs_table(b),
         "investments": investments_table(b),
         "inventory": inventory_table(b),

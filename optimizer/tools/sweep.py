@@ -392,7 +392,9 @@ def solve_point(p: SweepSpec, value: float, opts: SolveOptions, keep_to: Path | 
     point = p.instance_at(value)
     pol = point.policy(p.policy.name)
     t0 = time.perf_counter()
-    r = run(p.inst.folder, p.inst.scenario, opts, instance=point, warm=warm)
+    # A point that is not kept needs only the swept family's duals (point_row); a kept one writes them all.
+    r = run(p.inst.folder, p.inst.scenario, opts, instance=point, warm=warm,
+            duals_of=None if keep_to is not None else (p.kind,))
     r = replace(r, built=None)  # the model is not needed any more: keep memory flat over the sweep
     if keep_to is not None:
         swept = {"policy": pol.name, "param": p.param, "value": value,

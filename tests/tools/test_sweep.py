@@ -542,3 +542,16 @@ def test_sweeping_the_market_price_of_a_floor_that_follows_the_price_path(tmp_pa
     f = frontier(tmp_path / "m")
     assert f["objective"].tolist() == pytest.approx([17800] * 3)
     assert f["transfer_price_floor"].tolist() == pytest.approx([3000 + (110 - m) * 60 for m in (70, 90, 110)])
+
+
+def test_a_point_not_kept_reads_only_the_swept_familys_duals():
+    """A sweep's point that is not kept asks the pipeline for the swept family's duals only: the
+    same rows, the same values, as the full duals table has for that family."""
+    from optimizer.pipeline import run
+    from optimizer.solving.options import SolveOptions
+
+    inst = load_instance(ROOT / "instances" / "us_mine_to_magnet")
+    full = run(inst.folder, (), SolveOptions(), instance=inst).tables["duals"]
+    some = run(inst.folder, (), SolveOptions(), instance=inst, duals_of=("max_share",)).tables["duals"]
+    assert set(full["constraint"]) > {"max_share"} and set(some["constraint"]) == {"max_share"}
+    pd.testing.assert_frame_equal(some, full[full["constraint"] == "max_share"].reset_index(drop=True))
