@@ -30,8 +30,12 @@ BUILDS = ("open", "steps")
 
 def key_of(component_data: Any) -> Key:
     """The key of a Pyomo variable or constraint (data object)."""
-    index = component_data.index()
-    return component_data.parent_component().local_name, index if isinstance(index, tuple) else (index,)
+    return key(component_data.parent_component().local_name, component_data.index())
+
+
+def key(name: str, index: Any) -> Key:
+    """The key of member ``index`` of the component ``name``: the index always a tuple."""
+    return name, index if isinstance(index, tuple) else (index,)
 
 
 def period_of(key: Key) -> int | None:

@@ -26,7 +26,6 @@ reports :math:`y`, the change of the hedge objective, under every outcome.  Weig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from scipy.sparse import coo_matrix, csc_matrix
@@ -55,7 +54,7 @@ class Member:
     #: which of the outcome's rows are kept once for every outcome
     shared_rows: np.ndarray | None = None
 
-    @cached_property
+    @property
     def keys(self) -> list[Key]:
         """The key of each of the outcome's columns (:func:`optimizer.model.stages.key_of`)."""
         return self.mm.keys()

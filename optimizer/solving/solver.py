@@ -32,7 +32,7 @@ from ..core.atomic import staged_file
 from ..core.contract import MODEL_FORMATS, MODEL_MARKER, Status
 from ..model.build import Built, paused_gc
 from ..model.standard_form import standard_form
-from ..model.stages import Key
+from ..model.stages import Key, key
 from .options import SolveOptions, new_highs, set_options
 from .warm import Warm, structure
 
@@ -136,6 +136,8 @@ class MatrixModel(Matrices):
         t0 = time.perf_counter()
         with paused_gc():
             form = standard_form(built)
+            bounds = [v.bounds for v in form.columns]  # (lower, upper) in one call per variable
+            integer = [v.is_integer() for v in form.columns]
         self.columns = form.columns
         self.rows = form.rows
         n, m = len(form.columns), len(form.rows)
@@ -144,14 +146,13 @@ class MatrixModel(Matrices):
         self.offset = form.offset
         self.row_lower = np.where(form.kind == 1, -INF, form.rhs)
         self.row_upper = np.where(form.kind == -1, INF, form.rhs)
-        with paused_gc():
-            bounds = [v.bounds for v in self.columns]  # (lower, upper) in one call per variable
-            self.col_lower = np.fromiter((-INF if lo is None else lo for lo, _up in bounds), dtype=float, count=n)
-            self.col_upper = np.fromiter((INF if up is None else up for _lo, up in bounds), dtype=float, count=n)
-            self.integer = np.fromiter((v.is_integer() for v in self.columns), dtype=bool, count=n)
+        self.col_lower = np.fromiter((-INF if lo is None else lo for lo, _up in bounds), dtype=float, count=n)
+        self.col_upper = np.fromiter((INF if up is None else up for _lo, up in bounds), dtype=float, count=n)
+        self.integer = np.asarray(integer, dtype=bool)
+        self.row_block = form.block
+        self.block_names = [comp.local_name for comp, _rows in built.row_blocks]
         # Rows that only strengthen a MILP's relaxation: freed in the LP that prices it.
-        names = np.array([comp.local_name in built.strengthening for comp, _rows in built.row_blocks], dtype=bool)
-        self.strengthening = names[form.block]
+        self.strengthening = np.array([name in built.strengthening for name in self.block_names], dtype=bool)[form.block]
         # open_link rows: the column of their candidate's open decision (-1 for other rows).
         self.open_decision = np.full(m, -1, dtype=np.int64)
         if built.open_links:
@@ -161,8 +162,6 @@ class MatrixModel(Matrices):
                 if y is not None:
                     self.open_decision[i] = column.get(id(y), -1)
         self.a_start, self.a_index, self.a_value = form.a_start, form.a_index, form.a_value
-        self.row_block = form.block
-        self.block_names = [comp.local_name for comp, _rows in built.row_blocks]
         self._model = built.model
         self._keys: list[Key] | None = None
         self.compile_seconds = time.perf_counter() - t0
@@ -175,18 +174,18 @@ class MatrixModel(Matrices):
             with paused_gc():
                 for comp in self._model.component_objects(pyo.Var, descend_into=True):
                     name = comp.local_name
-                    at.update((id(v), (name, k if isinstance(k, tuple) else (k,))) for k, v in comp.items())
+                    at.update((id(v), key(name, k)) for k, v in comp.items())
                 self._keys = [at[id(v)] for v in self.columns]
         return self._keys
 
     def row_families(self) -> tuple[str, ...]:
         """Each row's constraint family (its component's name), in row order."""
-        return tuple(np.asarray(self.block_names + [""], dtype=object)[self.row_block].tolist())
+        return tuple(np.asarray(self.block_names, dtype=object)[self.row_block].tolist())
 
     def fix(self, value_of: Callable[[Key], float | None]) -> None:
         """Hold every column ``value_of`` gives a value for (by its key) at that value."""
-        for j, key in enumerate(self.keys()):
-            val = value_of(key)
+        for j, k in enumerate(self.keys()):
+            val = value_of(k)
             if val is not None:
                 self.col_lower[j] = self.col_upper[j] = val
 
@@ -378,7 +377,8 @@ def solve_matrices(mm: Matrices, opts: SolveOptions, labelling: Labelling,
 
 
 def _write_values(built: Built, mm: MatrixModel, x: np.ndarray) -> None:
-    """Put the solution into the Pyomo variables (columns the compiler dropped are 0)."""
+    """Put the solution into the Pyomo variables (those the matrices leave out, having no
+    coefficient anywhere, are 0)."""
     with paused_gc():
         if mm.is_mip:
             x = np.where(mm.integer, np.round(x), x)
