@@ -24,7 +24,7 @@ from .solving.extract import Results, cost_breakdown, extract, transfers_summary
 from .solving.infeasibility import explain
 from .input.instance import Instance
 from .input.load import load_instance
-from .model.build import build_model
+from .model.build import Built, build_model, remake_policies
 from .model.stages import Key
 from .results.run import Run
 from .solving.solver import Solution, SolveOptions, Status, solve
@@ -77,7 +77,7 @@ def run(
     timings["load"] = loaded_in if loaded_in is not None else time.perf_counter() - t0
 
     try:
-        built = build_model(inst, freeze=True)
+        built = model_for(inst, warm)
         timings["build"] = built.build_seconds
         t0 = time.perf_counter()
         sol = solve(built, opts, fix=fix, write_model=write_model, warm=warm)
@@ -96,6 +96,23 @@ def run(
 
     summary = summarize(inst, sol, results.tables, infeasibility, timings, opts)
     return Run(inst, sol, Results(results.tables, summary), built, infeasibility, timings)
+
+
+def model_for(inst: Instance, warm: Warm | None) -> Built:
+    """``inst``'s model: the one ``warm`` keeps from the last solve with the policies' numbers put
+    in when that can be done (:func:`~optimizer.model.build.remake_policies`), else built afresh
+    (kept reusable in ``warm`` for the next solve)."""
+    if warm is not None and warm.built is not None:
+        t0 = time.perf_counter()
+        if remake_policies(warm.built, inst):
+            gc.freeze()  # as build_model(freeze=True): run() unfreezes when done
+            warm.built.build_seconds = time.perf_counter() - t0
+            return warm.built
+        warm.built = None  # freed before the new model is built
+    built = build_model(inst, freeze=True, reusable=warm is not None)
+    if warm is not None:
+        warm.built = built
+    return built
 
 
 def instance_summary(inst: Instance) -> dict[str, Any]:

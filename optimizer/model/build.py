@@ -27,12 +27,13 @@ Tags g: ``any`` when no customer or policy cares about provenance; otherwise ``c
 
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Iterator
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
@@ -41,7 +42,7 @@ from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpres
 
 from ..core import contract
 from ..input.instance import CLEAN, TOUCHED, Instance
-from ..families import FAMILIES, STRENGTHENING, BuildContext, DualSpec, PolicyFamily
+from ..families import FAMILIES, POLICY_FAMILIES, STRENGTHENING, BuildContext, DualSpec, PolicyFamily
 from ..families.storage_level import previous
 
 #: Cost terms the model registers: the contract's, and a relaxed model's violation.
@@ -130,6 +131,9 @@ class Built:
     row_blocks: list[tuple[pyo.Constraint, dict]] = field(default_factory=list)
     objective_parts: list[tuple[float, Terms, float]] = field(default_factory=list)
     cost_terms: dict[tuple[str, int], tuple[Terms, float]] = field(default_factory=dict)
+    #: The builder, kept when the model was built ``reusable``: what :func:`remake_policies` makes
+    #: the policies' rows again with (None otherwise: the builder is freed once the model is built).
+    builder: object = field(default=None, repr=False)
 
     def add_cost(self, term: str, period: int, terms: Terms, constant: float = 0.0) -> None:
         if terms or constant:
@@ -265,6 +269,8 @@ class _Builder:
         #: Policies' payments per (term, period): cost terms and transfers.
         self.payouts: dict[tuple[str, int], Terms] = defaultdict(list)
         self.transfer_terms: dict[tuple[str, int], Terms] = defaultdict(list)
+        #: When not None, ``add_rows`` collects the rows here instead of adding them to the model.
+        self.capture: dict[str, dict] | None = None
 
     # ---- helpers ----------------------------------------------------------------------------
     def slack(self, family: str, index: list, description: str) -> dict:
@@ -315,24 +321,43 @@ class _Builder:
         return self.built
 
     # ---- the families -----------------------------------------------------------------------
-    def families(self) -> None:
-        """Each family's rows (see :mod:`optimizer.families`), in the registry's order; the
-        dual specs of those that report duals."""
-        ctx = BuildContext(
+    def context(self) -> BuildContext:
+        """What each family's ``build`` is given."""
+        return BuildContext(
             inst=self.inst, built=self.built, activity=self.x, flow=self.F, surplus=self.S, downgrade=self.D,
             unmet=self.U, open=self.y, steps=self.z, acts_of=self.acts_of, flows_in=self.flows_in,
             flows_of=self.flows_of, lanes=self.lane, output_of=self.output_of, expression=lin, add_rows=self.add_rows,
             slack=self.slack, constrain=self.constrain, payout=self.payout, memo={},
             stock=self.L, store_in=self.I, store_out=self.O,
         )
+
+    def families(self) -> None:
+        """Each family's rows (see :mod:`optimizer.families`), in the registry's order; the
+        dual specs of those that report duals."""
+        ctx = self.context()
         self.built.strengthening = set(STRENGTHENING)
         for family in FAMILIES:
             family.build(ctx)
             if isinstance(family.dual, DualSpec):
                 self.built.families[family.name] = family.dual
 
+    def policy_rows(self, inst: Instance) -> _Builder:
+        """A copy of this builder that has made the policy families' rows for ``inst`` (this model's
+        variables), collected in its ``capture`` and its ``built`` (a scratch one), and its payouts:
+        nothing is added to the model."""
+        probe = copy.copy(self)
+        probe.inst, probe.built, probe.capture = inst, Built(self.m, inst, self.relax), {}
+        probe.payouts, probe.transfer_terms = defaultdict(list), defaultdict(list)
+        ctx = probe.context()
+        for family in POLICY_FAMILIES:
+            family.build(ctx)
+        return probe
+
     def add_rows(self, name: str, rows: dict[tuple, tuple[float | None, Terms, float | None]]) -> pyo.Constraint:
         """The constraint component ``name``: one row ``lower <= sum(terms) <= upper`` per key, in key order."""
+        if self.capture is not None:
+            self.capture[name] = rows
+            return None
         comp = pyo.Constraint(list(rows), rule=lambda _m, *k: rel(rows[k][0], lin(rows[k][1]), rows[k][2]))
         self.m.add_component(name, comp)
         self.built.row_blocks.append((comp, rows))
@@ -457,8 +482,10 @@ class _Builder:
         self.m.total_cost = pyo.Objective(expr=sum(parts) if parts else 0.0, sense=pyo.minimize)
 
 
-def build_model(inst: Instance, *, relax: bool = False, freeze: bool = False) -> Built:
+def build_model(inst: Instance, *, relax: bool = False, freeze: bool = False, reusable: bool = False) -> Built:
     """Build the Pyomo model for ``inst``.  ``relax=True`` adds named, penalised slacks for diagnosis.
+    ``reusable=True`` keeps the builder, so that :func:`remake_policies` can make it the model of
+    the same instance with other policy numbers.
 
     ``freeze=True`` moves everything built out of the cyclic collector's sight (``gc.freeze``),
     which spares a full collection over the model (a quarter of build time at 100k variables);
@@ -466,7 +493,10 @@ def build_model(inst: Instance, *, relax: bool = False, freeze: bool = False) ->
     """
     start = time.perf_counter()
     with paused_gc(), _construction_errors_raised_only():
-        built = _Builder(inst, relax).build()
+        builder = _Builder(inst, relax)
+        built = builder.build()
+        if reusable:
+            built.builder = builder
         if freeze:
             gc.freeze()
     built.build_seconds = time.perf_counter() - start
@@ -489,3 +519,49 @@ def _construction_errors_raised_only() -> Iterator[None]:
         yield
     finally:
         log.removeFilter(quiet)
+
+
+def remake_policies(built: Built, inst: Instance) -> bool:
+    """Make ``built`` (built ``reusable``) the model of ``inst`` in place, when ``inst`` is
+    ``built.inst`` with other numbers in its policies (a sweep's next point); False, with
+    ``built`` untouched, when it cannot (the caller builds ``inst``'s model afresh).
+
+    Policies enter the model only through the policy families' rows, the share rows kept for
+    ``max_share`` and the payouts of price floors.  Every policy family makes its rows again for
+    ``inst`` with this model's variables; when they have the same keys as the model's (no row
+    appears or goes) and the payouts are the same, the new rows replace the old ones, in
+    ``row_blocks`` and in the Pyomo constraints alike, as do the share rows and the instance.
+    The model is then the one ``build_model(inst)`` makes: the same variables, and the same rows
+    in the same order with the same terms, so its matrices are the same to the bit.
+    """
+    b = built.builder
+    if not isinstance(b, _Builder) or built.relaxed or not _same_but_policies(built.inst, inst):
+        return False
+    probe = b.policy_rows(inst)
+    if _money(probe.payouts) != _money(b.payouts) or _money(probe.transfer_terms) != _money(b.transfer_terms):
+        return False
+    blocks = {comp.local_name: i for i, (comp, _rows) in enumerate(built.row_blocks)}
+    kinds = {f.name for f in POLICY_FAMILIES}
+    if set(probe.capture) != {name for name in blocks if name in kinds} or any(
+            list(rows) != list(built.row_blocks[blocks[name]][1]) for name, rows in probe.capture.items()):
+        return False
+    for name, rows in probe.capture.items():
+        comp = built.row_blocks[blocks[name]][0]
+        built.row_blocks[blocks[name]] = (comp, rows)
+        for k, (lower, terms, upper) in rows.items():
+            comp[k].set_value(rel(lower, lin(terms), upper))
+    built.share_rows = probe.built.share_rows
+    built.inst = b.inst = inst
+    return True
+
+
+def _same_but_policies(a: Instance, b: Instance) -> bool:
+    """``b`` is ``a`` with (at most) other numbers in its policies: every other part the same object,
+    the same policies by name and kind, in the same order."""
+    return all(getattr(a, f.name) is getattr(b, f.name) for f in fields(a) if f.name != "policies") and (
+        [(type(p), p.name) for p in a.policies] == [(type(p), p.name) for p in b.policies])
+
+
+def _money(payouts: dict[tuple[str, int], Terms]) -> dict:
+    """Payouts as (coefficient, variable identity) lists, to compare two builds' payouts."""
+    return {k: [(c, id(v)) for c, v in terms] for k, terms in payouts.items() if terms}

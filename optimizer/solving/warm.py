@@ -12,7 +12,9 @@ only the numbers that changed are put into it (``changeColsCost``, ``changeColsB
 * a model with integer decisions gets the previous plan as a starting solution
   (``setSolution``), which HiGHS checks and uses as its first incumbent when it is feasible.
 
-A model whose structure differs is handed over whole, as a first solve is.  The answer is the
+It also keeps the previous model itself, which the pipeline makes the next one from by putting
+in the policies' new numbers (:func:`optimizer.model.build.remake_policies`) instead of building
+it again.  A model whose structure differs is handed over whole, as a first solve is.  The answer is the
 optimum either way; where a model has several optimal plans, the one found can depend on the
 start, so a sweep fixes which points start from which (its chains of consecutive values) and is
 then the same run to run, however the chains are spread over processes.
@@ -64,6 +66,9 @@ class Warm:
     mm: Numbers | None = None
     shape: tuple | None = None
     x: np.ndarray | None = None
+    #: The model of the last solve (``optimizer.model.build.Built``, built reusable): the next
+    #: model is made from it by putting in its policies' numbers, where that can be done.
+    built: Any = None
 
     def take(self, mm: Any, shape: tuple) -> highspy.Highs | None:
         """The kept HiGHS instance, now holding ``mm``'s numbers, when the kept model has ``mm``'s

@@ -395,7 +395,7 @@ def solve_point(p: SweepSpec, value: float, opts: SolveOptions, keep_to: Path | 
     # A point that is not kept needs only the swept family's duals (point_row); a kept one writes them all.
     r = run(p.inst.folder, p.inst.scenario, opts, instance=point, warm=warm,
             duals_of=None if keep_to is not None else (p.kind,))
-    r = replace(r, built=None)  # the model is not needed any more: keep memory flat over the sweep
+    r = replace(r, built=None)  # only ``warm`` keeps the model (the next point's is made from it)
     if keep_to is not None:
         swept = {"policy": pol.name, "param": p.param, "value": value,
                  "periods": list(p.periods) if p.periods is not None else None}

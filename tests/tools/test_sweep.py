@@ -555,3 +555,43 @@ def test_a_point_not_kept_reads_only_the_swept_familys_duals():
     some = run(inst.folder, (), SolveOptions(), instance=inst, duals_of=("max_share",)).tables["duals"]
     assert set(full["constraint"]) > {"max_share"} and set(some["constraint"]) == {"max_share"}
     pd.testing.assert_frame_equal(some, full[full["constraint"] == "max_share"].reset_index(drop=True))
+
+
+TIMES = ["build_seconds", "solve_seconds", "seconds"]
+
+
+def test_a_chains_next_points_are_remade_not_built(tmp_path, monkeypatch):
+    """Within a chain, a point's model is the last point's with the cap's numbers put in
+    (:func:`optimizer.model.build.remake_policies`): of the ten points of the module docstring, in
+    two chains of five, only the first of each chain is built.  The cap of 0 is remade too (its
+    row keeps its key; only its coefficients are 0, so HiGHS gets it whole: the test above).  The
+    frontier is the one of models built afresh."""
+    import optimizer.pipeline as pipeline
+
+    inst = three_mines(tmp_path / "chain", policies=[CAP])
+    built: list[float] = []
+    build = pipeline.build_model
+    monkeypatch.setattr(pipeline, "build_model", lambda i, **kw: built.append(i.policy("cn_cap").share) or build(i, **kw))
+    args = ["sweep", inst, "--policy", "cn_cap", "--param", "share", "--from", 0.9, "--to", 0, "--steps", 10,
+            "--workers", 1, "--quiet"]
+    invoke(*args, "--out", tmp_path / "remade", ok=None)
+    assert built == [0.9, 0.4]
+    monkeypatch.setattr(pipeline, "remake_policies", lambda *_: False)
+    invoke(*args, "--out", tmp_path / "built", ok=None)
+    assert len(built) == 2 + 10
+    pd.testing.assert_frame_equal(frontier(tmp_path / "remade").drop(columns=TIMES),
+                                  frontier(tmp_path / "built").drop(columns=TIMES))
+
+
+def test_a_flagship_sweep_is_the_same_with_remade_models(tmp_path, monkeypatch):
+    """The README's flagship sweep (provenance tracked, so each point is relabelled too): the same
+    frontier, number for number, whether each point's model is remade from the last or built."""
+    import optimizer.pipeline as pipeline
+
+    args = ["sweep", ROOT / "instances" / "us_mine_to_magnet", "--scenario", "china_cap_50", "--policy",
+            "china_share_us", "--param", "share", "--from", 0.1, "--to", 0.05, "--steps", 3, "--workers", 1, "--quiet"]
+    invoke(*args, "--out", tmp_path / "remade")
+    monkeypatch.setattr(pipeline, "remake_policies", lambda *_: False)
+    invoke(*args, "--out", tmp_path / "built")
+    pd.testing.assert_frame_equal(frontier(tmp_path / "remade").drop(columns=TIMES),
+                                  frontier(tmp_path / "built").drop(columns=TIMES))
