@@ -108,7 +108,7 @@ def model_for(inst: Instance, warm: Warm | None) -> Built:
             gc.freeze()  # as build_model(freeze=True): run() unfreezes when done
             warm.built.build_seconds = time.perf_counter() - t0
             return warm.built
-        warm.built = None  # freed before the new model is built
+        warm.forget_model()  # freed before the new model is built
     built = build_model(inst, freeze=True, reusable=warm is not None)
     if warm is not None:
         warm.built = built

@@ -132,12 +132,19 @@ class Matrices:
 class MatrixModel(Matrices):
     """The compiled model: matrices for HiGHS plus the maps back to Pyomo objects."""
 
-    def __init__(self, built: Built):
+    def __init__(self, built: Built, like: MatrixModel | None = None):
+        """The matrices of ``built``.  ``like``: the matrices of an earlier state of the same model
+        (a sweep's model remade with other policy numbers, :func:`optimizer.model.build.remake_policies`);
+        where the columns are the same variables in the same order, what depends on the columns
+        alone (their bounds, integrality and keys, the relabelling's columns) is taken from it."""
         t0 = time.perf_counter()
         with paused_gc():
             form = standard_form(built)
-            bounds = [v.bounds for v in form.columns]  # (lower, upper) in one call per variable
-            integer = [v.is_integer() for v in form.columns]
+            same = like is not None and not like.fixed and like._model is built.model and _same_objects(
+                like.columns, form.columns)
+            if not same:
+                bounds = [v.bounds for v in form.columns]  # (lower, upper) in one call per variable
+                integer = [v.is_integer() for v in form.columns]
         self.columns = form.columns
         self.rows = form.rows
         n, m = len(form.columns), len(form.rows)
@@ -146,9 +153,16 @@ class MatrixModel(Matrices):
         self.offset = form.offset
         self.row_lower = np.where(form.kind == 1, -INF, form.rhs)
         self.row_upper = np.where(form.kind == -1, INF, form.rhs)
-        self.col_lower = np.fromiter((-INF if lo is None else lo for lo, _up in bounds), dtype=float, count=n)
-        self.col_upper = np.fromiter((INF if up is None else up for _lo, up in bounds), dtype=float, count=n)
-        self.integer = np.asarray(integer, dtype=bool)
+        self.fixed = False
+        if same:
+            assert like is not None
+            self.col_lower, self.col_upper, self.integer = like.col_lower.copy(), like.col_upper.copy(), like.integer
+            self._keys, self._labelling = like._keys, like._labelling
+        else:
+            self.col_lower = np.fromiter((-INF if lo is None else lo for lo, _up in bounds), dtype=float, count=n)
+            self.col_upper = np.fromiter((INF if up is None else up for _lo, up in bounds), dtype=float, count=n)
+            self.integer = np.asarray(integer, dtype=bool)
+            self._keys, self._labelling = None, None
         self.row_block = form.block
         self.block_names = [comp.local_name for comp, _rows in built.row_blocks]
         # Rows that only strengthen a MILP's relaxation: freed in the LP that prices it.
@@ -163,7 +177,6 @@ class MatrixModel(Matrices):
                     self.open_decision[i] = column.get(id(y), -1)
         self.a_start, self.a_index, self.a_value = form.a_start, form.a_index, form.a_value
         self._model = built.model
-        self._keys: list[Key] | None = None
         self.compile_seconds = time.perf_counter() - t0
 
     def keys(self) -> list[Key]:
@@ -184,21 +197,32 @@ class MatrixModel(Matrices):
 
     def fix(self, value_of: Callable[[Key], float | None]) -> None:
         """Hold every column ``value_of`` gives a value for (by its key) at that value."""
+        self.fixed = True
         for j, k in enumerate(self.keys()):
             val = value_of(k)
             if val is not None:
                 self.col_lower[j] = self.col_upper[j] = val
 
     def labels(self, built: Built) -> Labelling:
-        """Columns of the provenance relabelling (:func:`_relabel`)."""
-        if not built.downgrades:
-            return Labelling()
-        col = {id(v): j for j, v in enumerate(self.columns)}
+        """Columns of the provenance relabelling (:func:`_relabel`), found once."""
+        if self._labelling is None:
+            if not built.downgrades:
+                self._labelling = Labelling()
+                return self._labelling
+            col = {id(v): j for j, v in enumerate(self.columns)}
 
-        def cols(vs: list) -> np.ndarray:
-            return np.array([col[id(v)] for v in vs if id(v) in col], dtype=np.int32)
+            def cols(vs: list) -> np.ndarray:
+                return np.array([col[id(v)] for v in vs if id(v) in col], dtype=np.int32)
 
-        return Labelling(cols(built.downgrades), [cols(g) for g in built.tag_groups], cols(built.touched_deliveries))
+            self._labelling = Labelling(cols(built.downgrades), [cols(g) for g in built.tag_groups],
+                                        cols(built.touched_deliveries))
+        return self._labelling
+
+
+def _same_objects(a: list, b: list) -> bool:
+    """The same objects in the same order (compared by identity: ``==`` on Pyomo variables makes
+    an expression)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 @dataclass(frozen=True)
@@ -235,7 +259,7 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
     first (:func:`write_model_file`).  ``warm`` carries the HiGHS instance from one solve to the
     next: a model of the same structure as the last one starts from its end (:class:`Warm`)."""
     try:
-        mm = MatrixModel(built)
+        mm = MatrixModel(built, like=warm.matrix if warm is not None else None)
     except InfeasibleConstraintException as exc:
         return Solution(Status.INFEASIBLE, f"trivially infeasible: {exc}", None, False, "none")
     if fix is not None:
@@ -255,8 +279,10 @@ def solve(built: Built, opts: SolveOptions = SolveOptions(),
     out = solve_matrices(mm, opts, labelling, timings, highs=highs,
                          start=warm.x if warm is not None and highs is not None and mm.is_mip else None)
     sol = out.solution
-    if warm is not None and out.highs is not None:
-        warm.keep(out.highs, mm, shape, out.x)
+    if warm is not None:
+        warm.matrix = mm
+        if out.highs is not None:
+            warm.keep(out.highs, mm, shape, out.x)
     if out.x is not None:
         if opts.duals and out.row_dual is not None:
             sol.duals = _map_duals(mm, out.row_dual)

@@ -67,8 +67,15 @@ class Warm:
     shape: tuple | None = None
     x: np.ndarray | None = None
     #: The model of the last solve (``optimizer.model.build.Built``, built reusable): the next
-    #: model is made from it by putting in its policies' numbers, where that can be done.
+    #: model is made from it by putting in its policies' numbers, where that can be done; and its
+    #: matrices (``MatrixModel``), whose column data the next model's take when its columns are the same.
     built: Any = None
+    matrix: Any = None
+
+    def forget_model(self) -> None:
+        """Let the last model go (the next one is built afresh); the HiGHS instance and the numbers it
+        holds stay, for a next model of the same structure."""
+        self.built = self.matrix = None
 
     def take(self, mm: Any, shape: tuple) -> highspy.Highs | None:
         """The kept HiGHS instance, now holding ``mm``'s numbers, when the kept model has ``mm``'s

@@ -70,13 +70,18 @@ def first_value(inst, name: str, param: str) -> float:
     return values[0] if values else 0.0
 
 
-def assert_same_model(kept, fresh) -> None:
-    a, b = MatrixModel(kept), MatrixModel(fresh)
+def assert_same_model(kept, fresh, like: MatrixModel | None = None) -> None:
+    """``kept`` is ``fresh``: their matrices (``kept``'s made ``like`` its earlier matrices, when
+    given), column keys, relabelling columns, Pyomo rows and share rows."""
+    a, b = MatrixModel(kept, like=like), MatrixModel(fresh)
     for name in ARRAYS:
         x, y = getattr(a, name), getattr(b, name)
         assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), name
     assert a.offset == b.offset
     assert a.keys() == b.keys()
+    la, lb = a.labels(kept), b.labels(fresh)
+    assert la.down.tolist() == lb.down.tolist() and la.delivered.tolist() == lb.delivered.tolist()
+    assert [g.tolist() for g in la.groups] == [g.tolist() for g in lb.groups]
     assert a.row_families() == b.row_families()
     assert [(comp.local_name, list(rows)) for comp, rows in kept.row_blocks] == \
         [(comp.local_name, list(rows)) for comp, rows in fresh.row_blocks]
@@ -102,9 +107,11 @@ def test_remade_model_is_the_fresh_build(folder: Path, scenario: str | None) -> 
     for name, param in moves(folder, scenario, inst):
         point = inst.with_policy_value(name, param, moved(param, first_value(inst, name, param)))
         was, blocks = kept.inst, list(kept.row_blocks)
+        before = MatrixModel(kept)
+        before.keys(), before.labels(kept)  # found once, then taken by the remade model's matrices
         if remake_policies(kept, point):
             assert kept.inst is point
-            assert_same_model(kept, build_model(point))
+            assert_same_model(kept, build_model(point), like=before)
         else:
             assert param in ("floor", "market"), f"{name}.{param}: only a price floor's moving payout stops a remake here"
             assert kept.inst is was and kept.row_blocks == blocks  # left as it was
@@ -135,3 +142,17 @@ def test_a_model_not_built_reusable_or_another_instance_is_not_remade() -> None:
     assert not remake_policies(build_model(inst), inst.with_policy_value(pol.name, "share", 0.1))
     other = load_instance(ROOT / "instances" / "tiny_china_cap")  # equal data, but loaded again
     assert not remake_policies(build_model(inst, reusable=True), other.with_policy_value(pol.name, "share", 0.1))
+
+
+def test_matrices_take_column_data_only_from_the_same_columns() -> None:
+    """Matrices made ``like`` others take their column data only when the columns are the same
+    variables and the earlier matrices hold no fixed column (``m2m hedge``'s)."""
+    inst = load_instance(ROOT / "instances" / "tiny_china_cap")
+    kept = build_model(inst, reusable=True)
+    before = MatrixModel(kept)
+    before.keys()
+    assert MatrixModel(kept, like=before)._keys is before._keys
+    assert MatrixModel(build_model(inst), like=before)._keys is None  # another model's variables
+    before.fix(lambda k: 1.0 if k == before.keys()[0] else None)
+    again = MatrixModel(kept, like=before)
+    assert again._keys is None and again.col_lower[0] == 0.0
