@@ -242,48 +242,66 @@ class Sweep:
     label: str
     points: int
     workers: int
-    cold: Child | None = None
-    sweep: Child | None = None
-    frontier: list[dict[str, str]] = field(default_factory=list)
+    colds: list[Child] = field(default_factory=list)
+    sweeps: list[Child] = field(default_factory=list)
+    frontier: list[dict[str, str]] = field(default_factory=list)  # of the last sweep
 
 
 def measure_sweep(label: str, points: int, workers: int, args: argparse.Namespace, scratch: Path) -> Sweep:
-    """One cold ``m2m solve`` and one ``m2m sweep`` of ``points`` points, both fresh processes."""
+    """``args.sweep_repeat`` times in turn: one cold ``m2m solve`` and one ``m2m sweep`` of ``points``
+    points, both fresh processes."""
     import csv
 
     folder = scratch / f"sweep-{label}"
     if not folder.exists():
         synthetic.write(synthetic.sized(synthetic.parse_size(label), seed=args.seed, name=f"synthetic_{label}"), folder)
     s = Sweep(label, points, workers)
-    s.cold = run_child(m2m() + ["solve", str(folder), "--out", str(scratch / "sweep-cold"), "--quiet", "--threads", "1"])
-    out = scratch / "sweep-out"
-    s.sweep = run_child(m2m() + ["sweep", str(folder), "--policy", SWEEP_POLICY, "--param", "share", "--from",
-                                 str(SWEEP_FROM), "--to", str(SWEEP_TO), "--steps", str(points), "--workers",
-                                 str(workers), "--out", str(out), "--quiet"])
-    with (out / "frontier.csv").open() as fh:
-        s.frontier = list(csv.DictReader(fh))
-    print(f"  sweep {label}: {points} points in {s.sweep.wall:.1f} s; one cold solve {s.cold.wall:.1f} s", flush=True)
+    for i in range(args.sweep_repeat):
+        s.colds.append(run_child(m2m() + ["solve", str(folder), "--out", str(scratch / "sweep-cold"), "--quiet",
+                                          "--threads", "1"]))
+        out = scratch / f"sweep-out-{i}"
+        s.sweeps.append(run_child(m2m() + ["sweep", str(folder), "--policy", SWEEP_POLICY, "--param", "share", "--from",
+                                           str(SWEEP_FROM), "--to", str(SWEEP_TO), "--steps", str(points), "--workers",
+                                           str(workers), "--out", str(out), "--quiet"]))
+        with (out / "frontier.csv").open() as fh:
+            s.frontier = list(csv.DictReader(fh))
+        print(f"  sweep {label} run {i + 1}/{args.sweep_repeat}: {points} points in {s.sweeps[-1].wall:.1f} s; "
+              f"one cold solve {s.colds[-1].wall:.1f} s", flush=True)
     return s
+
+
+#: The sweep table's columns (benchmarks/targets.py reads them by name).
+SWEEP_HEAD = ["size", "points", "workers", "runs", "one cold m2m solve s", "m2m sweep s", "sweep / cold solve",
+              "sweep s, each run", "points started cold / warm", "median solve s: cold / warm",
+              "median build s: cold / warm", "median point s: warm", "solve steps s: all / cold", "sweep peak"]
 
 
 def sweep_section(s: Sweep, command: str) -> str:
     starts = [r["start"] for r in s.frontier]
-    solve = {k: [float(r["solve_seconds"]) for r in s.frontier if r["start"] == k] for k in ("cold", "warm")}
-    head = ["size", "points", "workers", "one cold m2m solve s", "m2m sweep s", "sweep / cold solve",
-            "points started cold / warm", "median solve s: cold / warm", "sweep peak"]
-    row = [s.label, str(s.points), str(s.workers), f"{s.cold.wall:.2f}", f"{s.sweep.wall:.2f}",
-           f"**{s.sweep.wall / s.cold.wall:.2f}x**", f"{starts.count('cold')} / {starts.count('warm')}",
-           f"{med(solve['cold']):.2f} / {med(solve['warm']):.2f}", gib(s.sweep.peak)]
+    by = {k: [r for r in s.frontier if r["start"] == k] for k in ("cold", "warm")}
+    solve = {k: [float(r["solve_seconds"]) for r in rows] for k, rows in by.items()}
+    build = {k: [float(r["build_seconds"]) for r in rows] for k, rows in by.items()}
+    cold, sweep = med([c.wall for c in s.colds]), med([c.wall for c in s.sweeps])
+    row = [s.label, str(s.points), str(s.workers), str(len(s.sweeps)), f"{cold:.2f}", f"{sweep:.2f}",
+           f"**{sweep / cold:.2f}x**", ", ".join(f"{c.wall:.1f}" for c in s.sweeps),
+           f"{starts.count('cold')} / {starts.count('warm')}",
+           f"{med(solve['cold']):.2f} / {med(solve['warm']):.2f}", f"{med(build['cold']):.2f} / {med(build['warm']):.2f}",
+           f"{med([float(r['seconds']) for r in by['warm']]):.2f}",
+           f"{sum(solve['cold']) + sum(solve['warm']):.1f} / {sum(solve['cold']):.1f}", gib(max(c.peak for c in s.sweeps))]
     return "\n".join([
         f"## Sweep: `{command}`",
         "",
         f"`m2m sweep` of `{SWEEP_POLICY}`'s share from {SWEEP_FROM} to {SWEEP_TO} on the synthetic instance, "
-        "as a fresh process, against one `m2m solve` of the same instance (fresh process, one HiGHS thread). "
+        "as a fresh process, against one `m2m solve` of the same instance (fresh process, one HiGHS thread), "
+        "the two taken in turn *runs* times; the times and the ratio are medians over the runs. "
         "The sweep runs its chains of points on `--workers` processes, one HiGHS thread each; within a chain "
-        "each point starts from the one before (`start` in frontier.csv). *median solve*: HiGHS and what "
-        "surrounds it in the solve step, per point, by how the point started.",
+        "each point's model is remade from the one before and starts from its end (`start` in frontier.csv). "
+        "From the last run's frontier.csv: *median solve*: HiGHS and what surrounds it in the solve step, per "
+        "point, by how the point started; *median build*: building the model (a warm point's: remaking it); "
+        "*median point*: a warm point's whole time; *solve steps*: the points' solve steps summed, and those "
+        "of the cold points.",
         "",
-        markdown(head, [row]),
+        markdown(SWEEP_HEAD, [row]),
         "",
     ])
 
@@ -396,6 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sweep", default="100k", metavar="SIZE", help="size of the warm-sweep measurement ('' for none)")
     ap.add_argument("--sweep-points", type=int, default=20)
     ap.add_argument("--sweep-workers", type=int, default=2)
+    ap.add_argument("--sweep-repeat", type=int, default=2, help="cold solves and sweeps, taken in turn")
     ap.add_argument("--results", type=Path, default=HERE / "results.md")
     ap.add_argument("--append", action="store_true", help="add this run to the section instead of replacing it")
     ap.add_argument("--section", default="end-to-end",

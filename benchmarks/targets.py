@@ -113,10 +113,15 @@ def sweep_row(body: str | None) -> list[str]:
         return [target, measured, "yes", "-"]
     per_point = wall * workers / points
     warm = num(r["median solve s: cold / warm"].split("/")[1])
-    return [target, measured, "no",
-            f"a point takes {per_point:.1f} s of a worker, of which the solve step (compile, HiGHS from the last basis, "
-            f"relabel, duals) {warm:.1f} s at the median; the other {per_point - warm:.1f} s are the load, build, "
-            "extract and write every point runs again"]
+    left = (f"a point takes {per_point:.1f} s of a worker, of which the solve step (compile, HiGHS from the last basis, "
+            f"relabel, duals) {warm:.1f} s at the median")
+    if "solve steps s: all / cold" in r:
+        every, cold_steps = (num(x) for x in r["solve steps s: all / cold"].split("/"))
+        build = num(r["median build s: cold / warm"].split("/")[1])
+        left += (f"; the solve steps are {every:.1f} s of the {wall * workers:.1f} s the workers ran, "
+                 f"{cold_steps:.1f} s of it in the chains' cold first points, and a warm point's model is remade "
+                 f"in {build:.2f} s")
+    return [target, measured, "no", left]
 
 
 def milp_row(body: str | None) -> list[str]:
