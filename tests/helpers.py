@@ -21,6 +21,21 @@ from optimizer.input.schema import TABLES
 
 #: The repository's root (instances/, docs/, tests/data/ are below it).
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the shipped instances are.
+INSTANCES = ROOT / "instances"
+
+
+def shipped_instances() -> list[Path]:
+    """The shipped instance folders (those with an instance.yaml), by name."""
+    if not INSTANCES.is_dir():
+        return []
+    return sorted(p for p in INSTANCES.iterdir() if p.is_dir() and (p / "instance.yaml").is_file())
+
+
+def scenario_names(folder: Path) -> list[str]:
+    """The scenarios an instance defines, read from its instance.yaml without loading it."""
+    data = yaml.safe_load((folder / "instance.yaml").read_text(encoding="utf-8")) or {}
+    return list((data.get("scenarios") or {}).keys()) if isinstance(data, dict) else []
 
 
 def write_table(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:

@@ -15,17 +15,15 @@ import functools
 from pathlib import Path
 
 import pytest
-import yaml
 
 from optimizer.input.load import load_instance
 from optimizer.model.build import build_model, remake_policies
 from optimizer.solving.solver import MatrixModel
 from optimizer.input.instance import by_period
 from optimizer.tools.sweep import numeric_params
+from tests.helpers import ROOT, scenario_names, shipped_instances
 
-ROOT = Path(__file__).resolve().parents[2]
-INSTANCES = sorted(p for p in (ROOT / "instances").iterdir() if (p / "instance.yaml").exists())
-INSTANCES.append(ROOT / "tests" / "data" / "golden" / "instance")  # has a max_open policy
+INSTANCES = [*shipped_instances(), ROOT / "tests" / "data" / "golden" / "instance"]  # the golden one has a max_open policy
 ARRAYS = ("cost", "col_lower", "col_upper", "row_lower", "row_upper", "a_start", "a_index", "a_value", "integer")
 
 
@@ -39,12 +37,8 @@ def moved(param: str, value: float) -> float:
 
 
 def cases() -> list[tuple[Path, str | None]]:
-    """Every shipped instance, as it is and with each of its scenarios (names read from its YAML)."""
-    out = []
-    for folder in INSTANCES:
-        names = (yaml.safe_load((folder / "instance.yaml").read_text()) or {}).get("scenarios") or {}
-        out += [(folder, None), *((folder, name) for name in names)]
-    return out
+    """Every shipped instance, as it is and with each of its scenarios."""
+    return [case for folder in INSTANCES for case in [(folder, None), *((folder, s) for s in scenario_names(folder))]]
 
 
 CASES = cases()

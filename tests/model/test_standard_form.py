@@ -21,12 +21,12 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from optimizer.input.load import load_instance
 from optimizer.model.build import build_model, lin, rel
 from optimizer.model.standard_form import standard_form
+from tests.helpers import ROOT, scenario_names, shipped_instances
 
-ROOT = Path(__file__).resolve().parents[2]
-INSTANCES = sorted(p for p in (ROOT / "instances").iterdir() if (p / "instance.yaml").exists())
+INSTANCES = shipped_instances()
 #: Every shipped instance as it is and relaxed (the diagnostic model), and each of its scenarios.
 CASES = [(p, None, r) for p in [*INSTANCES, ROOT / "tests" / "data" / "golden" / "instance"] for r in (False, True)]
-CASES += [(p, s, False) for p in INSTANCES for s in load_instance(p).scenario_names]
+CASES += [(p, s, False) for p in INSTANCES for s in scenario_names(p)]
 
 
 def assert_same(model: pyo.ConcreteModel, built) -> None:

@@ -27,20 +27,7 @@ from optimizer.pipeline import run
 from optimizer.results.write import INFEASIBILITY, write_results
 from optimizer.tools.hedge import run_hedge, write_hedge
 from tests import fingerprints
-from tests.helpers import ROOT
-
-INSTANCES = ROOT / "instances"
-
-
-def _instance_folders() -> list[Path]:
-    if not INSTANCES.is_dir():
-        return []
-    return sorted(p for p in INSTANCES.iterdir() if p.is_dir() and (p / "instance.yaml").is_file())
-
-
-def _scenario_names(folder: Path) -> list[str]:
-    data = yaml.safe_load((folder / "instance.yaml").read_text(encoding="utf-8")) or {}
-    return list((data.get("scenarios") or {}).keys()) if isinstance(data, dict) else []
+from tests.helpers import INSTANCES, ROOT, scenario_names, shipped_instances
 
 
 def _has_uncertainty(folder: Path) -> bool:
@@ -51,7 +38,7 @@ def _has_uncertainty(folder: Path) -> bool:
 def _cases() -> list:
     """One pytest param per pinned entry, plus a failing one per missing pin."""
     cases = []
-    for folder in _instance_folders():
+    for folder in shipped_instances():
         name = folder.name
 
         def missing(what: str, problem: str, _name: str = name, _folder: Path = folder):
@@ -64,7 +51,7 @@ def _cases() -> list:
             continue
         try:
             pinned = json.loads(path.read_text(encoding="utf-8"))
-            scenarios = _scenario_names(folder)
+            scenarios = scenario_names(folder)
         except (ValueError, yaml.YAMLError) as exc:
             cases.append(missing("unreadable", f"{name}: cannot read {expected.FILE} or instance.yaml: {exc}"))
             continue
